@@ -1,0 +1,384 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import pDefer from 'p-defer';
+import type { z } from 'zod';
+import { describeAddress, type Address } from '../address.js';
+import type { OneWayDef, PipeDef, ReversePipeDef, RpcDef, StateDef, AnyRpcDef } from '../definitions.js';
+import { RpcError, type RpcErrorCode } from '../errors.js';
+import type { AnyImplementation, Source } from '../implementation.js';
+import { authProof, newNonce, proofMatches, type Role } from '../protocol/handshake.js';
+import { HeartbeatMonitor } from '../protocol/heartbeat.js';
+import type { RpcStream } from '../protocol/stream-receiver.js';
+import { resolveRpcSettings, type ResolvedRpcSettings, type RpcSettings } from '../settings.js';
+import { FrameDecoder } from '../wire/frame-decoder.js';
+import { FrameWriter, packr } from '../wire/frame-writer.js';
+import { checkMessage, Kind, MAGIC, PROTOCOL_VERSION, ProtocolViolation, type Message } from '../wire/messages.js';
+import type { CloseReason } from './close-reason.js';
+import { IncomingCalls } from './incoming.js';
+import type { Link } from './link.js';
+import { OutgoingCalls, type DispatchOptions } from './outgoing.js';
+
+/** Options shared by both ends of a connection. */
+export interface ConnectionOptions {
+  /**
+   * Shared secret. When set, both peers prove knowledge of it (HMAC-SHA256 challenge–response) before anything
+   * else happens; it never crosses the wire. A peer without it is disconnected with `AUTH_FAILED`.
+   */
+  secret?: string | Uint8Array;
+  /** Timeouts, limits and heartbeats; see {@link RpcSettings}. */
+  settings?: RpcSettings;
+  /** RPCs this side serves to the peer over the same socket (connections are symmetric). */
+  implementations?: readonly AnyImplementation[];
+  /** How the peer names this side in its errors, e.g. `worker "c1" (pid 1234)`. @default `process <pid>` */
+  description?: string;
+}
+
+export interface ConnectOptions extends ConnectionOptions {
+  address: Address;
+  /** Abandons connecting (and the handshake) when aborted. */
+  signal?: AbortSignal;
+}
+
+/** The result type of dispatching description `D`. */
+export type DispatchResult<D extends AnyRpcDef> =
+  D extends RpcDef<z.ZodType, infer O> ? z.output<O>
+  : D extends PipeDef<z.ZodType, infer T> ? RpcStream<z.output<T>>
+  : D extends StateDef<z.ZodType, infer S, infer U> ? { state: z.output<S>; updates: RpcStream<z.output<U>> }
+  : D extends OneWayDef ? void
+  : D extends ReversePipeDef<z.ZodType, z.ZodType, infer O> ? z.output<O>
+  : never;
+
+/** The argument of dispatching description `D`; reverse pipes take `[input, items]`. */
+export type DispatchArg<D extends AnyRpcDef> =
+  D extends ReversePipeDef<infer I, infer T> ? [z.input<I>, Source<z.input<T>>] : z.input<D['input']>;
+
+type HandshakeStep = 'hello' | 'auth' | 'menu' | 'done';
+
+/**
+ * One authenticated, multiplexed RPC connection over a byte stream. Either side may dispatch to the other.
+ *
+ * @example
+ * const conn = await Connection.connect({ address: { path: '/tmp/app.sock' }, secret });
+ * const sum = await conn.dispatch(add, [1, 2]);
+ * await conn.close('done');
+ */
+export class Connection {
+  /** Resolves once, when the connection has closed, with who closed it and why. Never rejects. */
+  readonly closed: Promise<CloseReason>;
+  /** This side's description, as the peer sees it. */
+  readonly description: string;
+  private peerDescription = 'peer';
+  private peerMenu = new Set<string>();
+  private readonly settings: ResolvedRpcSettings;
+  private readonly writer: FrameWriter;
+  private readonly decoder: FrameDecoder;
+  private readonly outgoing: OutgoingCalls;
+  private readonly incoming: IncomingCalls;
+  private readonly heartbeat: HeartbeatMonitor | undefined;
+  private readonly resolveClosed: (reason: CloseReason) => void;
+  private closeReason: CloseReason | undefined;
+  private step: HandshakeStep = 'hello';
+  private readonly nonce = newNonce();
+  private peerNonce: Uint8Array | undefined;
+  private readonly handshakeDone = pDefer<void>();
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private readonly socketClosed: Promise<void>;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly role: Role,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.settings = resolveRpcSettings(options.settings);
+    this.description = options.description ?? `process ${process.pid}`;
+    const deferred = pDefer<CloseReason>();
+    this.closed = deferred.promise;
+    this.resolveClosed = deferred.resolve;
+    this.handshakeDone.promise.catch(() => undefined);
+    this.socketClosed = new Promise((resolve) => socket.once('close', () => resolve()));
+    this.writer = new FrameWriter(socket, this.settings.maxMessageSize);
+    this.decoder = new FrameDecoder(this.settings.maxMessageSize, (payload) => this.onFrame(payload));
+    const link = this.link();
+    this.outgoing = new OutgoingCalls(link);
+    this.incoming = new IncomingCalls(link, options.implementations ?? []);
+    const heartbeat = this.settings.heartbeat;
+    if (heartbeat !== false) {
+      this.heartbeat = new HeartbeatMonitor(
+        heartbeat.intervalMs,
+        heartbeat.timeoutMs,
+        () => this.sendQuietly([Kind.Heartbeat]),
+        (silentMs) =>
+          this.shutdown('local', `no heartbeat received for ${Math.round(silentMs)} ms (timeout ${heartbeat.timeoutMs} ms)`, 'TIMEOUT'),
+      );
+    }
+  }
+
+  /** Connects to a server (or any listening peer) and completes the handshake. */
+  static async connect(options: ConnectOptions): Promise<Connection> {
+    const { address, signal } = options;
+    signal?.throwIfAborted();
+    const socket = netConnect('path' in address ? { path: address.path } : { host: address.host, port: address.port });
+    const onAbort = (): void => void socket.destroy(signal?.reason as Error);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      });
+    } catch (error) {
+      socket.destroy();
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted === true) throw new RpcError('ABORTED', `connecting to ${describeAddress(address)} was aborted`, { cause: error });
+      throw new RpcError('HANDSHAKE_FAILED', `could not connect to ${describeAddress(address)}: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      return await Connection.open(socket, 'client', options);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * Runs the handshake on an already-connected socket. Servers use it with `role: 'server'`; launchers that bring
+   * their own transport can use it too.
+   * @internal
+   */
+  static async open(socket: Socket, role: Role, options: ConnectionOptions): Promise<Connection> {
+    const connection = new Connection(socket, role, options);
+    connection.start();
+    await connection.handshakeDone.promise;
+    return connection;
+  }
+
+  /** Calls `def` on the peer. See {@link DispatchOptions} for cancellation and deadlines. */
+  dispatch<I extends z.ZodType, O extends z.ZodType>(def: RpcDef<I, O>, input: z.input<I>, options?: DispatchOptions): Promise<z.output<O>>;
+  dispatch<I extends z.ZodType, T extends z.ZodType>(
+    def: PipeDef<I, T>,
+    input: z.input<I>,
+    options?: DispatchOptions,
+  ): Promise<RpcStream<z.output<T>>>;
+  dispatch<I extends z.ZodType, S extends z.ZodType, U extends z.ZodType>(
+    def: StateDef<I, S, U>,
+    input: z.input<I>,
+    options?: DispatchOptions,
+  ): Promise<{ state: z.output<S>; updates: RpcStream<z.output<U>> }>;
+  dispatch<I extends z.ZodType>(def: OneWayDef<I>, input: z.input<I>, options?: DispatchOptions): Promise<void>;
+  dispatch<I extends z.ZodType, T extends z.ZodType, O extends z.ZodType>(
+    def: ReversePipeDef<I, T, O>,
+    arg: [z.input<I>, Source<z.input<T>>],
+    options?: DispatchOptions,
+  ): Promise<z.output<O>>;
+  dispatch<D extends AnyRpcDef>(def: D, arg: DispatchArg<D>, options?: DispatchOptions): Promise<DispatchResult<D>>;
+  dispatch(def: AnyRpcDef, arg: unknown, options?: DispatchOptions): Promise<unknown> {
+    return this.outgoing.dispatch(def, arg, options);
+  }
+
+  /** Whether the peer serves `def` (its name and version are in the peer's menu). */
+  implements(def: AnyRpcDef): boolean {
+    return this.peerMenu.has(`${def.name}@${def.version}`);
+  }
+
+  /** The peer's description, as it announced itself in the handshake. */
+  get peer(): string {
+    return this.peerDescription;
+  }
+
+  get isClosed(): boolean {
+    return this.closeReason !== undefined;
+  }
+
+  /**
+   * Closes the connection: the peer is told `reason`, pending calls on both sides fail with `CONNECTION_CLOSED`.
+   * Resolves once the socket is closed.
+   */
+  async close(reason = 'closed by the local side'): Promise<void> {
+    this.shutdown('local', reason);
+    await this.socketClosed;
+  }
+
+  private link(): Link {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return {
+      connection: this,
+      settings: this.settings,
+      send: (message, rpc) => this.writer.send(message, rpc),
+      get peer() {
+        return self.peerDescription;
+      },
+      get open() {
+        return self.closeReason === undefined;
+      },
+      peerImplements: (key) => this.peerMenu.has(key),
+      closedError: (rpc) => this.closedError(rpc),
+    };
+  }
+
+  private closedError(rpc?: string): RpcError {
+    const why = this.closeReason;
+    const by = why?.by === 'remote' ? 'by the peer' : 'by this side';
+    const text = why === undefined ? 'connection closed' : `connection to ${this.peerDescription} closed ${by}: ${why.reason}`;
+    return new RpcError('CONNECTION_CLOSED', rpc === undefined ? text : `${rpc} failed: ${text}`, rpc === undefined ? {} : { rpc });
+  }
+
+  private start(): void {
+    const socket = this.socket;
+    socket.setNoDelay?.(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.heartbeat?.received();
+      try {
+        this.decoder.push(chunk);
+      } catch (error) {
+        this.onBadInput(error);
+      }
+    });
+    socket.on('end', () => this.shutdown('remote', 'the peer closed the socket'));
+    socket.on('error', (error) => this.shutdown('remote', `socket error: ${error.message}`));
+    socket.on('close', () => this.shutdown('remote', 'the socket closed'));
+    this.handshakeTimer = setTimeout(() => {
+      this.shutdown('local', `handshake not completed within ${this.settings.handshakeTimeoutMs} ms`, 'HANDSHAKE_FAILED');
+    }, this.settings.handshakeTimeoutMs);
+    this.sendQuietly([Kind.Hello, MAGIC, PROTOCOL_VERSION, this.nonce, this.description]);
+  }
+
+  private onFrame(payload: Buffer): void {
+    if (this.closeReason !== undefined) return;
+    let value: unknown;
+    try {
+      value = packr.unpack(payload);
+    } catch (error) {
+      throw new ProtocolViolation(`undecodable frame (${(error as Error).message})`);
+    }
+    this.onMessage(checkMessage(value), payload.length);
+  }
+
+  private onMessage(message: Message, bytes: number): void {
+    if (this.step !== 'done') {
+      this.onHandshakeMessage(message);
+      return;
+    }
+    switch (message[0]) {
+      case Kind.Query:
+        return this.incoming.onQuery(message[1], message[2], message[3], message[4]);
+      case Kind.Result:
+        return this.outgoing.onResult(message[1], message[2]);
+      case Kind.Error:
+        return this.outgoing.onError(message[1], message[2]);
+      case Kind.DownItems:
+        return this.outgoing.onItems(message[1], message[2], bytes);
+      case Kind.DownEnd:
+        return this.outgoing.onEnd(message[1]);
+      case Kind.DownCredit:
+        return this.outgoing.onCredit(message[1], message[2]);
+      case Kind.UpItems:
+        return this.incoming.onItems(message[1], message[2], bytes);
+      case Kind.UpEnd:
+        return this.incoming.onEnd(message[1]);
+      case Kind.UpCredit:
+        return this.incoming.onCredit(message[1], message[2]);
+      case Kind.Cancel:
+        return this.incoming.onCancel(message[1], message[2]);
+      case Kind.Heartbeat:
+        return;
+      case Kind.Close:
+        return this.shutdown('remote', message[1], (message[2] ?? undefined) as RpcErrorCode | undefined);
+      default:
+        throw new ProtocolViolation(`unexpected handshake message (kind ${message[0]}) after the handshake`);
+    }
+  }
+
+  private onHandshakeMessage(message: Message): void {
+    const secret = this.options.secret;
+    if (message[0] === Kind.Close) {
+      this.shutdown('remote', message[1], (message[2] ?? 'HANDSHAKE_FAILED') as RpcErrorCode);
+      return;
+    }
+    if (this.step === 'hello' && message[0] === Kind.Hello) {
+      const [, magic, version, nonce, description] = message;
+      if (magic !== MAGIC) throw new ProtocolViolation('the peer does not speak the Cohort RPC protocol');
+      if (version !== PROTOCOL_VERSION) {
+        this.fail('HANDSHAKE_FAILED', `the peer speaks protocol version ${version}, this side ${PROTOCOL_VERSION}; upgrade one of them`);
+        return;
+      }
+      this.peerNonce = nonce;
+      this.peerDescription = description.slice(0, 200);
+      this.step = 'auth';
+      this.sendQuietly([Kind.Auth, secret === undefined ? null : authProof(secret, this.role, nonce, this.nonce)]);
+      return;
+    }
+    if (this.step === 'auth' && message[0] === Kind.Auth) {
+      if (secret !== undefined) {
+        const peerRole: Role = this.role === 'client' ? 'server' : 'client';
+        const expected = authProof(secret, peerRole, this.nonce, this.peerNonce!);
+        if (!proofMatches(expected, message[1])) {
+          this.fail('AUTH_FAILED', 'authentication failed: the peer does not know the shared secret');
+          return;
+        }
+      }
+      this.step = 'menu';
+      this.sendQuietly([Kind.Menu, this.incoming.menu()]);
+      return;
+    }
+    if (this.step === 'menu' && message[0] === Kind.Menu) {
+      this.peerMenu = new Set(message[1].map(([name, version]) => `${name}@${version}`));
+      this.step = 'done';
+      clearTimeout(this.handshakeTimer);
+      this.heartbeat?.start();
+      this.handshakeDone.resolve();
+      return;
+    }
+    throw new ProtocolViolation(`unexpected message of kind ${message[0]} during the handshake (${this.step} step)`);
+  }
+
+  /** Hostile or broken input: close with a reason, never throw out of a socket callback. */
+  private onBadInput(error: unknown): void {
+    if (error instanceof RpcError) {
+      this.fail(error.code, error.message);
+    } else if (error instanceof ProtocolViolation) {
+      this.fail('PROTOCOL', `protocol error: ${error.message}`);
+    } else {
+      this.fail('PROTOCOL', `internal error while handling a message: ${(error as Error)?.stack ?? String(error)}`);
+    }
+  }
+
+  /** Closes because of a failure: the peer is told why (so a rejected client sees the real reason). */
+  private fail(code: RpcErrorCode, reason: string): void {
+    this.shutdown('local', reason, code);
+  }
+
+  private sendQuietly(message: Message): void {
+    try {
+      this.writer.send(message);
+    } catch {
+      // Control messages are tiny; failing to encode one means the connection is already going away.
+    }
+  }
+
+  private shutdown(by: CloseReason['by'], reason: string, code?: RpcErrorCode): void {
+    if (this.closeReason !== undefined) return;
+    this.closeReason = code === undefined ? { by, reason } : { by, reason, code };
+    clearTimeout(this.handshakeTimer);
+    this.heartbeat?.stop();
+    if (this.step !== 'done') {
+      const failure =
+        code === 'AUTH_FAILED' || code === 'HANDSHAKE_FAILED' || code === 'MESSAGE_TOO_BIG' || code === 'PROTOCOL'
+          ? code
+          : 'HANDSHAKE_FAILED';
+      this.handshakeDone.reject(new RpcError(failure, `handshake with ${this.peerDescription} failed: ${reason}`));
+    }
+    this.outgoing.closeAll((rpc) => this.closedError(rpc));
+    this.incoming.closeAll(this.closedError());
+    const socket = this.socket;
+    if (by === 'local' && !socket.destroyed && socket.writable) {
+      this.writer.discard();
+      this.sendQuietly([Kind.Close, reason.slice(0, 4096), code ?? null]);
+      this.writer.flush();
+      socket.end();
+      // A peer that never reads must not keep the socket (and us) alive.
+      setTimeout(() => socket.destroy(), 2000).unref();
+    } else {
+      this.writer.discard();
+      socket.destroy();
+    }
+    this.resolveClosed(this.closeReason);
+  }
+}

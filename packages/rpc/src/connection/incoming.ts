@@ -1,0 +1,293 @@
+import { RpcError, ValidationError } from '../errors.js';
+import { menuKey, type AnyRpcDef } from '../definitions.js';
+import type { AnyImplementation, RpcContext, Source } from '../implementation.js';
+import { CreditGate, CreditReturner } from '../protocol/credit.js';
+import { produce } from '../protocol/stream-producer.js';
+import { StreamReceiver } from '../protocol/stream-receiver.js';
+import { Kind, ProtocolViolation } from '../wire/messages.js';
+import type { Link } from './link.js';
+import { toWireError } from './wire-errors.js';
+
+type Def<K extends AnyRpcDef['kind']> = Extract<AnyRpcDef, { kind: K }>;
+
+/**
+ * One call being served. The `AbortController` behind `ctx.signal` is created only if the implementation looks at
+ * the signal: most calls never do, and a controller per call is measurable on the hot path.
+ */
+class IncomingCall implements RpcContext {
+  done = false;
+  gate: CreditGate | undefined;
+  items: StreamReceiver<unknown> | undefined;
+  private controller: AbortController | undefined;
+  private abortReason: Error | undefined;
+
+  constructor(
+    readonly def: AnyRpcDef,
+    readonly connection: RpcContext['connection'],
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Stops the call: aborts its signal, wakes its producer, fails its item stream. */
+  stop(reason: Error): void {
+    if (this.done) return;
+    this.done = true;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+    this.gate?.release();
+    this.items?.fail(reason, true);
+  }
+}
+
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+
+/** The serving side of a connection: validates queries, runs implementations, streams their results back. */
+export class IncomingCalls {
+  private readonly calls = new Map<number, IncomingCall>();
+  private readonly implementations = new Map<string, AnyImplementation>();
+
+  constructor(
+    private readonly link: Link,
+    implementations: readonly AnyImplementation[],
+  ) {
+    for (const impl of implementations) {
+      const key = menuKey(impl.def.name, impl.def.version);
+      if (this.implementations.has(key)) {
+        throw new TypeError(`two implementations of ${impl.def.name} (version ${impl.def.version}); each RPC needs exactly one`);
+      }
+      this.implementations.set(key, impl);
+    }
+  }
+
+  /** What the peer learns in the handshake. */
+  menu(): [string, number][] {
+    return [...this.implementations.values()].map(({ def }) => [def.name, def.version]);
+  }
+
+  get running(): number {
+    return this.calls.size;
+  }
+
+  onQuery(id: number, name: string, version: number, input: unknown): void {
+    const impl = this.implementations.get(menuKey(name, version));
+    if (impl === undefined) {
+      if (id !== 0) {
+        this.sendError(id, new RpcError('UNIMPLEMENTED', `no implementation of ${name} (version ${version}) here`, { rpc: name }));
+      }
+      return;
+    }
+    if (this.calls.has(id)) throw new ProtocolViolation(`peer reused call id ${id} while that call is running`);
+    const def = impl.def;
+    const parsed = def.input.safeParse(input);
+    if (!parsed.success) {
+      if (id !== 0) this.sendError(id, new ValidationError({ side: 'input', rpc: def.name, issues: parsed.error.issues }));
+      return;
+    }
+    const call = new IncomingCall(def, this.link.connection);
+    if (id !== 0) this.calls.set(id, call);
+    const handler = impl.handler as (...args: unknown[]) => unknown;
+    switch (def.kind) {
+      case 'rpc':
+        return this.settle(id, call, () => handler(parsed.data, call), (value) => this.answer(id, call, def.output, value));
+      case 'oneWay':
+        return this.runOneWay(call, () => handler(parsed.data, call));
+      case 'pipe':
+        return this.settle(id, call, () => handler(parsed.data, call), (source) => this.startPipe(id, call, def, source));
+      case 'state':
+        return this.settle(id, call, () => handler(parsed.data, call), (value) => this.startState(id, call, def, value));
+      case 'reversePipe':
+        return this.runReversePipe(id, call, def, (items) => handler(parsed.data, items, call));
+    }
+  }
+
+  /** Runs `start`; hands a sync or async result to `next`, turns a throw or rejection into the call's error. */
+  private settle(id: number, call: IncomingCall, start: () => unknown, next: (value: unknown) => void): void {
+    let result: unknown;
+    try {
+      result = start();
+    } catch (error) {
+      this.fail(id, call, error);
+      return;
+    }
+    if (isPromiseLike(result)) {
+      result.then(
+        (value) => {
+          if (!call.done) next(value);
+        },
+        (error: unknown) => this.fail(id, call, error),
+      );
+    } else next(result);
+  }
+
+  private answer(id: number, call: IncomingCall, schema: AnyRpcDef['input'], value: unknown): void {
+    const checked = schema.safeParse(value);
+    if (!checked.success) {
+      this.fail(id, call, new ValidationError({ side: 'output', rpc: call.def.name, issues: checked.error.issues }));
+      return;
+    }
+    this.end(id, call);
+    try {
+      this.link.send([Kind.Result, id, checked.data], call.def.name);
+    } catch (error) {
+      this.sendError(id, error);
+    }
+  }
+
+  private runOneWay(call: IncomingCall, start: () => unknown): void {
+    const report = (error: unknown): void => {
+      process.emitWarning(`one-way ${call.def.name} threw: ${(error as Error)?.message ?? String(error)}`, {
+        code: 'COHORT_ONE_WAY_ERROR',
+      });
+    };
+    try {
+      const result = start();
+      if (isPromiseLike(result)) result.then(undefined, report);
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  private startPipe(id: number, call: IncomingCall, def: Def<'pipe'>, source: unknown): void {
+    if (!isSource(source)) {
+      this.fail(id, call, new TypeError(`the implementation of pipe ${def.name} must return an iterable or async iterable`));
+      return;
+    }
+    this.link.send([Kind.Result, id, undefined]);
+    this.stream(id, call, def.item, source, 'item');
+  }
+
+  private startState(id: number, call: IncomingCall, def: Def<'state'>, value: unknown): void {
+    const { state, updates } = (value ?? {}) as { state?: unknown; updates?: unknown };
+    if (!isSource(updates)) {
+      this.fail(id, call, new TypeError(`the implementation of state ${def.name} must return { state, updates } with iterable updates`));
+      return;
+    }
+    const checked = def.state.safeParse(state);
+    if (!checked.success) {
+      this.fail(id, call, new ValidationError({ side: 'output', rpc: def.name, issues: checked.error.issues, what: 'state' }));
+      return;
+    }
+    try {
+      this.link.send([Kind.Result, id, checked.data], def.name);
+    } catch (error) {
+      this.fail(id, call, error);
+      return;
+    }
+    this.stream(id, call, def.update, updates, 'update');
+  }
+
+  private stream(id: number, call: IncomingCall, schema: AnyRpcDef['input'], source: Source<unknown>, what: string): void {
+    call.gate = new CreditGate(this.link.settings.streamWindowBytes);
+    let index = 0;
+    produce(source, {
+      gate: call.gate,
+      stopped: () => call.done || !this.link.open,
+      check: (item) => {
+        const checked = schema.safeParse(item);
+        if (!checked.success) {
+          throw new ValidationError({ side: 'output', rpc: call.def.name, issues: checked.error.issues, what: `${what} ${index}` });
+        }
+        index++;
+        return checked.data;
+      },
+      sendBatch: (items) => this.link.send([Kind.DownItems, id, items], call.def.name),
+    }).then(
+      () => {
+        if (call.done || !this.link.open) return;
+        this.end(id, call);
+        this.link.send([Kind.DownEnd, id]);
+      },
+      (error: unknown) => this.fail(id, call, error),
+    );
+  }
+
+  private runReversePipe(id: number, call: IncomingCall, def: Def<'reversePipe'>, start: (items: AsyncIterable<unknown>) => unknown): void {
+    const receiver = new StreamReceiver<unknown>(
+      new CreditReturner(this.link.settings.streamWindowBytes, (bytes) => {
+        if (!call.done && this.link.open) this.link.send([Kind.DownCredit, id, bytes]);
+      }),
+      () => {
+        // The implementation stopped reading early; its result (soon) tells the caller to stop sending.
+      },
+    );
+    call.items = receiver;
+    this.settle(id, call, () => start(validatedItems(receiver, def)), (value) => this.answer(id, call, def.output, value));
+  }
+
+  private fail(id: number, call: IncomingCall, error: unknown): void {
+    if (call.done || id === 0) return;
+    this.end(id, call);
+    this.sendError(id, error);
+  }
+
+  private end(id: number, call: IncomingCall): void {
+    call.done = true;
+    call.gate?.release();
+    this.calls.delete(id);
+  }
+
+  private sendError(id: number, error: unknown): void {
+    if (!this.link.open) return;
+    try {
+      this.link.send([Kind.Error, id, toWireError(error)]);
+    } catch (encodeError) {
+      // The error itself could not be encoded (too big, or exotic data): send its text alone.
+      this.link.send([Kind.Error, id, toWireError(new Error(String((error as Error)?.message ?? error).slice(0, 4096)))]);
+      void encodeError;
+    }
+  }
+
+  onCancel(id: number, reason: string): void {
+    const call = this.calls.get(id);
+    if (call === undefined) return;
+    this.calls.delete(id);
+    call.stop(new RpcError('ABORTED', `the caller cancelled ${call.def.name}: ${reason}`, { rpc: call.def.name }));
+  }
+
+  onItems(id: number, items: unknown[], bytes: number): void {
+    this.calls.get(id)?.items?.push(items, bytes);
+  }
+
+  onEnd(id: number): void {
+    this.calls.get(id)?.items?.end();
+  }
+
+  onCredit(id: number, bytes: number): void {
+    this.calls.get(id)?.gate?.grant(bytes);
+  }
+
+  /** The connection closed: abort every running implementation. */
+  closeAll(error: Error): void {
+    const calls = [...this.calls.values()];
+    this.calls.clear();
+    for (const call of calls) call.stop(error);
+  }
+}
+
+function isSource(value: unknown): value is Source<unknown> {
+  return typeof value === 'object' && value !== null && (Symbol.iterator in value || Symbol.asyncIterator in value);
+}
+
+/** The server checks every reverse-pipe item too: it trusts no caller. */
+async function* validatedItems(receiver: StreamReceiver<unknown>, def: Def<'reversePipe'>): AsyncGenerator<unknown> {
+  let index = 0;
+  try {
+    for await (const item of receiver) {
+      const checked = def.item.safeParse(item);
+      if (!checked.success) {
+        throw new ValidationError({ side: 'input', rpc: def.name, issues: checked.error.issues, what: `item ${index}` });
+      }
+      index++;
+      yield checked.data;
+    }
+  } finally {
+    receiver.cancel();
+  }
+}

@@ -1,0 +1,17 @@
+import type { ResolvedRpcSettings } from '../settings.js';
+import type { Message } from '../wire/messages.js';
+import type { Connection } from './connection.js';
+
+/** What the call tables need from their connection, and nothing more. */
+export interface Link {
+  readonly connection: Connection;
+  readonly settings: ResolvedRpcSettings;
+  /** Encodes and queues a message; throws `MESSAGE_TOO_BIG` (nothing queued) or a `TypeError` for unencodable values. */
+  send(message: Message, rpc?: string): number;
+  readonly peer: string;
+  readonly open: boolean;
+  /** Whether the peer's menu lists this RPC. */
+  peerImplements(key: string): boolean;
+  /** The error pending calls reject with once the connection is closed. */
+  closedError(rpc?: string): Error;
+}

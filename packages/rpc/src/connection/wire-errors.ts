@@ -1,0 +1,60 @@
+import type { z } from 'zod';
+import { RemoteError, RpcError, ValidationError, type RpcErrorCode } from '../errors.js';
+import type { WireError } from '../wire/messages.js';
+
+const RPC_CODES = new Set<string>([
+  'CONNECTION_CLOSED',
+  'UNIMPLEMENTED',
+  'MESSAGE_TOO_BIG',
+  'HANDSHAKE_FAILED',
+  'AUTH_FAILED',
+  'TIMEOUT',
+  'ABORTED',
+  'PROTOCOL',
+]);
+
+/** What an implementation's failure looks like on the wire. Anything thrown is accepted, not only `Error`s. */
+export function toWireError(error: unknown): WireError {
+  if (error instanceof ValidationError) {
+    return { type: 'validation', side: error.side, what: error.side, issues: stripIssues(error.issues) };
+  }
+  if (error instanceof RpcError) return { type: 'rpc', code: error.code, message: error.message };
+  if (error instanceof Error) {
+    const wire: WireError = { type: 'remote', name: error.name, message: error.message };
+    if (error.stack !== undefined) wire.stack = error.stack;
+    const data = (error as { data?: unknown }).data;
+    if (data !== undefined) wire.data = data;
+    return wire;
+  }
+  return { type: 'remote', name: 'NonError', message: describeThrown(error) };
+}
+
+function describeThrown(value: unknown): string {
+  try {
+    return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+// zod issues may carry the offending input, which can be large or not encodable; the path and message suffice.
+function stripIssues(issues: z.core.$ZodIssue[]): unknown[] {
+  return issues.map(({ code, path, message }) => ({ code, path: path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message }));
+}
+
+export function fromWireError(wire: WireError, rpc: string, peer: string): Error {
+  switch (wire.type) {
+    case 'validation':
+      return new ValidationError({ side: wire.side, rpc, issues: wire.issues as z.core.$ZodIssue[] });
+    case 'rpc': {
+      const code = (RPC_CODES.has(wire.code) ? wire.code : 'PROTOCOL') as RpcErrorCode;
+      return new RpcError(code, wire.message, { rpc });
+    }
+    case 'remote': {
+      const init: ConstructorParameters<typeof RemoteError>[0] = { remoteName: wire.name, message: wire.message, rpc, peer };
+      if (typeof wire.stack === 'string') init.remoteStack = wire.stack;
+      if (wire.data !== undefined) init.data = wire.data;
+      return new RemoteError(init);
+    }
+  }
+}

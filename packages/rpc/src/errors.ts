@@ -1,0 +1,74 @@
+import type { z } from 'zod';
+
+/** Stable codes of {@link RpcError}. Branch on these, never on messages. */
+export type RpcErrorCode =
+  | 'CONNECTION_CLOSED'
+  | 'UNIMPLEMENTED'
+  | 'MESSAGE_TOO_BIG'
+  | 'HANDSHAKE_FAILED'
+  | 'AUTH_FAILED'
+  | 'TIMEOUT'
+  | 'ABORTED'
+  | 'PROTOCOL';
+
+/** A failure of the RPC machinery itself: the connection, the protocol, a deadline or a cancellation. */
+export class RpcError extends Error {
+  override readonly name = 'RpcError';
+  readonly code: RpcErrorCode;
+  /** The RPC this error concerns, when there is one. */
+  readonly rpc: string | undefined;
+
+  constructor(code: RpcErrorCode, message: string, options: { rpc?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.rpc = options.rpc;
+  }
+}
+
+/** An exception thrown by the peer's implementation, carried back to the caller. */
+export class RemoteError extends Error {
+  override readonly name = 'RemoteError';
+  /** `name` of the error the implementation threw (`TypeError`, a custom class name…). */
+  readonly remoteName: string;
+  /** Stack of the error in the peer's process, as text. */
+  readonly remoteStack: string | undefined;
+  /** The RPC whose implementation threw. */
+  readonly rpc: string;
+  /** The peer's description (for Cohort workers: the worker name and pid). */
+  readonly peer: string;
+  /** Extra structured detail attached by the layer that threw (e.g. a map-reduce input index). */
+  readonly data: unknown;
+
+  constructor(init: { remoteName: string; message: string; remoteStack?: string; rpc: string; peer: string; data?: unknown }) {
+    super(`${init.remoteName} in ${init.rpc} on ${init.peer}: ${init.message}`);
+    this.remoteName = init.remoteName;
+    this.remoteStack = init.remoteStack;
+    this.rpc = init.rpc;
+    this.peer = init.peer;
+    this.data = init.data;
+  }
+}
+
+/**
+ * A value failed its zod schema. `side: 'input'` means the caller sent something the RPC's input schema refuses
+ * (checked before sending and again by the server); `'output'` means the implementation produced a value (result,
+ * item, state or update) its own schema refuses. The connection stays usable.
+ */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  readonly side: 'input' | 'output';
+  readonly rpc: string;
+  readonly issues: z.core.$ZodIssue[];
+
+  constructor(init: { side: 'input' | 'output'; rpc: string; issues: z.core.$ZodIssue[]; what?: string }) {
+    const summary = init.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
+      .join('; ');
+    const what = init.what ?? (init.side === 'input' ? 'input' : 'output');
+    super(`invalid ${what} for ${init.rpc}: ${summary}${init.issues.length > 3 ? '; …' : ''}`);
+    this.side = init.side;
+    this.rpc = init.rpc;
+    this.issues = init.issues;
+  }
+}

@@ -1,0 +1,98 @@
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Address } from './address.js';
+import { Connection, type ConnectionOptions } from './connection/connection.js';
+import type { AnyImplementation } from './implementation.js';
+import { resolveRpcSettings, type RpcSettings } from './settings.js';
+
+export interface ListenOptions {
+  /** `{ path }` for a Unix socket, `{ host, port }` for TCP (`port: 0` picks a free port). */
+  address: Address;
+  /** The RPCs served to every connection. */
+  implementations: readonly AnyImplementation[];
+  /** Shared secret every client must prove it knows; see {@link ConnectionOptions.secret}. */
+  secret?: string | Uint8Array;
+  settings?: RpcSettings;
+  /** How clients name this server in their errors. */
+  description?: string;
+  /** Called with each connection once its handshake has succeeded. */
+  onConnection?: (connection: Connection) => void;
+}
+
+/**
+ * Accepts connections and serves implementations on each. Peers that fail the handshake (wrong secret, garbage,
+ * silence) are dropped before any implementation runs.
+ *
+ * @example
+ * const server = await Server.listen({ address: { host: '127.0.0.1', port: 0 }, implementations, secret });
+ * console.log(server.address); // { host: '127.0.0.1', port: 41234 }
+ */
+export class Server {
+  private readonly connections = new Set<Connection>();
+  private readonly pending = new Set<Socket>();
+
+  private constructor(
+    private readonly net: NetServer,
+    /** Where the server listens; for TCP with `port: 0`, the port actually chosen. */
+    readonly address: Address,
+  ) {}
+
+  static async listen(options: ListenOptions): Promise<Server> {
+    const connectionOptions: ConnectionOptions = { implementations: options.implementations };
+    if (options.secret !== undefined) connectionOptions.secret = options.secret;
+    if (options.settings !== undefined) connectionOptions.settings = options.settings;
+    if (options.description !== undefined) connectionOptions.description = options.description;
+    // Surface a bad implementation list or bad settings now, not on the first connection.
+    const keys = new Set(options.implementations.map((i) => `${i.def.name}@${i.def.version}`));
+    if (keys.size !== options.implementations.length) {
+      throw new TypeError('Server.listen: two implementations share a name and version; each RPC needs exactly one');
+    }
+    resolveRpcSettings(options.settings);
+
+    let server: Server | undefined;
+    const net = createServer({ noDelay: true }, (socket) => {
+      if (server === undefined) return void socket.destroy();
+      server.accept(socket, connectionOptions, options.onConnection);
+    });
+    await new Promise<void>((resolve, reject) => {
+      net.once('error', reject);
+      if ('path' in options.address) net.listen(options.address.path, resolve);
+      else net.listen(options.address.port, options.address.host, resolve);
+    });
+    const bound = net.address();
+    const address: Address =
+      'path' in options.address || bound === null || typeof bound === 'string'
+        ? options.address
+        : { host: options.address.host, port: bound.port };
+    server = new Server(net, address);
+    return server;
+  }
+
+  private accept(socket: Socket, options: ConnectionOptions, onConnection: ListenOptions['onConnection']): void {
+    this.pending.add(socket);
+    socket.once('close', () => this.pending.delete(socket));
+    Connection.open(socket, 'server', options).then(
+      (connection) => {
+        this.pending.delete(socket);
+        this.connections.add(connection);
+        void connection.closed.then(() => this.connections.delete(connection));
+        onConnection?.(connection);
+      },
+      () => {
+        // The peer failed the handshake; its socket is already closed and nothing ran on its behalf.
+      },
+    );
+  }
+
+  /** Live, authenticated connections. */
+  get activeConnections(): readonly Connection[] {
+    return [...this.connections];
+  }
+
+  /** Stops accepting and closes every connection with `reason`. Resolves once the listener is closed. */
+  async close(reason = 'the server is closing'): Promise<void> {
+    const closing = new Promise<void>((resolve) => this.net.close(() => resolve()));
+    for (const socket of this.pending) socket.destroy();
+    await Promise.all([...this.connections].map((c) => c.close(reason)));
+    await closing;
+  }
+}

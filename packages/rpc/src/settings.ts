@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+
+const heartbeatSchema = z.object({
+  intervalMs: z.number().int().positive(),
+  timeoutMs: z.number().int().positive(),
+});
+
+const settingsSchema = z.object({
+  maxMessageSize: z.number().int().positive(),
+  handshakeTimeoutMs: z.number().int().positive(),
+  heartbeat: z.union([heartbeatSchema, z.literal(false)]),
+  streamWindowBytes: z.number().int().positive(),
+});
+
+/** Settings resolved with their defaults; what a connection actually runs with. */
+export type ResolvedRpcSettings = z.infer<typeof settingsSchema>;
+
+/**
+ * Tunables of a connection. Every field is optional; `COHORT_RPC_SETTINGS` (JSON, same shape) overrides what the
+ * program passes, field by field, so an operator can loosen timeouts without a rebuild.
+ */
+export interface RpcSettings {
+  /**
+   * Largest frame payload, in bytes, either side will send or accept. A call whose message is bigger rejects with
+   * `MESSAGE_TOO_BIG` and nothing is written; a peer announcing a bigger frame is disconnected before its body is
+   * buffered.
+   * @default 268435456 (256 MiB)
+   */
+  maxMessageSize?: number;
+  /**
+   * How long, in milliseconds, the peer has to complete the handshake (hello, authentication, menu).
+   * @default 30000
+   */
+  handshakeTimeoutMs?: number;
+  /**
+   * Liveness: each side sends a heartbeat every `intervalMs`; if nothing at all arrives for `timeoutMs`, the
+   * connection closes with the reason "no heartbeat received for …". `false` turns heartbeats off (Cohort uses that
+   * for worker data connections, whose liveness is watched by a separate lifeline).
+   * @default { intervalMs: 10000, timeoutMs: 30000 }
+   * @example { heartbeat: { intervalMs: 100, timeoutMs: 500 } }
+   */
+  heartbeat?: { intervalMs?: number; timeoutMs?: number } | false;
+  /**
+   * Per-stream credit, in bytes: how much of a pipe, state-update or reverse-pipe stream may be in flight or
+   * buffered at the consumer before the producer is paused. Bounds memory per stream; other traffic is unaffected.
+   * @default 1048576 (1 MiB)
+   */
+  streamWindowBytes?: number;
+}
+
+export const defaultRpcSettings: ResolvedRpcSettings = {
+  maxMessageSize: 256 * MiB,
+  handshakeTimeoutMs: 30_000,
+  heartbeat: { intervalMs: 10_000, timeoutMs: 30_000 },
+  streamWindowBytes: MiB,
+};
+
+function merge(base: ResolvedRpcSettings, over: RpcSettings | undefined): ResolvedRpcSettings {
+  if (over === undefined) return base;
+  const { heartbeat, ...rest } = over;
+  const merged = { ...base, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
+  if (heartbeat === false) merged.heartbeat = false;
+  else if (heartbeat !== undefined) {
+    const baseHeartbeat = base.heartbeat === false ? defaultRpcSettings.heartbeat : base.heartbeat;
+    merged.heartbeat = { ...(baseHeartbeat as object), ...heartbeat } as ResolvedRpcSettings['heartbeat'];
+  }
+  return merged as ResolvedRpcSettings;
+}
+
+function settingsFromEnv(): RpcSettings | undefined {
+  const text = process.env['COHORT_RPC_SETTINGS'];
+  if (text === undefined || text.trim() === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new TypeError(`COHORT_RPC_SETTINGS is not valid JSON (${(error as Error).message}); unset it or fix it`);
+  }
+  return parsed as RpcSettings;
+}
+
+/** Defaults, then the program's settings, then `COHORT_RPC_SETTINGS`; validated so a typo fails loudly. */
+export function resolveRpcSettings(settings?: RpcSettings): ResolvedRpcSettings {
+  const resolved = merge(merge(defaultRpcSettings, settings), settingsFromEnv());
+  const checked = settingsSchema.safeParse(resolved);
+  if (!checked.success) {
+    const detail = checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new TypeError(`invalid RPC settings (${detail}); check the settings you pass and COHORT_RPC_SETTINGS`);
+  }
+  return checked.data;
+}

@@ -1,0 +1,128 @@
+/**
+ * Message kinds. Every frame carries one msgpack array whose first element is the kind. Kinds are split by
+ * direction relative to a call, because both peers allocate call ids independently: "up" messages travel from the
+ * caller to the callee and name an incoming call of the receiver; "down" messages travel back and name one of the
+ * receiver's own outgoing calls.
+ */
+export const Kind = {
+  Hello: 0, //      [0, magic, protocolVersion, nonce, description]
+  Auth: 1, //       [1, proof | null]
+  Menu: 2, //       [2, [[name, version], …]]
+  Query: 3, //      up   [3, id, name, version, input]           id 0: one-way, no response
+  Result: 4, //     down [4, id, value]                           rpc output, state, stream accepted, reverse-pipe output
+  Error: 5, //      down [5, id, WireError]                       the call (or its stream) failed
+  DownItems: 6, //  down [6, id, [item, …]]                      pipe items, state updates
+  DownEnd: 7, //    down [7, id]                                  pipe/state stream finished
+  DownCredit: 8, // down [8, id, bytes]                          callee lets the caller send more reverse-pipe items
+  UpItems: 9, //    up   [9, id, [item, …]]                      reverse-pipe items
+  UpEnd: 10, //     up   [10, id]                                 reverse-pipe items finished
+  UpCredit: 11, //  up   [11, id, bytes]                          caller lets the callee send more items/updates
+  Cancel: 12, //    up   [12, id, reason]                         caller gave up (abort, timeout, break)
+  Heartbeat: 13, // [13]
+  Close: 14, //     [14, reason, code | null]
+} as const;
+
+export const MAGIC = 'cohort-rpc';
+export const PROTOCOL_VERSION = 1;
+
+/** An error as it crosses the wire. */
+export type WireError =
+  | { type: 'remote'; name: string; message: string; stack?: string; data?: unknown }
+  | { type: 'validation'; side: 'input' | 'output'; what: string; issues: unknown[] }
+  | { type: 'rpc'; code: string; message: string };
+
+export type Message =
+  | [typeof Kind.Hello, string, number, Uint8Array, string]
+  | [typeof Kind.Auth, Uint8Array | null]
+  | [typeof Kind.Menu, [string, number][]]
+  | [typeof Kind.Query, number, string, number, unknown]
+  | [typeof Kind.Result, number, unknown]
+  | [typeof Kind.Error, number, WireError]
+  | [typeof Kind.DownItems | typeof Kind.UpItems, number, unknown[]]
+  | [typeof Kind.DownEnd | typeof Kind.UpEnd, number]
+  | [typeof Kind.DownCredit | typeof Kind.UpCredit, number, number]
+  | [typeof Kind.Cancel, number, string]
+  | [typeof Kind.Heartbeat]
+  | [typeof Kind.Close, string, string | null];
+
+/** Thrown for a well-framed message whose content breaks the protocol; the connection closes with `PROTOCOL`. */
+export class ProtocolViolation extends Error {}
+
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
+
+function fail(what: string): never {
+  throw new ProtocolViolation(what);
+}
+
+function checkWireError(v: unknown): WireError {
+  if (typeof v !== 'object' || v === null) fail('error payload is not an object');
+  const e = v as Record<string, unknown>;
+  switch (e['type']) {
+    case 'remote':
+      if (typeof e['name'] !== 'string' || typeof e['message'] !== 'string') fail('malformed remote error');
+      break;
+    case 'validation':
+      if ((e['side'] !== 'input' && e['side'] !== 'output') || !Array.isArray(e['issues'])) fail('malformed validation error');
+      break;
+    case 'rpc':
+      if (typeof e['code'] !== 'string' || typeof e['message'] !== 'string') fail('malformed rpc error');
+      break;
+    default:
+      fail('unknown error type');
+  }
+  return e as WireError;
+}
+
+/** Checks the shape of a decoded frame. Cheap hand-written checks: this runs for every message. */
+export function checkMessage(value: unknown): Message {
+  if (!Array.isArray(value) || value.length === 0) fail('a message must be a non-empty array');
+  const m = value as unknown[];
+  const ok = (cond: boolean): void => {
+    if (!cond) fail(`malformed message of kind ${String(m[0])}`);
+  };
+  switch (m[0]) {
+    case Kind.Hello:
+      ok(typeof m[1] === 'string' && typeof m[2] === 'number' && isBytes(m[3]) && typeof m[4] === 'string');
+      break;
+    case Kind.Auth:
+      ok(m[1] === null || isBytes(m[1]));
+      break;
+    case Kind.Menu:
+      ok(Array.isArray(m[1]) && (m[1] as unknown[]).every((e) => Array.isArray(e) && typeof e[0] === 'string' && isId(e[1])));
+      break;
+    case Kind.Query:
+      ok(m.length === 5 && isId(m[1]) && typeof m[2] === 'string' && isId(m[3]));
+      break;
+    case Kind.Result:
+      ok(m.length === 3 && isId(m[1]));
+      break;
+    case Kind.Error:
+      ok(isId(m[1]));
+      m[2] = checkWireError(m[2]);
+      break;
+    case Kind.DownItems:
+    case Kind.UpItems:
+      ok(isId(m[1]) && Array.isArray(m[2]));
+      break;
+    case Kind.DownEnd:
+    case Kind.UpEnd:
+      ok(isId(m[1]));
+      break;
+    case Kind.DownCredit:
+    case Kind.UpCredit:
+      ok(isId(m[1]) && typeof m[2] === 'number' && m[2] > 0 && Number.isFinite(m[2]));
+      break;
+    case Kind.Cancel:
+      ok(isId(m[1]) && typeof m[2] === 'string');
+      break;
+    case Kind.Heartbeat:
+      break;
+    case Kind.Close:
+      ok(typeof m[1] === 'string' && (m[2] === null || m[2] === undefined || typeof m[2] === 'string'));
+      break;
+    default:
+      fail(`unknown message kind ${String(m[0]).slice(0, 20)}`);
+  }
+  return m as Message;
+}
