@@ -1,2 +1,26 @@
-// Parallel, MapReduce and Scheduler are exported from here as they land (see README.md).
-export {};
+export { Parallel } from './parallel/parallel.js';
+export { startApp } from './parallel/start-app.js';
+export type { StartAppOptions } from './parallel/start-app.js';
+export type { WorkerType, WorkerTypeSpec } from './parallel/worker-type.js';
+export type {
+  AnyFunction,
+  FunctionBuilder,
+  FunctionContext,
+  OneWayFunction,
+  PipeFunction,
+  ReversePipeFunction,
+  RpcFunction,
+  StateFunction,
+} from './parallel/functions.js';
+export { Worker } from './parallel/worker.js';
+export { WorkerConnection } from './parallel/worker-connection.js';
+export type { Runner, RunOptions } from './parallel/worker-connection.js';
+export type { SpawnOptions, ShutdownOn } from './parallel/spawn-options.js';
+export type { WorkerRef } from './parallel/ref.js';
+export type { OutputOption } from './process/output.js';
+export { showProcessStatus } from './process/exit-status.js';
+export type { ExitStatus } from './process/exit-status.js';
+export { Hosts } from './host/hosts.js';
+export type { Host, LaunchRequest, LaunchedProcess } from './host/host.js';
+export { CohortError } from './errors.js';
+export type { CohortErrorCode } from './errors.js';

@@ -1,0 +1,23 @@
+import { mkdtempSync, rmSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A private directory (mode 0700: mkdtemp's default) for the app's Unix sockets, so no other user can even reach
+ * a worker's socket; the shared secret then keeps out other programs of the same user.
+ */
+export function createSocketDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cohort-'));
+  // Removed when the process exits normally; if the root is SIGKILLed, its workers remove it as the last leaves.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Removes the directory if it is empty (the last worker out); harmless otherwise. */
+export function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty (other workers still live) or already gone.
+  }
+}

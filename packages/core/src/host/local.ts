@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Duplex, Readable } from 'node:stream';
+import { CohortError } from '../errors.js';
+import type { ExitStatus } from '../process/exit-status.js';
+import { closeOutputFd, forwardLines, outputStdio } from '../process/output.js';
+import type { Host, LaunchedProcess, LaunchRequest } from './host.js';
+
+/** File descriptors of the two pipes a local worker gets besides stdio. */
+export const CONTROL_FD = 3;
+export const LIFELINE_FD = 4;
+const STDERR_TAIL_BYTES = 4096;
+
+function keepTail(stream: Readable | null): () => string {
+  let tail = '';
+  stream?.on('data', (chunk: Buffer | string) => {
+    tail = (tail + chunk.toString()).slice(-STDERR_TAIL_BYTES);
+  });
+  return () => tail;
+}
+
+/** Runs workers as child processes of this one. */
+export function localHost(): Host {
+  return {
+    name: 'local',
+    launch: (request) => Promise.resolve(launchLocal(request)),
+  };
+}
+
+function launchLocal(request: LaunchRequest): LaunchedProcess {
+  const out = outputStdio(request.stdout);
+  const err = outputStdio(request.stderr);
+  let child: ChildProcess;
+  try {
+    // fd 3: control channel (bootstrap, ready, failures). fd 4: lifeline, never written: its end-of-file tells the
+    // worker its spawner is gone, even if the spawner was SIGKILLed.
+    child = spawn(request.execPath, [...request.execArgv, request.entry, ...request.args], {
+      cwd: request.cwd,
+      env: request.env,
+      stdio: ['ignore', out.stdio, err.stdio, 'pipe', 'pipe'],
+    });
+  } finally {
+    closeOutputFd(out.fd);
+    closeOutputFd(err.fd);
+  }
+  const pid = child.pid;
+  if (pid === undefined) {
+    throw new CohortError('SPAWN_FAILED', `could not start worker "${request.name}": ${request.execPath} could not be executed`, {
+      worker: request.name,
+    });
+  }
+  const prefix = `[${request.name}] `;
+  if (child.stdout !== null) forwardLines(child.stdout, process.stdout, prefix);
+  if (child.stderr !== null) forwardLines(child.stderr, process.stderr, prefix);
+  const stderrTail = keepTail(child.stderr);
+  const exited = new Promise<ExitStatus>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: null, signal: null }));
+  });
+  const control = child.stdio[CONTROL_FD] as Duplex;
+  const lifeline = child.stdio[LIFELINE_FD] as Duplex;
+  lifeline.on('error', () => undefined);
+  control.on('error', () => undefined);
+  return {
+    pid,
+    control,
+    exited,
+    transport: 'unix',
+    kill: (signal = 'SIGKILL') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+    stderrTail,
+    release: () => {
+      control.destroy();
+      lifeline.destroy();
+    },
+  };
+}

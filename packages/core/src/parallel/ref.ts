@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+const address = z.union([z.object({ path: z.string() }), z.object({ host: z.string(), port: z.number().int() })]);
+
+/**
+ * A plain-JSON reference to a running worker: pass it as an argument to another worker, which can then
+ * `Type.connect(ref, init)` directly. Connecting needs the app's secret, which every worker of the app has.
+ */
+export const workerRefSchema = z.object({
+  /** The worker type's name. */
+  type: z.string(),
+  id: z.string(),
+  name: z.string(),
+  pid: z.number().int(),
+  address,
+});
+
+/** A reference to a running worker of type `N`. */
+export type WorkerRef<N extends string = string> = z.infer<typeof workerRefSchema> & { readonly type: N };

@@ -1,0 +1,170 @@
+import { ValidationError, type RpcSettings } from '@cohort/rpc';
+import { requireApp, type App } from '../app/app.js';
+import { CohortError } from '../errors.js';
+import type { LaunchedProcess } from '../host/host.js';
+import { localHost } from '../host/local.js';
+import { ControlChannel } from '../process/control-channel.js';
+import { showProcessStatus } from '../process/exit-status.js';
+import { WORKER_MARKER, reportSchema, type Bootstrap } from './bootstrap.js';
+import type { SpawnOptions } from './spawn-options.js';
+import { Worker } from './worker.js';
+import { openWorkerConnection } from './worker-connection.js';
+import type { AnyWorkerType } from './worker-type.js';
+
+const DEFAULT_SPAWN_TIMEOUT_MS = 20_000;
+const DEFAULT_CONNECTION_TIMEOUT_MS = 10_000;
+
+type AnySpawnOptions = SpawnOptions<unknown, unknown>;
+
+/** Starts a worker process of `type` and waits until it serves; on any failure, no process is left behind. */
+export async function spawnWorker(type: AnyWorkerType, options: AnySpawnOptions): Promise<unknown> {
+  const app = requireApp(`${type.name}.spawn()`);
+  const checked = type.workerInit.safeParse(options.init);
+  if (!checked.success) {
+    throw new ValidationError({ side: 'input', rpc: `${type.name} workerInit`, issues: checked.error.issues, what: 'workerInit' });
+  }
+  const id = app.nextWorkerId();
+  const name = options.name ?? `${type.name}-${id}`;
+  const shutdownOn = options.shutdownOn ?? 'heartbeat-lost';
+  const host = options.host ?? localHost();
+  const rpc = options.rpc ?? app.rpc;
+  const launched = await host.launch({
+    execPath: process.execPath,
+    execArgv: [...process.execArgv, ...(options.execArgv ?? [])],
+    entry: app.entry,
+    args: process.argv.slice(2),
+    cwd: options.cwd,
+    env: { ...(options.env ?? process.env), [WORKER_MARKER]: '1' },
+    stdout: options.stdout,
+    stderr: options.stderr,
+    name,
+  });
+  const bootstrap: Bootstrap = {
+    v: 1,
+    type: type.name,
+    id,
+    name,
+    secret: app.secret,
+    init: options.init,
+    listen: launched.transport === 'unix' ? { path: app.socketPath(id) } : { host: '0.0.0.0', port: 0 },
+    ...(rpc === undefined ? {} : { rpc: rpc as Record<string, unknown> }),
+    shutdownOn,
+    connectionTimeoutMs: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    socketDir: app.socketDir(),
+  };
+  const describe = `worker "${name}" (type ${type.name}, pid ${launched.pid})`;
+  const control = new ControlChannel(launched.control);
+  void launched.exited.then(() => {
+    control.destroy();
+    launched.release();
+  });
+  try {
+    control.send(bootstrap).catch(() => undefined);
+    const address = await waitReady(control, launched, describe, options.spawnTimeoutMs ?? DEFAULT_SPAWN_TIMEOUT_MS);
+    watchFailures(control, name, options.onFailure);
+    const connectAddress = 'path' in address ? address : { host: launched.connectHost ?? address.host, port: address.port };
+    return await connect(type, app, rpc, options, shutdownOn, launched, { id, name, address: connectAddress });
+  } catch (error) {
+    launched.kill('SIGKILL');
+    await launched.exited;
+    throw error;
+  }
+}
+
+async function connect(
+  type: AnyWorkerType,
+  app: App,
+  rpc: RpcSettings | undefined,
+  options: AnySpawnOptions,
+  shutdownOn: NonNullable<AnySpawnOptions['shutdownOn']>,
+  launched: LaunchedProcess,
+  worker: { id: string; name: string; address: Worker<string>['ref']['address'] },
+): Promise<unknown> {
+  const peer = { name: worker.name, pid: launched.pid, exited: launched.exited };
+  const connectionOptions = {
+    address: worker.address,
+    secret: app.secret,
+    rpc,
+    workerType: type.name,
+    connectionInitSchema: type.connectionInit,
+    peer,
+  };
+  if (shutdownOn === 'connection-closed') {
+    return openWorkerConnection({ ...connectionOptions, afterClose: () => launched.exited }, options.connectionInit);
+  }
+  // Open the default connection now when the connection argument allows it, so the first `run` is one round trip.
+  const defaultConnection = type.connectionInit.safeParse(options.connectionInit).success
+    ? await openWorkerConnection(connectionOptions, options.connectionInit)
+    : undefined;
+  return new Worker<string>({
+    typeName: type.name,
+    connectionInitSchema: type.connectionInit,
+    id: worker.id,
+    name: worker.name,
+    pid: launched.pid,
+    address: worker.address,
+    secret: app.secret,
+    rpc,
+    exited: launched.exited,
+    defaultConnection,
+    connectionInit: options.connectionInit,
+    kill: (signal) => launched.kill(signal),
+  });
+}
+
+function waitReady(control: ControlChannel, launched: LaunchedProcess, describe: string, timeoutMs: number): Promise<{ path: string } | { host: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      done();
+      reject(
+        new CohortError(
+          'SPAWN_TIMEOUT',
+          `${describe} did not report ready within ${timeoutMs} ms; it was killed. Check that the entry script reaches ` +
+            '`await startApp()` quickly and that initWorkerState finishes, or raise spawnTimeoutMs',
+        ),
+      );
+    }, timeoutMs);
+    const stopListening = control.onMessage((raw) => {
+      const report = reportSchema.safeParse(raw);
+      if (!report.success) return;
+      if (report.data.t === 'ready') {
+        done();
+        resolve(report.data.address);
+      } else if (report.data.t === 'error') {
+        done();
+        reject(new CohortError('SPAWN_FAILED', `${describe} failed to start: ${report.data.message}`));
+      }
+    });
+    let exitedFirst = true;
+    void launched.exited.then((status) => {
+      if (!exitedFirst) return;
+      done();
+      const tail = launched.stderrTail().trim();
+      reject(
+        new CohortError(
+          'SPAWN_FAILED',
+          `${describe} ${showProcessStatus(status)} before it was ready` + (tail === '' ? '' : `; its stderr ended with:\n${tail}`),
+        ),
+      );
+    });
+    function done(): void {
+      exitedFirst = false;
+      clearTimeout(timer);
+      stopListening();
+    }
+  });
+}
+
+function watchFailures(control: ControlChannel, name: string, onFailure: AnySpawnOptions['onFailure']): void {
+  let reported = false;
+  control.onMessage((raw) => {
+    const report = reportSchema.safeParse(raw);
+    if (!report.success || report.data.t !== 'failure' || reported) return;
+    reported = true;
+    const error = new CohortError('WORKER_FAILED', `worker "${name}" failed and is exiting (code 254): ${report.data.message}`, {
+      worker: name,
+    });
+    if (onFailure !== undefined) onFailure(error);
+    else process.emitWarning(error.message, { code: 'COHORT_WORKER_FAILED' });
+  });
+}

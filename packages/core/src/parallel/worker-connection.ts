@@ -1,0 +1,169 @@
+import type { z } from 'zod';
+import {
+  Connection,
+  RpcError,
+  ValidationError,
+  type Address,
+  type CloseReason,
+  type DispatchOptions,
+  type RpcSettings,
+  type RpcStream,
+  type Source,
+} from '@cohort/rpc';
+import { CohortError } from '../errors.js';
+import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
+import type { AnyFunction, OneWayFunction, PipeFunction, ReversePipeFunction, RpcFunction, StateFunction } from './functions.js';
+import * as internal from './internal-rpcs.js';
+
+/** Options of one `run`: cancellation and a deadline, as for `Connection.dispatch`. */
+export type RunOptions = DispatchOptions;
+
+/** Typed calls to the functions of worker type `N`. Shared by `Worker` and `WorkerConnection`. */
+export interface Runner<N extends string> {
+  run<I extends z.ZodType, O extends z.ZodType>(fn: RpcFunction<N, I, O>, input: z.input<I>, options?: RunOptions): Promise<z.output<O>>;
+  run<I extends z.ZodType, T extends z.ZodType>(
+    fn: PipeFunction<N, I, T>,
+    input: z.input<I>,
+    options?: RunOptions,
+  ): Promise<RpcStream<z.output<T>>>;
+  run<I extends z.ZodType, S extends z.ZodType, U extends z.ZodType>(
+    fn: StateFunction<N, I, S, U>,
+    input: z.input<I>,
+    options?: RunOptions,
+  ): Promise<{ state: z.output<S>; updates: RpcStream<z.output<U>> }>;
+  run<I extends z.ZodType>(fn: OneWayFunction<N, I>, input: z.input<I>, options?: RunOptions): Promise<void>;
+  run<I extends z.ZodType, T extends z.ZodType, O extends z.ZodType>(
+    fn: ReversePipeFunction<N, I, T, O>,
+    arg: [z.input<I>, Source<z.input<T>>],
+    options?: RunOptions,
+  ): Promise<z.output<O>>;
+}
+
+/** Who is on the other end, for error messages; `exited` when this process spawned it. */
+export interface PeerInfo {
+  readonly name: string;
+  readonly pid: number;
+  readonly exited: Promise<ExitStatus> | undefined;
+}
+
+const EXIT_WAIT_MS = 2000;
+
+/** Rewrites "connection closed" into "the worker exited with code 3" when the worker's exit is known. */
+export async function explainClosed(error: unknown, fn: AnyFunction | undefined, peer: PeerInfo): Promise<never> {
+  if (!(error instanceof RpcError) || error.code !== 'CONNECTION_CLOSED' || peer.exited === undefined) throw error;
+  let timer: NodeJS.Timeout | undefined;
+  const status = await Promise.race([
+    peer.exited,
+    new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), EXIT_WAIT_MS))),
+  ]);
+  clearTimeout(timer);
+  if (status === undefined) throw error;
+  const what = fn === undefined ? 'the call' : `${fn.workerType}.${fn.name}`;
+  throw new RpcError(
+    'CONNECTION_CLOSED',
+    `${what} failed: worker "${peer.name}" (pid ${peer.pid}) ${showProcessStatus(status)} before answering`,
+    { ...(fn === undefined ? {} : { rpc: fn.def.name }), cause: error },
+  );
+}
+
+function explainStream<T>(stream: RpcStream<T>, explain: (error: unknown) => Promise<never>): RpcStream<T> {
+  return {
+    next: () => stream.next().catch(explain),
+    return: () => stream.return?.() ?? Promise.resolve({ done: true, value: undefined }),
+    cancel: (reason) => stream.cancel(reason),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+/** Dispatches a worker function, checking it belongs to the worker's type and explaining a dead worker. */
+export function runFunction(
+  connection: Connection,
+  workerType: string,
+  peer: PeerInfo,
+  fn: AnyFunction,
+  arg: unknown,
+  options: RunOptions | undefined,
+): Promise<unknown> {
+  if (fn.workerType !== workerType) {
+    return Promise.reject(
+      new CohortError('WRONG_WORKER_TYPE', `${fn.workerType}.${fn.name} cannot run on worker "${peer.name}" of type ${workerType}`, {
+        worker: peer.name,
+      }),
+    );
+  }
+  const explain = (error: unknown): Promise<never> => explainClosed(error, fn, peer);
+  const result = connection.dispatch(fn.def, arg as never, options);
+  if (fn.kind === 'pipe') return result.then((stream) => explainStream(stream as RpcStream<unknown>, explain), explain);
+  if (fn.kind === 'state') {
+    return result.then((value) => {
+      const { state, updates } = value as { state: unknown; updates: RpcStream<unknown> };
+      return { state, updates: explainStream(updates, explain) };
+    }, explain);
+  }
+  return result.catch(explain);
+}
+
+/** A connection to a worker, with its own connection state on the worker side. */
+export class WorkerConnection<N extends string> {
+  constructor(
+    /** The underlying `@cohort/rpc` connection. */
+    readonly connection: Connection,
+    readonly workerType: N,
+    private readonly peer: PeerInfo,
+    private readonly afterClose?: () => Promise<unknown>,
+  ) {}
+
+  /** Resolves when the connection has closed, with who closed it and why. */
+  get closed(): Promise<CloseReason> {
+    return this.connection.closed;
+  }
+
+  /** Runs `fn` on the worker over this connection; see {@link Runner}. */
+  readonly run: Runner<N>['run'] = ((fn: AnyFunction<N>, arg: unknown, options?: RunOptions) =>
+    runFunction(this.connection, this.workerType, this.peer, fn, arg, options)) as Runner<N>['run'];
+
+  /** Closes this connection (for a `'connection-closed'` worker, that ends the worker: this resolves once it has exited). */
+  async close(reason = 'closed by the client'): Promise<void> {
+    await this.connection.close(reason);
+    await this.afterClose?.();
+  }
+}
+
+export interface OpenConnectionOptions {
+  readonly address: Address;
+  readonly secret: string;
+  readonly rpc: RpcSettings | undefined;
+  readonly workerType: string;
+  readonly connectionInitSchema: z.ZodType;
+  readonly peer: PeerInfo;
+  readonly afterClose?: () => Promise<unknown>;
+}
+
+/** Connects to a worker and initialises the connection's state there. */
+export async function openWorkerConnection<N extends string>(options: OpenConnectionOptions, init: unknown): Promise<WorkerConnection<N>> {
+  const { peer } = options;
+  const checked = options.connectionInitSchema.safeParse(init);
+  if (!checked.success) {
+    throw new ValidationError({ side: 'input', rpc: `${options.workerType} connectionInit`, issues: checked.error.issues, what: 'connectionInit' });
+  }
+  const connection = await Connection.connect({
+    address: options.address,
+    secret: options.secret,
+    settings: { ...options.rpc, heartbeat: false },
+    description: `process ${process.pid}`,
+  });
+  try {
+    await connection.dispatch(internal.initConnection, init);
+  } catch (error) {
+    await connection.close('connection setup failed');
+    if (error instanceof ValidationError) throw error;
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new CohortError('CONNECT_FAILED', `connecting to worker "${peer.name}" (pid ${peer.pid}) failed: ${detail}`, {
+      worker: peer.name,
+      cause: error,
+    });
+  }
+  return new WorkerConnection<N>(connection, options.workerType as N, peer, options.afterClose);
+}

@@ -1,0 +1,134 @@
+import { RpcError, type Address, type RpcSettings } from '@cohort/rpc';
+import type { z } from 'zod';
+import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
+import type { AnyFunction } from './functions.js';
+import * as internal from './internal-rpcs.js';
+import type { WorkerRef } from './ref.js';
+import { openWorkerConnection, runFunction, type PeerInfo, type RunOptions, type Runner, type WorkerConnection } from './worker-connection.js';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** What the spawner knows about a worker it started (or serves in-process). */
+export interface WorkerInternals {
+  readonly typeName: string;
+  readonly connectionInitSchema: z.ZodType;
+  readonly id: string;
+  readonly name: string;
+  readonly pid: number;
+  readonly address: Address;
+  readonly secret: string;
+  readonly rpc: RpcSettings | undefined;
+  readonly exited: Promise<ExitStatus>;
+  /** The connection `worker.run` uses, opened by spawn when its `connectionInit` allows. */
+  defaultConnection: WorkerConnection<string> | undefined;
+  readonly connectionInit: unknown;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** A handle on a running worker. */
+export class Worker<N extends string, ConnectionInit = unknown> {
+  private readonly internals: WorkerInternals;
+  private opening: Promise<WorkerConnection<string>> | undefined;
+  /** Resolves once, when the worker's process has ended. */
+  readonly exited: Promise<ExitStatus>;
+
+  private readonly peer: PeerInfo;
+  private exitStatus: ExitStatus | undefined;
+
+  constructor(internals: WorkerInternals) {
+    this.internals = internals;
+    this.exited = internals.exited;
+    this.peer = { name: internals.name, pid: internals.pid, exited: internals.exited };
+    void this.exited.then((status) => {
+      this.exitStatus = status;
+      void this.internals.defaultConnection?.connection.close('the worker exited');
+    });
+  }
+
+  /** Unique across the app (all processes). */
+  get id(): string {
+    return this.internals.id;
+  }
+
+  get name(): string {
+    return this.internals.name;
+  }
+
+  get pid(): number {
+    return this.internals.pid;
+  }
+
+  /** A plain-JSON reference another worker can connect to (`Type.connect(ref, init)`). */
+  get ref(): WorkerRef<N> {
+    const { typeName, id, name, pid, address } = this.internals;
+    return { type: typeName as N, id, name, pid, address };
+  }
+
+  /**
+   * Runs `fn` over the handle's default connection (opened by spawn with its `connectionInit`).
+   * @example await worker.run(Counter.functions.add, 5)
+   */
+  readonly run: Runner<N>['run'] = ((fn: AnyFunction<N>, arg: unknown, options?: RunOptions) => {
+    const ready = this.internals.defaultConnection;
+    // The common case goes straight to the socket: no extra promise hop per call.
+    if (ready !== undefined && !ready.connection.isClosed) {
+      return runFunction(ready.connection, this.internals.typeName, this.peer, fn, arg, options);
+    }
+    return this.defaultConnection().then((c) => runFunction(c.connection, this.internals.typeName, this.peer, fn, arg, options));
+  }) as Runner<N>['run'];
+
+  /** Opens a new connection, with its own connection state (`initConnectionState(connectionInit)`). */
+  connect(...init: undefined extends ConnectionInit ? [connectionInit?: ConnectionInit] : [connectionInit: ConnectionInit]): Promise<WorkerConnection<N>> {
+    return this.open(init[0]) as Promise<WorkerConnection<N>>;
+  }
+
+  /** Asks the worker to exit and resolves with its exit status once it has (SIGKILL after 10 s). */
+  async shutdown(): Promise<ExitStatus> {
+    const settled = await Promise.race([this.exited.then(() => 'exited' as const), Promise.resolve('running' as const)]);
+    if (settled === 'running') {
+      try {
+        const connection = await this.defaultConnection();
+        await connection.connection.dispatch(internal.shutdown, undefined);
+      } catch {
+        // Unreachable or already dying: the kill below takes care of it.
+      }
+      const timer = setTimeout(() => this.kill('SIGKILL'), SHUTDOWN_GRACE_MS);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    await this.internals.defaultConnection?.connection.close('the worker was shut down');
+    return this.exited;
+  }
+
+  /** Sends `signal` to the worker's process. @default 'SIGKILL' */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.internals.kill(signal);
+  }
+
+  private defaultConnection(): Promise<WorkerConnection<string>> {
+    if (this.exitStatus !== undefined) {
+      return Promise.reject(
+        new RpcError('CONNECTION_CLOSED', `worker "${this.name}" (pid ${this.pid}) ${showProcessStatus(this.exitStatus)}; spawn a new one`),
+      );
+    }
+    const existing = this.internals.defaultConnection;
+    if (existing !== undefined && !existing.connection.isClosed) return Promise.resolve(existing);
+    this.opening ??= this.open(this.internals.connectionInit).then(
+      (connection) => {
+        this.internals.defaultConnection = connection;
+        this.opening = undefined;
+        return connection;
+      },
+      (error: unknown) => {
+        this.opening = undefined;
+        throw error;
+      },
+    );
+    return this.opening;
+  }
+
+  private open(init: unknown): Promise<WorkerConnection<string>> {
+    const { address, secret, rpc, typeName, connectionInitSchema } = this.internals;
+    return openWorkerConnection({ address, secret, rpc, workerType: typeName, connectionInitSchema, peer: this.peer }, init);
+  }
+}

@@ -1,0 +1,43 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Runs in a worker thread of the worker process, so it keeps working while the main thread is stuck in a
+ * synchronous loop. It watches the lifeline (a pipe whose other end only the spawner holds): end-of-file means
+ * the spawner is gone. It then asks the main thread to exit 254 and, if the main thread does not manage to within
+ * `graceMs` (because it is blocked), kills the whole process.
+ *
+ * The thread is given as source text so it runs the same whether Cohort is loaded from compiled JS or through a
+ * TypeScript loader; it uses only Node built-ins.
+ */
+const threadSource = `
+const net = require('node:net');
+const { parentPort, workerData } = require('node:worker_threads');
+const { fd, graceMs } = workerData;
+let lost = false;
+const onLost = (why) => {
+  if (lost) return;
+  lost = true;
+  parentPort.postMessage(why);
+  // Not unref'd: this timer is what keeps the thread alive until the process is gone.
+  setTimeout(() => process.kill(process.pid, 'SIGKILL'), graceMs);
+};
+const socket = new net.Socket({ fd, readable: true, writable: false });
+socket.on('data', () => {});
+socket.on('end', () => onLost('the spawner closed the lifeline'));
+socket.on('close', () => onLost('the lifeline closed'));
+socket.on('error', (error) => onLost('lifeline error: ' + error.message));
+`;
+
+export interface LifelineWatch {
+  stop(): void;
+}
+
+/** Watches the lifeline on `fd`; calls `onLost` on the main thread when the spawner is gone. */
+export function watchLifeline(fd: number, onLost: (why: string) => void, graceMs = 500): LifelineWatch {
+  const thread = new Worker(threadSource, { eval: true, workerData: { fd, graceMs } });
+  thread.on('message', (why: string) => onLost(why));
+  thread.on('error', (error) => onLost(`lifeline thread failed: ${error.message}`));
+  // The thread must never be the reason the process stays alive.
+  thread.unref();
+  return { stop: () => void thread.terminate() };
+}

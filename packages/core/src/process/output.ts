@@ -1,0 +1,45 @@
+import { closeSync, openSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * Where a worker's stdout or stderr goes: `'inherit'` forwards each line to the spawner's own stream prefixed
+ * with `[<worker name>] `; `'ignore'` discards it; `{ file, append? }` writes it to a file (truncated unless
+ * `append`).
+ * @default 'inherit'
+ */
+export type OutputOption = 'inherit' | 'ignore' | { file: string; append?: boolean };
+
+/** The `stdio` entry for one output stream, plus a file descriptor to close once the child has it. */
+export function outputStdio(option: OutputOption | undefined): { stdio: 'pipe' | 'ignore' | number; fd?: number } {
+  if (option === undefined || option === 'inherit') return { stdio: 'pipe' };
+  if (option === 'ignore') return { stdio: 'ignore' };
+  const fd = openSync(option.file, option.append === true ? 'a' : 'w');
+  return { stdio: fd, fd };
+}
+
+export function closeOutputFd(fd: number | undefined): void {
+  if (fd !== undefined) closeSync(fd);
+}
+
+/** Copies `source` to `target` line by line, each line prefixed; a last line without newline is flushed at end. */
+export function forwardLines(source: Readable, target: Writable, prefix: string): void {
+  let partial = '';
+  source.setEncoding('utf8');
+  source.on('data', (chunk: string) => {
+    const text = partial + chunk;
+    const lastNewline = text.lastIndexOf('\n');
+    if (lastNewline === -1) {
+      partial = text;
+      return;
+    }
+    partial = text.slice(lastNewline + 1);
+    const lines = text.slice(0, lastNewline).split('\n');
+    target.write(lines.map((line) => `${prefix}${line}\n`).join(''));
+  });
+  source.on('end', () => {
+    if (partial !== '') target.write(`${prefix}${partial}\n`);
+    partial = '';
+  });
+  // A broken pipe to a dying worker is not the spawner's problem.
+  source.on('error', () => undefined);
+}
