@@ -132,6 +132,19 @@ export function make<
   if (typeof typeName !== 'string' || typeName === '' || typeName.startsWith('__') || typeName.includes('/')) {
     throw new CohortError('INVALID_ARGUMENT', `worker type name ${JSON.stringify(typeName)} is invalid: use a non-empty name without "/" that does not start with "__"`);
   }
+  return defineWorkerType(spec);
+}
+
+/** `make` without the name check: Cohort's own worker types (the scheduler's) use the reserved `__` prefix. */
+export function defineWorkerType<
+  const N extends string,
+  F extends Record<string, AnyFunction<N>>,
+  WI extends z.ZodType = z.ZodVoid,
+  CI extends z.ZodType = z.ZodVoid,
+  WS = undefined,
+  CS = undefined,
+>(spec: WorkerTypeSpec<N, WI, CI, WS, CS, F>): WorkerType<N, WI, CI, F> {
+  const typeName: string = spec.name;
   const raw = spec.functions(builder() as unknown as FunctionBuilder<N, WS, CS>) as unknown as Record<string, PendingFunction>;
   const functions = Object.freeze(
     Object.fromEntries(Object.entries(raw).map(([key, pending]) => [key, finalize(typeName, key, pending)])),

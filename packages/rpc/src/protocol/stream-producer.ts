@@ -36,13 +36,10 @@ export async function produce<T>(source: Source<unknown>, options: ProduceOption
   const iterator = (asyncIterator ?? syncIterator)!;
   let batch: T[] = [];
   let batchBytes = 0;
-  let flushTimer: NodeJS.Immediate | undefined;
+  let flushScheduled = false;
 
   const flush = (): void => {
-    if (flushTimer !== undefined) {
-      clearImmediate(flushTimer);
-      flushTimer = undefined;
-    }
+    flushScheduled = false;
     if (batch.length === 0 || stopped()) return;
     const items = batch;
     batch = [];
@@ -58,8 +55,13 @@ export async function produce<T>(source: Source<unknown>, options: ProduceOption
         await gate.wait();
         continue;
       }
-      // A slow async source must not hold finished items back: flush them once the event loop turns.
-      if (asyncIterator !== undefined && batch.length > 0 && flushTimer === undefined) flushTimer = setImmediate(flush);
+      // An async source that is not immediately ready must not hold finished items back. `nextTick` runs once the
+      // current burst of microtasks is over: a source yielding without real waiting keeps filling the batch, one
+      // that waits for I/O or a timer gets its items flushed right away.
+      if (asyncIterator !== undefined && batch.length > 0 && !flushScheduled) {
+        flushScheduled = true;
+        process.nextTick(flush);
+      }
       const step = syncIterator !== undefined ? syncIterator.next() : await asyncIterator!.next();
       if (step.done === true) {
         completed = true;
@@ -81,7 +83,6 @@ export async function produce<T>(source: Source<unknown>, options: ProduceOption
     flush();
     throw error;
   } finally {
-    if (flushTimer !== undefined) clearImmediate(flushTimer);
     // Stopped early (cancelled or failed): run the source's `finally` blocks.
     if (!completed) void Promise.resolve(iterator.return?.()).catch(() => undefined);
   }

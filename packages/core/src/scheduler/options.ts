@@ -1,0 +1,70 @@
+import type { ExitStatus } from '../process/exit-status.js';
+import type { SpawnOptions } from '../parallel/spawn-options.js';
+import type { Message } from './message.js';
+import type { SchedulerTaskContext } from './task-context.js';
+
+/** How a task ended, as `onFinish` sees it. */
+export type TaskResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+/** Options of `scheduler.addTask`. */
+export interface AddTaskOptions<Output> {
+  /**
+   * Milliseconds after the task starts before its worker is sent `termSignal` (and `onTermTimeout` is called).
+   * @example 5000
+   */
+  termTimeoutMs?: number;
+  /**
+   * Alone: milliseconds after the task starts before its worker is SIGKILLed. With `termTimeoutMs`: milliseconds
+   * after the term signal. `onKillTimeout` is called when it fires.
+   */
+  killTimeoutMs?: number;
+  /** The signal `termTimeoutMs` (and `stop()`) sends. @default 'SIGTERM' */
+  termSignal?: NodeJS.Signals;
+  onTermTimeout?: () => void;
+  onKillTimeout?: () => void;
+  /** Called when the task is sent to a worker; `ctx.send` messages the task. */
+  onStart?: (ctx: SchedulerTaskContext) => void;
+  /** Called for each message the task sends, in order, before `onFinish`. */
+  onMessage?: (ctx: SchedulerTaskContext, message: Message) => void;
+  /** Called exactly once per started task. */
+  onFinish?: (result: TaskResult<Output>) => void;
+}
+
+/** The worker a run-level handler is about. */
+export interface SchedulerWorkerInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly pid: number;
+  /** 0-based, in spawn order within this scheduler. */
+  readonly index: number;
+}
+
+/** Options of `scheduler.run`. */
+export interface RunOptions {
+  /** At most this many tasks run at once, each in its own worker process. Must be ≥ 1. @default os.availableParallelism() */
+  maxWorkers?: number;
+  /** A worker left without a task for this many milliseconds exits by itself. */
+  workerIdleTimeoutMs?: number;
+  /**
+   * Milliseconds after a worker is told to stop (the queue was empty) before it is SIGKILLed if still alive;
+   * `onWorkerKillTimeout` is then called.
+   */
+  workerKillTimeoutMs?: number;
+  onWorkerKillTimeout?: (worker: SchedulerWorkerInfo) => void;
+  /** Called when a worker is available and the queue is empty; it may add tasks. */
+  onEmptyQueue?: () => void;
+  /** Receives messages a worker sends while not running a task. */
+  onMessage?: (worker: SchedulerWorkerInfo, message: Message) => void;
+  /** Called when a worker exits without having been told to (its running task, if any, has failed). */
+  onUnexpectedWorkerExit?: (status: ExitStatus, worker: SchedulerWorkerInfo) => void;
+  /** Called when a worker process has started and is ready. */
+  onWorkerSpawn?: (worker: SchedulerWorkerInfo) => void;
+  /** How worker processes are started. */
+  spawn?: Pick<SpawnOptions<unknown, unknown>, 'env' | 'execArgv' | 'host' | 'cwd' | 'stdout' | 'stderr' | 'spawnTimeoutMs' | 'rpc'>;
+  /**
+   * Writes a Chrome trace-event JSON file (open it in Perfetto or chrome://tracing) when the run ends: one track
+   * per worker, one slice per task.
+   * @example 'build-trace.json'
+   */
+  trace?: string;
+}

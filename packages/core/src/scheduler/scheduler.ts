@@ -1,0 +1,402 @@
+import { availableParallelism } from 'node:os';
+import { ValidationError, type RpcStream } from '@cohort/rpc';
+import type { z } from 'zod';
+import { CohortError } from '../errors.js';
+import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
+import type { ActiveTask, QueuedTask } from './active-task.js';
+import { decodeMessage, encodeMessage, type AnyMessageType } from './message.js';
+import type { AddTaskOptions, RunOptions, TaskResult } from './options.js';
+import { SchedulerWorker } from './scheduler-worker.js';
+import type { TaskEvent } from './worker-runtime.js';
+import type { TaskType } from './task.js';
+import type { SchedulerTaskContext } from './task-context.js';
+import { TimerQueue, type Timer } from './timers.js';
+import { summarize, TraceRecorder } from './trace.js';
+import { WorkerSlot } from './worker-slot.js';
+
+interface RunState {
+  readonly options: RunOptions;
+  readonly maxWorkers: number;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+  readonly trace: TraceRecorder | undefined;
+  stopping: boolean;
+  failure: { error: unknown } | undefined;
+  settled: boolean;
+}
+
+/**
+ * Tezt's task scheduler on Cohort workers: a queue of tasks run on at most `maxWorkers` worker processes, reused
+ * from task to task, with per-task SIGTERM→SIGKILL timeouts, two-way typed messages, timers, `stop` and
+ * `clearQueue`.
+ *
+ * @example
+ * const s = new Scheduler();
+ * s.addTask(Build, 'app', { onFinish: (r) => console.log(r) });
+ * await s.run({ maxWorkers: 4 });
+ */
+export class Scheduler {
+  private queue: QueuedTask[] = [];
+  private nextTaskId = 1;
+  private readonly slots = new Set<WorkerSlot>();
+  private nextWorkerIndex = 0;
+  private run_: RunState | undefined;
+  /** Set while a worker picks its next task, so tasks added by `onEmptyQueue` go to that worker first. */
+  private assigning = false;
+  private readonly timers = new TimerQueue(
+    (callback) => this.callHandler(callback),
+    () => this.checkDone(),
+  );
+
+  /** Queues a task; it starts when a worker is free, in `addTask` order. Callable before `run` or from any handler. */
+  addTask<I extends z.ZodType, O extends z.ZodType>(task: TaskType<string, I, O>, input: z.input<I>, options: AddTaskOptions<z.output<O>> = {}): void {
+    const checked = task.input.safeParse(input);
+    if (!checked.success) {
+      throw new ValidationError({ side: 'input', rpc: `task ${task.name}`, issues: checked.error.issues });
+    }
+    this.queue.push({ id: this.nextTaskId++, type: task, input, options: options as AddTaskOptions<unknown> });
+    this.pump();
+  }
+
+  /** Calls `callback` after `delayMs`, in this process, while `run` is running; `run` waits for it. */
+  onDelay(delayMs: number, callback: () => void): Timer {
+    return this.timers.add(delayMs, callback);
+  }
+
+  cancelAllTimers(): void {
+    this.timers.cancelAll();
+  }
+
+  /** Removes queued tasks (no callbacks for them); running tasks are unaffected. */
+  clearQueue(): void {
+    this.queue = [];
+    this.checkDone();
+  }
+
+  /** Number of tasks waiting to start. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Stops the current run: no new task starts; running tasks are treated as past their term timeout (their workers
+   * get the term signal, without `onTermTimeout`; their kill timeout then applies). Queued tasks stay for a later
+   * `run`; timers are not cancelled. Does nothing unless `run` is running.
+   */
+  stop(): void {
+    const run = this.run_;
+    if (run === undefined || run.stopping) return;
+    run.stopping = true;
+    for (const slot of this.slots) {
+      const task = slot.task;
+      if (task !== undefined && !task.finished) {
+        clearTimeout(task.termTimer);
+        slot.signal(task.options.termSignal ?? 'SIGTERM');
+        this.armKill(task, task.options.killTimeoutMs);
+      } else if (slot.state === 'idle') this.retire(slot);
+    }
+    this.checkDone();
+  }
+
+  /**
+   * Runs until the queue is empty, no task runs, no timer is pending and every worker has exited (after `stop()`:
+   * until running tasks have ended and workers have exited). Rejects with the error of a handler that threw, once
+   * its workers are killed.
+   */
+  run(options: RunOptions = {}): Promise<void> {
+    if (this.run_ !== undefined) return Promise.reject(new CohortError('INVALID_ARGUMENT', 'this scheduler is already running'));
+    const maxWorkers = options.maxWorkers ?? availableParallelism();
+    if (!Number.isInteger(maxWorkers) || maxWorkers < 1) {
+      return Promise.reject(new CohortError('INVALID_ARGUMENT', `maxWorkers must be an integer ≥ 1, got ${maxWorkers}`));
+    }
+    const finished = new Promise<void>((resolve, reject) => {
+      this.run_ = {
+        options,
+        maxWorkers,
+        resolve,
+        reject,
+        trace: options.trace === undefined ? undefined : new TraceRecorder(),
+        stopping: false,
+        failure: undefined,
+        settled: false,
+      };
+    });
+    this.timers.arm(true);
+    this.pump();
+    this.checkDone();
+    return finished.finally(async () => {
+      this.timers.arm(false);
+      this.run_ = undefined;
+    });
+  }
+
+  private pump(): void {
+    const run = this.run_;
+    if (run === undefined || run.settled || run.stopping || run.failure !== undefined || this.assigning) return;
+    let starting = 0;
+    let working = 0;
+    for (const slot of this.slots) {
+      if (slot.state === 'starting') starting++;
+      if (slot.state === 'starting' || slot.state === 'busy' || slot.state === 'idle') working++;
+    }
+    while (this.queue.length > starting && working < run.maxWorkers) {
+      this.spawnSlot(run);
+      starting++;
+      working++;
+    }
+  }
+
+  private spawnSlot(run: RunState): void {
+    const slot = new WorkerSlot(this.nextWorkerIndex++);
+    this.slots.add(slot);
+    const init = { index: slot.index, ...(run.options.workerIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: run.options.workerIdleTimeoutMs }) };
+    SchedulerWorker.spawn({ ...run.options.spawn, init, name: `scheduler-worker-${slot.index}` }).then(
+      (handle) => {
+        slot.handle = handle;
+        slot.info = { id: handle.id, name: handle.name, pid: handle.pid, index: slot.index };
+        void handle.exited.then((status) => this.onExit(slot, status));
+        if (run.failure !== undefined) {
+          slot.signal('SIGKILL');
+          return;
+        }
+        slot.state = 'idle';
+        this.listenIdleMessages(slot);
+        this.callHandler(() => run.options.onWorkerSpawn?.(slot.info!));
+        this.workerAvailable(slot);
+      },
+      (error: unknown) => {
+        slot.state = 'exited';
+        this.slots.delete(slot);
+        this.fail(error);
+      },
+    );
+  }
+
+  private listenIdleMessages(slot: WorkerSlot): void {
+    void (async () => {
+      try {
+        for await (const raw of await slot.handle!.run(SchedulerWorker.functions.idleMessages, undefined)) {
+          const message = decodeMessage(raw);
+          if (typeof message === 'string') process.emitWarning(`${slot.info!.name}: ${message}`, { code: 'COHORT_BAD_MESSAGE' });
+          else this.callHandler(() => this.run_?.options.onMessage?.(slot.info!, message));
+        }
+      } catch {
+        // The worker exited; its exit is handled elsewhere.
+      }
+    })();
+  }
+
+  /** A worker is free: give it the next task, or (after `onEmptyQueue`) tell it to stop. */
+  private workerAvailable(slot: WorkerSlot): void {
+    const run = this.run_;
+    if (run === undefined || run.failure !== undefined) return;
+    if (run.stopping || slot.signalled) {
+      this.retire(slot);
+      return;
+    }
+    let next = this.queue.shift();
+    if (next === undefined) {
+      this.assigning = true;
+      try {
+        this.callHandler(() => run.options.onEmptyQueue?.());
+      } finally {
+        this.assigning = false;
+      }
+      next = run.failure === undefined ? this.queue.shift() : undefined;
+    }
+    if (next === undefined) this.retire(slot);
+    else this.start(slot, next, run);
+    this.pump();
+  }
+
+  private start(slot: WorkerSlot, queued: QueuedTask, run: RunState): void {
+    const handle = slot.handle!;
+    const taskId = queued.id;
+    const task: ActiveTask = {
+      ...queued,
+      slot,
+      ctx: undefined as unknown as SchedulerTaskContext,
+      startUs: run.trace?.nowUs() ?? 0,
+      finished: false,
+      termTimer: undefined,
+      killTimer: undefined,
+    };
+    const ctx: SchedulerTaskContext = {
+      task: queued.type.name,
+      workerId: handle.id,
+      workerPid: handle.pid,
+      send: (type, value) => {
+        const message = encodeMessage(type as AnyMessageType, value);
+        // A stale context (its task finished) must never reach the worker's next task.
+        if (task.finished) return;
+        void handle.run(SchedulerWorker.functions.deliver, { taskId, message }).catch(() => undefined);
+      },
+    };
+    (task as { ctx: SchedulerTaskContext }).ctx = ctx;
+    slot.state = 'busy';
+    slot.task = task;
+    const events = handle.run(SchedulerWorker.functions.run, { taskId, task: queued.type.name, input: queued.input });
+    this.callHandler(() => queued.options.onStart?.(ctx));
+    const { termTimeoutMs, killTimeoutMs } = queued.options;
+    if (termTimeoutMs !== undefined) {
+      task.termTimer = setTimeout(() => {
+        if (task.finished) return;
+        slot.signal(queued.options.termSignal ?? 'SIGTERM');
+        this.callHandler(() => queued.options.onTermTimeout?.());
+        this.armKill(task, killTimeoutMs);
+      }, termTimeoutMs);
+    } else this.armKill(task, killTimeoutMs);
+    void this.consume(task, events);
+  }
+
+  private armKill(task: ActiveTask, killTimeoutMs: number | undefined): void {
+    if (killTimeoutMs === undefined || task.killTimer !== undefined) return;
+    task.killTimer = setTimeout(() => {
+      if (task.finished) return;
+      task.slot.signal('SIGKILL');
+      this.callHandler(() => task.options.onKillTimeout?.());
+    }, killTimeoutMs);
+  }
+
+  private async consume(task: ActiveTask, events: Promise<RpcStream<TaskEvent>>): Promise<void> {
+    try {
+      for await (const event of await events) {
+        if (event.t === 'message') {
+          const message = decodeMessage(event.message);
+          if (typeof message === 'string') process.emitWarning(`task ${task.type.name}: ${message}`, { code: 'COHORT_BAD_MESSAGE' });
+          else if (!task.finished) this.callHandler(() => task.options.onMessage?.(task.ctx, message));
+        } else if (event.t === 'result') this.finish(task, { ok: true, value: event.value });
+        else this.finish(task, { ok: false, error: event.error });
+      }
+      if (!task.finished) this.finish(task, { ok: false, error: 'the worker ended the task without a result' });
+    } catch (error) {
+      if (task.finished) return;
+      const status = await this.exitOf(task.slot);
+      const info = task.slot.info!;
+      this.finish(task, {
+        ok: false,
+        error:
+          status === undefined
+            ? `lost the connection to worker "${info.name}" (pid ${info.pid}): ${(error as Error)?.message ?? String(error)}`
+            : `worker "${info.name}" (pid ${info.pid}) ${showProcessStatus(status)}`,
+      });
+    }
+  }
+
+  /** The worker's exit status once it has exited; a worker whose connection broke but lives on is killed. */
+  private async exitOf(slot: WorkerSlot): Promise<ExitStatus | undefined> {
+    const handle = slot.handle;
+    if (handle === undefined) return undefined;
+    const timer = setTimeout(() => slot.signal('SIGKILL'), 2000);
+    const status = await handle.exited;
+    clearTimeout(timer);
+    return status;
+  }
+
+  private finish(task: ActiveTask, result: TaskResult<unknown>): void {
+    if (task.finished) return;
+    task.finished = true;
+    clearTimeout(task.termTimer);
+    clearTimeout(task.killTimer);
+    const slot = task.slot;
+    slot.task = undefined;
+    const run = this.run_;
+    if (run?.trace !== undefined) {
+      run.trace.add({
+        track: slot.index + 1,
+        trackName: slot.info?.name ?? `worker ${slot.index}`,
+        name: task.type.name,
+        startUs: task.startUs,
+        durationUs: run.trace.nowUs() - task.startUs,
+        args: { input: summarize(task.input), result: result.ok ? summarize(result.value) : `error: ${result.error}` },
+      });
+    }
+    this.callHandler(() => task.options.onFinish?.(result));
+    if (slot.state === 'exited') this.reportUnexpectedExit(slot);
+    else if (slot.state === 'busy') {
+      slot.state = 'idle';
+      this.workerAvailable(slot);
+    }
+    this.checkDone();
+  }
+
+  /** Tells an idle worker to stop; SIGKILLs it after `workerKillTimeoutMs` if it is still alive then. */
+  private retire(slot: WorkerSlot): void {
+    if (slot.state === 'exited' || slot.state === 'stopping') return;
+    slot.state = 'stopping';
+    slot.expectedExit = true;
+    const run = this.run_;
+    const killAfterMs = run?.options.workerKillTimeoutMs;
+    if (killAfterMs !== undefined) {
+      slot.stopTimer = setTimeout(() => {
+        if (slot.state === 'exited') return;
+        slot.signal('SIGKILL');
+        this.callHandler(() => run?.options.onWorkerKillTimeout?.(slot.info!));
+      }, killAfterMs);
+    }
+    void slot.handle?.shutdown().catch(() => undefined);
+  }
+
+  private onExit(slot: WorkerSlot, status: ExitStatus): void {
+    const wasIdle = slot.state === 'idle';
+    slot.state = 'exited';
+    slot.exitStatus = status;
+    clearTimeout(slot.stopTimer);
+    this.slots.delete(slot);
+    const idleTimeout = this.run_?.options.workerIdleTimeoutMs !== undefined && wasIdle && status.code === 0;
+    if (!slot.expectedExit && !slot.signalled && !idleTimeout) {
+      slot.unexpectedExitPending = true;
+      // A running task's onFinish comes first (its last messages are still being read); report after it.
+      if (slot.task === undefined) this.reportUnexpectedExit(slot);
+    }
+    this.pump();
+    this.checkDone();
+  }
+
+  private reportUnexpectedExit(slot: WorkerSlot): void {
+    if (!slot.unexpectedExitPending) return;
+    slot.unexpectedExitPending = false;
+    const status = slot.exitStatus!;
+    this.callHandler(() => this.run_?.options.onUnexpectedWorkerExit?.(status, slot.info!));
+  }
+
+  /** Runs a user handler; a throw (or a rejected promise) fails the run. */
+  private callHandler(handler: () => unknown): void {
+    try {
+      const result = handler();
+      if (result instanceof Promise) result.catch((error: unknown) => this.fail(error));
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    const run = this.run_;
+    if (run === undefined || run.failure !== undefined) return;
+    run.failure = { error };
+    this.timers.arm(false);
+    for (const slot of this.slots) slot.signal('SIGKILL');
+    this.checkDone();
+  }
+
+  private checkDone(): void {
+    const run = this.run_;
+    if (run === undefined || run.settled) return;
+    const live = this.slots.size > 0;
+    let done: boolean;
+    if (run.failure !== undefined || run.stopping) done = !live;
+    else done = !live && this.queue.length === 0 && this.timers.pending === 0;
+    if (!done) return;
+    run.settled = true;
+    const settle = (): void => {
+      if (run.failure !== undefined) run.reject(run.failure.error);
+      else run.resolve();
+    };
+    if (run.trace !== undefined && run.options.trace !== undefined) {
+      run.trace.write(run.options.trace, 'cohort scheduler').then(settle, (error: unknown) => {
+        run.failure ??= { error };
+        settle();
+      });
+    } else settle();
+  }
+}

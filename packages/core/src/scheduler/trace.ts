@@ -1,0 +1,52 @@
+import { writeFile } from 'node:fs/promises';
+
+interface Slice {
+  readonly track: number;
+  readonly trackName: string;
+  readonly name: string;
+  readonly startUs: number;
+  readonly durationUs: number;
+  readonly args: Record<string, string>;
+}
+
+const SUMMARY_CHARS = 120;
+
+/** A short, always-encodable description of a value for trace arguments. */
+export function summarize(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  return text.length > SUMMARY_CHARS ? `${text.slice(0, SUMMARY_CHARS)}…` : text;
+}
+
+/**
+ * Collects slices and writes them as Chrome trace-event JSON (the format Perfetto and chrome://tracing open):
+ * complete events (`ph: 'X'`) with one thread per track, named by metadata events.
+ */
+export class TraceRecorder {
+  private readonly slices: Slice[] = [];
+  private readonly origin = performance.now();
+
+  nowUs(): number {
+    return Math.round((performance.now() - this.origin) * 1000);
+  }
+
+  add(slice: Slice): void {
+    this.slices.push(slice);
+  }
+
+  async write(path: string, processName: string): Promise<void> {
+    const tracks = new Map<number, string>();
+    for (const s of this.slices) tracks.set(s.track, s.trackName);
+    const pid = process.pid;
+    const traceEvents: object[] = [{ ph: 'M', pid, tid: 0, name: 'process_name', args: { name: processName } }];
+    for (const [track, name] of tracks) traceEvents.push({ ph: 'M', pid, tid: track, name: 'thread_name', args: { name } });
+    for (const s of this.slices) {
+      traceEvents.push({ ph: 'X', pid, tid: s.track, name: s.name, ts: s.startUs, dur: Math.max(1, s.durationUs), args: s.args });
+    }
+    await writeFile(path, JSON.stringify({ traceEvents, displayTimeUnit: 'ms' }));
+  }
+}
