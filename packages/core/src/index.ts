@@ -33,3 +33,6 @@ export { currentWorkerContext } from './scheduler/worker-runtime.js';
 export type { TaskContext, SchedulerTaskContext, WorkerContext } from './scheduler/task-context.js';
 export type { AddTaskOptions, RunOptions as SchedulerRunOptions, SchedulerWorkerInfo, TaskResult } from './scheduler/options.js';
 export type { Timer } from './scheduler/timers.js';
+export { MapReduce } from './mapreduce/mapreduce.js';
+export type { MapReduceDef } from './mapreduce/definition.js';
+export type { MapReduceOptions, MapReduceProgress } from './mapreduce/options.js';

@@ -1,0 +1,241 @@
+import { availableParallelism } from 'node:os';
+import pDefer, { type DeferredPromise } from 'p-defer';
+import { CohortError } from '../errors.js';
+import type { Worker } from '../parallel/worker.js';
+import { TraceRecorder } from '../scheduler/trace.js';
+import type { MapReduceFunctions } from './definition.js';
+import { MapReduceWorker } from './mapreduce-worker.js';
+import type { MapReduceOptions } from './options.js';
+
+/** Outputs of one contiguous run of inputs, `start` being the index of the first. */
+export interface BatchResult {
+  readonly start: number;
+  readonly count: number;
+  /** Per-input outputs (map mode). */
+  readonly outputs: unknown[] | undefined;
+  /** The batch's outputs combined in input order (combine mode). */
+  readonly combined: unknown;
+}
+
+// Batches in flight per worker: enough to hide a round trip behind the worker's work.
+const PIPELINE = 3;
+// A batch aims at this much work on the worker, so per-call overhead stays small without starving other workers.
+const TARGET_BATCH_MS = 10;
+const FIRST_BATCH_ITEMS = 16;
+const MAX_BATCH_ITEMS = 8192;
+const MAX_BATCH_BYTES = 1024 * 1024;
+
+type MapReduceWorkerHandle = Worker<'__cohort.mapreduce'>;
+
+interface Slot {
+  readonly worker: MapReduceWorkerHandle;
+  readonly index: number;
+  inflight: number;
+}
+
+function approximateSize(item: unknown): number {
+  if (typeof item === 'string') return item.length;
+  if (item instanceof Uint8Array) return item.byteLength;
+  return 16;
+}
+
+function knownTotal(inputs: unknown): number | undefined {
+  if (Array.isArray(inputs)) return inputs.length;
+  const size = (inputs as { size?: unknown }).size;
+  return typeof size === 'number' ? size : undefined;
+}
+
+function workerPlan(options: MapReduceOptions<unknown>): number {
+  if (options.hosts !== undefined) {
+    let total = 0;
+    for (const { host, workers } of options.hosts) {
+      if (host?.name !== 'local') {
+        throw new CohortError('INVALID_ARGUMENT', `map-reduce host "${String(host?.name)}" is not supported: only local hosts are, until remote workers land`);
+      }
+      total += workers;
+    }
+    return total;
+  }
+  return options.workers ?? availableParallelism();
+}
+
+/**
+ * Runs `map` over `inputs` on worker processes: pulls inputs lazily in adaptive batches, keeps a few batches in
+ * flight per worker, and yields batch results (in input order when `ordered`). Memory stays bounded: nothing is
+ * pulled while enough results wait for the consumer. Workers are shut down when the iteration ends, fails or is
+ * abandoned.
+ */
+export async function* runBatches(
+  fns: MapReduceFunctions,
+  inputs: Iterable<unknown> | AsyncIterable<unknown>,
+  options: MapReduceOptions<unknown>,
+  mode: { combine: boolean; ordered: boolean },
+): AsyncGenerator<BatchResult> {
+  const workerCount = workerPlan(options);
+  if (!Number.isInteger(workerCount) || workerCount < 1) {
+    throw new CohortError('INVALID_ARGUMENT', `map-reduce needs at least one worker, got ${workerCount}`);
+  }
+  if (mode.combine && fns.combine === undefined) {
+    throw new CohortError('INVALID_ARGUMENT', `${fns.def.name} has no combine: give MapReduce.define a combine to reduce`);
+  }
+  const batching = options.batching !== false;
+  const pipeline = batching ? PIPELINE : 1;
+  const trace = options.trace === undefined ? undefined : new TraceRecorder();
+  const total = knownTotal(inputs);
+  const asyncSource = (inputs as AsyncIterable<unknown>)[Symbol.asyncIterator]?.();
+  const syncSource = asyncSource === undefined ? (inputs as Iterable<unknown>)[Symbol.iterator]() : undefined;
+
+  const slots = await spawnWorkers(fns, options, workerCount);
+  const ready: BatchResult[] = [];
+  const held = new Map<number, BatchResult>();
+  let nextToYield = 0;
+  let nextIndex = 0;
+  let exhausted = false;
+  let inflight = 0;
+  let done = 0;
+  let batchSize = batching ? FIRST_BATCH_ITEMS : 1;
+  let failure: { error: unknown } | undefined;
+  let wake: DeferredPromise<void> | undefined;
+  let finished = false;
+  const notify = (): void => {
+    wake?.resolve();
+    wake = undefined;
+  };
+
+  const pull = async (): Promise<unknown[]> => {
+    const items: unknown[] = [];
+    let bytes = 0;
+    while (items.length < batchSize && bytes < MAX_BATCH_BYTES) {
+      const step = syncSource !== undefined ? syncSource.next() : await asyncSource!.next();
+      if (step.done === true) {
+        exhausted = true;
+        break;
+      }
+      items.push(step.value);
+      bytes += approximateSize(step.value);
+    }
+    return items;
+  };
+
+  const accept = (result: BatchResult): void => {
+    if (!mode.ordered) {
+      ready.push(result);
+      return;
+    }
+    held.set(result.start, result);
+    for (let next = held.get(nextToYield); next !== undefined; next = held.get(nextToYield)) {
+      held.delete(nextToYield);
+      ready.push(next);
+      nextToYield += next.count;
+    }
+  };
+
+  const dispatch = (slot: Slot, start: number, items: unknown[]): void => {
+    slot.inflight++;
+    inflight++;
+    const startUs = trace?.nowUs() ?? 0;
+    slot.worker.run(MapReduceWorker.functions.mapBatch, { start, items, combine: mode.combine }).then(
+      (reply) => {
+        slot.inflight--;
+        inflight--;
+        if (batching) {
+          const perItemMs = Math.max(reply.ms / items.length, 0.0005);
+          const wanted = Math.min(MAX_BATCH_ITEMS, Math.max(1, Math.round(TARGET_BATCH_MS / perItemMs)));
+          batchSize = Math.max(1, Math.round((batchSize + wanted) / 2));
+        }
+        done += items.length;
+        trace?.add({
+          track: slot.index + 1,
+          trackName: slot.worker.name,
+          name: `${fns.def.name} [${start}…${start + items.length - 1}]`,
+          startUs,
+          durationUs: (trace?.nowUs() ?? 0) - startUs,
+          args: { inputs: String(items.length) },
+        });
+        accept({ start, count: items.length, outputs: reply.outputs, combined: reply.combined });
+        if (options.onProgress !== undefined) {
+          try {
+            options.onProgress(total === undefined ? { done } : { done, total });
+          } catch (error) {
+            failure ??= { error };
+          }
+        }
+        notify();
+      },
+      (error: unknown) => {
+        failure ??= { error };
+        notify();
+      },
+    );
+  };
+
+  const room = (): boolean => ready.length + held.size + inflight < slots.length * pipeline * 2;
+
+  try {
+    while (true) {
+      while (!exhausted && failure === undefined && room()) {
+        let slot: Slot | undefined;
+        for (const s of slots) if (s.inflight < pipeline && (slot === undefined || s.inflight < slot.inflight)) slot = s;
+        if (slot === undefined) break;
+        const start = nextIndex;
+        const items = await pull();
+        if (items.length === 0) break;
+        nextIndex += items.length;
+        dispatch(slot, start, items);
+      }
+      if (failure !== undefined) throw failure.error;
+      const next = ready.shift();
+      if (next !== undefined) {
+        yield next;
+        continue;
+      }
+      if (exhausted && inflight === 0) {
+        finished = true;
+        return;
+      }
+      wake = pDefer<void>();
+      await wake.promise;
+    }
+  } finally {
+    await stopWorkers(slots, finished);
+    if (!finished && syncSource !== undefined) syncSource.return?.();
+    if (!finished && asyncSource !== undefined) void Promise.resolve(asyncSource.return?.()).catch(() => undefined);
+    if (trace !== undefined && options.trace !== undefined) await trace.write(options.trace, `map-reduce ${fns.def.name}`);
+  }
+}
+
+async function spawnWorkers(fns: MapReduceFunctions, options: MapReduceOptions<unknown>, count: number): Promise<Slot[]> {
+  const spawned = await Promise.allSettled(
+    Array.from({ length: count }, (_, index) =>
+      MapReduceWorker.spawn({
+        ...options.spawn,
+        init: { def: fns.def.name, param: options.param, workerIndex: index },
+        name: `${fns.def.name}-${index}`,
+      }),
+    ),
+  );
+  const slots: Slot[] = [];
+  let failed: unknown;
+  spawned.forEach((result, index) => {
+    if (result.status === 'fulfilled') slots.push({ worker: result.value, index, inflight: 0 });
+    else failed ??= result.reason;
+  });
+  if (failed !== undefined) {
+    await stopWorkers(slots, false);
+    throw failed;
+  }
+  return slots;
+}
+
+/** Done: let workers exit normally. Abandoned or failed: they may be mid-map, so kill them. */
+async function stopWorkers(slots: readonly Slot[], graceful: boolean): Promise<void> {
+  await Promise.all(
+    slots.map(async ({ worker }) => {
+      if (graceful) await worker.shutdown();
+      else {
+        worker.kill('SIGKILL');
+        await worker.exited;
+      }
+    }),
+  );
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { defineWorkerType } from '../parallel/worker-type.js';
+import { mapReduceDefs, type MapReduceFunctions } from './definition.js';
+
+/** Thrown by a worker when `map` or `combine` fails; `data.index` names the input. */
+class MapError extends Error {
+  override readonly name = 'MapError';
+  constructor(
+    message: string,
+    readonly data: { index: number; name: string },
+  ) {
+    super(message);
+  }
+}
+
+interface MapReduceWorkerState {
+  readonly fns: MapReduceFunctions;
+  readonly state: unknown;
+}
+
+const batchInput = z.object({ start: z.number(), items: z.array(z.unknown()), combine: z.boolean() });
+const batchOutput = z.object({ outputs: z.array(z.unknown()).optional(), combined: z.unknown(), ms: z.number() });
+
+async function runBatch(
+  { fns, state }: MapReduceWorkerState,
+  { start, items, combine }: z.output<typeof batchInput>,
+): Promise<z.input<typeof batchOutput>> {
+  const began = performance.now();
+  const { def } = fns;
+  const outputs: unknown[] = combine ? [] : new Array(items.length);
+  let combined: unknown;
+  for (let i = 0; i < items.length; i++) {
+    const index = start + i;
+    const input = def.input.safeParse(items[i]);
+    if (!input.success) {
+      throw new MapError(`input ${index} of ${def.name} is invalid: ${input.error.issues.map((x) => x.message).join('; ')}`, { index, name: 'ValidationError' });
+    }
+    let output: unknown;
+    try {
+      output = await fns.map(state, input.data);
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      throw new MapError(`map of ${def.name} threw on input ${index}: ${e.name}: ${e.message}`, { index, name: e.name });
+    }
+    const checked = def.output.safeParse(output);
+    if (!checked.success) {
+      throw new MapError(`map of ${def.name} returned an invalid output for input ${index}: ${checked.error.issues.map((x) => x.message).join('; ')}`, {
+        index,
+        name: 'ValidationError',
+      });
+    }
+    if (!combine) outputs[i] = checked.data;
+    else if (i === 0) combined = checked.data;
+    else {
+      try {
+        combined = await fns.combine!(combined, checked.data);
+      } catch (error) {
+        throw new MapError(`combine of ${def.name} threw at input ${index}: ${(error as Error)?.message ?? String(error)}`, { index, name: 'CombineError' });
+      }
+    }
+  }
+  return combine ? { combined, ms: performance.now() - began } : { outputs, combined: undefined, ms: performance.now() - began };
+}
+
+/** The worker type map-reduce workers run; `param` arrives once, in the spawn's `init`. */
+export const MapReduceWorker = defineWorkerType({
+  name: '__cohort.mapreduce',
+  workerInit: z.object({ def: z.string(), param: z.unknown(), workerIndex: z.number() }),
+  initWorkerState: async ({ def, param, workerIndex }): Promise<MapReduceWorkerState> => {
+    const fns = mapReduceDefs.get(def);
+    if (fns === undefined) {
+      throw new Error(`map-reduce "${def}" is not defined by this program; define it with MapReduce.define at top level, before startApp()`);
+    }
+    const parsed = fns.def.param.safeParse(param);
+    if (!parsed.success) throw new Error(`invalid param for ${def}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    return { fns, state: await fns.init(parsed.data, { workerIndex }) };
+  },
+  functions: (f) => ({
+    mapBatch: f.rpc({ input: batchInput, output: batchOutput, run: (input, { workerState }) => runBatch(workerState, input) }),
+  }),
+});

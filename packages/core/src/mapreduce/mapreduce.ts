@@ -1,0 +1,90 @@
+import type { z } from 'zod';
+import { mapReduceDefs, define, type AnyMapReduceDef, type MapReduceDef, type MapReduceFunctions } from './definition.js';
+import { runBatches } from './engine.js';
+import type { MapReduceOptions } from './options.js';
+
+type Inputs<T> = Iterable<T> | AsyncIterable<T>;
+type Def<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType> = MapReduceDef<string, P, I, O, unknown>;
+
+function functionsOf(def: AnyMapReduceDef): MapReduceFunctions {
+  const fns = mapReduceDefs.get(def.name);
+  if (fns === undefined || fns.def !== def) throw new TypeError(`${def.name} was not created by MapReduce.define`);
+  return fns;
+}
+
+const erase = <P>(options: MapReduceOptions<P> | undefined): MapReduceOptions<unknown> => (options ?? {}) as MapReduceOptions<unknown>;
+
+/** Maps every input, yielding `[output, inputIndex]` as results arrive (any order). */
+async function* mapUnordered<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
+  def: Def<P, I, O>,
+  inputs: Inputs<z.input<I>>,
+  options?: MapReduceOptions<z.input<P>>,
+): AsyncGenerator<[z.output<O>, number]> {
+  for await (const batch of runBatches(functionsOf(def as AnyMapReduceDef), inputs, erase(options), { combine: false, ordered: false })) {
+    const outputs = batch.outputs!;
+    for (let i = 0; i < outputs.length; i++) yield [outputs[i] as z.output<O>, batch.start + i];
+  }
+}
+
+/** Maps every input, yielding outputs in input order. */
+async function* map<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
+  def: Def<P, I, O>,
+  inputs: Inputs<z.input<I>>,
+  options?: MapReduceOptions<z.input<P>>,
+): AsyncGenerator<z.output<O>> {
+  for await (const batch of runBatches(functionsOf(def as AnyMapReduceDef), inputs, erase(options), { combine: false, ordered: true })) {
+    yield* batch.outputs as z.output<O>[];
+  }
+}
+
+/** The first non-`undefined` output found (in completion order); stops every worker as soon as it has one. */
+async function findMap<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
+  def: Def<P, I, O>,
+  inputs: Inputs<z.input<I>>,
+  options?: MapReduceOptions<z.input<P>>,
+): Promise<z.output<O> | undefined> {
+  for await (const batch of runBatches(functionsOf(def as AnyMapReduceDef), inputs, erase(options), { combine: false, ordered: false })) {
+    const found = batch.outputs!.find((output) => output !== undefined);
+    if (found !== undefined) return found as z.output<O>;
+  }
+  return undefined;
+}
+
+async function reduce(def: AnyMapReduceDef, inputs: Inputs<unknown>, options: MapReduceOptions<unknown>, ordered: boolean): Promise<unknown> {
+  const fns = functionsOf(def);
+  let acc: unknown;
+  let empty = true;
+  for await (const batch of runBatches(fns, inputs, options, { combine: true, ordered })) {
+    if (empty) acc = batch.combined;
+    else acc = await fns.combine!(acc, batch.combined);
+    empty = false;
+  }
+  return empty ? undefined : acc;
+}
+
+/** Maps and combines every output in any order (`combine` must be associative and commutative). `undefined` on empty input. */
+function mapReduceCommutative<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
+  def: Def<P, I, O>,
+  inputs: Inputs<z.input<I>>,
+  options?: MapReduceOptions<z.input<P>>,
+): Promise<z.output<O> | undefined> {
+  return reduce(def as AnyMapReduceDef, inputs, erase(options), false) as Promise<z.output<O> | undefined>;
+}
+
+/** Maps and combines every output in input order (`combine` need only be associative). `undefined` on empty input. */
+function mapReduce<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
+  def: Def<P, I, O>,
+  inputs: Inputs<z.input<I>>,
+  options?: MapReduceOptions<z.input<P>>,
+): Promise<z.output<O> | undefined> {
+  return reduce(def as AnyMapReduceDef, inputs, erase(options), true) as Promise<z.output<O> | undefined>;
+}
+
+/**
+ * rpc_parallel's map-reduce on Cohort workers, batched and pipelined so that tiny maps are not bound by one round
+ * trip per item.
+ *
+ * @example
+ * for await (const out of MapReduce.map(WordCount, files, { param: { min: 3 }, workers: 4 })) console.log(out);
+ */
+export const MapReduce = Object.freeze({ define, map, mapUnordered, findMap, mapReduceCommutative, mapReduce });
