@@ -7,11 +7,13 @@ import { Worker } from 'node:worker_threads';
  * `graceMs` (because it is blocked), kills the whole process.
  *
  * The thread is given as source text so it runs the same whether Cohort is loaded from compiled JS or through a
- * TypeScript loader; it uses only Node built-ins.
+ * TypeScript loader. It reaches Node built-ins through `process.getBuiltinModule`, which works whether the
+ * program's flags make eval code CommonJS or ESM, and it starts with no `execArgv`: loaders such as tsx would
+ * only cost it startup time and memory.
  */
 const threadSource = `
-const net = require('node:net');
-const { parentPort, workerData } = require('node:worker_threads');
+const net = process.getBuiltinModule('node:net');
+const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
 const { fd, graceMs } = workerData;
 let lost = false;
 const onLost = (why) => {
@@ -34,7 +36,7 @@ export interface LifelineWatch {
 
 /** Watches the lifeline on `fd`; calls `onLost` on the main thread when the spawner is gone. */
 export function watchLifeline(fd: number, onLost: (why: string) => void, graceMs = 500): LifelineWatch {
-  const thread = new Worker(threadSource, { eval: true, workerData: { fd, graceMs } });
+  const thread = new Worker(threadSource, { eval: true, execArgv: [], workerData: { fd, graceMs } });
   thread.on('message', (why: string) => onLost(why));
   thread.on('error', (error) => onLost(`lifeline thread failed: ${error.message}`));
   // The thread must never be the reason the process stays alive.
