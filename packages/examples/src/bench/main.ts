@@ -1,0 +1,60 @@
+// `pnpm bench`: runs the benchmark groups, prints one table (Cohort, baseline or peer, ratio, target, met?) and
+// writes bench-results.json at the workspace root.
+//
+//   pnpm bench                 every group
+//   pnpm bench rpc             only the named groups
+//   pnpm bench --quick         a smoke run: fewer repetitions, numbers not worth quoting
+//   pnpm bench --out file.json write the results elsewhere
+//   BENCH_CPU_PROF_DIR=/tmp/p  also write a .cpuprofile per bench server process
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { killServersOnExit } from './child-process.js';
+import type { BenchContext, BenchGroup, Metric } from './harness.js';
+import { describeMachine, workspaceRoot, writeResults } from './results-file.js';
+import { rpcGroup } from './rpc.js';
+import { formatTable } from './table.js';
+
+const GROUPS: readonly BenchGroup[] = [rpcGroup];
+
+const { values, positionals } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } },
+  allowPositionals: true,
+});
+const unknown = positionals.filter((name) => !GROUPS.some((group) => group.name === name));
+if (unknown.length > 0) {
+  console.error(`bench: unknown group ${unknown.join(', ')}; groups are ${GROUPS.map((g) => g.name).join(', ')}`);
+  process.exit(2);
+}
+const selected = positionals.length === 0 ? GROUPS : GROUPS.filter((group) => positionals.includes(group.name));
+
+killServersOnExit();
+const machine = describeMachine();
+const context: BenchContext = {
+  quick: values.quick,
+  progress: (line) => process.stderr.write(`  … ${line}\n`),
+};
+console.error(`bench: node ${machine.node}, ${machine.cpu.cores} × ${machine.cpu.model}, load ${machine.loadAverage.toFixed(2)}`);
+
+const started = performance.now();
+const metrics: Metric[] = [];
+for (const group of selected) {
+  console.error(`bench: ${group.name}: ${group.title}`);
+  const groupStart = performance.now();
+  metrics.push(...(await group.run(context)));
+  console.error(`bench: ${group.name} took ${((performance.now() - groupStart) / 1000).toFixed(1)} s`);
+}
+const durationMs = performance.now() - started;
+
+console.log(formatTable(metrics));
+const missed = metrics.filter((m) => !m.met);
+console.log(missed.length === 0 ? '\nall targets met' : `\n${missed.length} target(s) missed: ${missed.map((m) => `${m.group}: ${m.name}`).join('; ')}`);
+
+const out = values.out === undefined ? join(workspaceRoot(), 'bench-results.json') : resolve(values.out);
+await writeResults(out, {
+  date: new Date().toISOString(),
+  ...machine,
+  durationMs: Math.round(durationMs),
+  groups: selected.map((group) => group.name),
+  metrics,
+});
+console.log(`results written to ${out}${values.quick ? ' (quick run)' : ''}`);
