@@ -143,7 +143,14 @@ export class Connection {
    * @internal
    */
   static async open(socket: Socket, role: Role, options: ConnectionOptions): Promise<Connection> {
-    const connection = new Connection(socket, role, options);
+    let connection: Connection;
+    try {
+      connection = new Connection(socket, role, options);
+    } catch (error) {
+      // Bad settings or a bad implementation list: nothing may keep the socket open.
+      socket.destroy();
+      throw error;
+    }
     connection.start();
     await connection.handshakeDone.promise;
     return connection;
