@@ -1,4 +1,4 @@
-import { RpcError, type Address, type RpcSettings } from '@cohort/rpc';
+import { Connection, RpcError, type Address, type RpcSettings } from '@cohort/rpc';
 import type { z } from 'zod';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
 import type { AnyFunction } from './functions.js';
@@ -87,8 +87,7 @@ export class Worker<N extends string, ConnectionInit = unknown> {
     const settled = await Promise.race([this.exited.then(() => 'exited' as const), Promise.resolve('running' as const)]);
     if (settled === 'running') {
       try {
-        const connection = await this.defaultConnection();
-        await connection.connection.dispatch(internal.shutdown, undefined);
+        await this.requestShutdown();
       } catch {
         // Unreachable or already dying: the kill below takes care of it.
       }
@@ -98,6 +97,25 @@ export class Worker<N extends string, ConnectionInit = unknown> {
     }
     await this.internals.defaultConnection?.connection.close('the worker was shut down');
     return this.exited;
+  }
+
+  /**
+   * Asks the worker to exit over the default connection, or over a bare connection when there is none (the
+   * shutdown request needs no connection state, so no `connectionInit` either).
+   */
+  private async requestShutdown(): Promise<void> {
+    const ready = this.internals.defaultConnection;
+    if (ready !== undefined && !ready.connection.isClosed) {
+      await ready.connection.dispatch(internal.shutdown, undefined);
+      return;
+    }
+    const { address, secret, rpc } = this.internals;
+    const connection = await Connection.connect({ address, secret, settings: { ...rpc, heartbeat: false } });
+    try {
+      await connection.dispatch(internal.shutdown, undefined);
+    } finally {
+      await connection.close('shutdown requested');
+    }
   }
 
   /** Sends `signal` to the worker's process. @default 'SIGKILL' */
