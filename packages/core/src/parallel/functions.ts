@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { OneWayDef, PipeDef, ReversePipeDef, RpcDef, Source, StateDef } from '@cohort/rpc';
+import type { Connection, OneWayDef, PipeDef, ReversePipeDef, RpcDef, Source, StateDef } from '@cohort/rpc';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -13,6 +13,8 @@ export interface FunctionContext<WorkerState, ConnectionState> {
   readonly signal: AbortSignal;
   /** The worker's unique id. */
   readonly workerId: string;
+  /** The connection the call arrived on: the worker can dispatch back to its caller through it. */
+  readonly connection: Connection;
 }
 
 interface FunctionBase<N extends string> {

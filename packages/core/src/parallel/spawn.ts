@@ -1,4 +1,4 @@
-import { ValidationError, type RpcSettings } from '@cohort/rpc';
+import { ValidationError, type AnyImplementation, type RpcSettings } from '@cohort/rpc';
 import { requireApp, type App } from '../app/app.js';
 import { CohortError } from '../errors.js';
 import type { LaunchedProcess } from '../host/host.js';
@@ -16,8 +16,14 @@ const DEFAULT_CONNECTION_TIMEOUT_MS = 10_000;
 
 type AnySpawnOptions = SpawnOptions<unknown, unknown>;
 
+/** What Cohort's own layers (the scheduler) add to a spawn; not part of the public options. */
+export interface InternalSpawnOptions {
+  /** Served by the spawner to the worker over the handle's default connection. */
+  readonly clientImplementations?: readonly AnyImplementation[];
+}
+
 /** Starts a worker process of `type` and waits until it serves; on any failure, no process is left behind. */
-export async function spawnWorker(type: AnyWorkerType, options: AnySpawnOptions): Promise<unknown> {
+export async function spawnWorker(type: AnyWorkerType, options: AnySpawnOptions, internal: InternalSpawnOptions = {}): Promise<unknown> {
   const app = requireApp(`${type.name}.spawn()`);
   const checked = type.workerInit.safeParse(options.init);
   if (!checked.success) {
@@ -63,7 +69,7 @@ export async function spawnWorker(type: AnyWorkerType, options: AnySpawnOptions)
     const address = await waitReady(control, launched, describe, options.spawnTimeoutMs ?? DEFAULT_SPAWN_TIMEOUT_MS);
     watchFailures(control, name, options.onFailure);
     const connectAddress = 'path' in address ? address : { host: launched.connectHost ?? address.host, port: address.port };
-    return await connect(type, app, rpc, options, shutdownOn, launched, { id, name, address: connectAddress });
+    return await connect(type, app, rpc, options, shutdownOn, launched, { id, name, address: connectAddress }, internal);
   } catch (error) {
     launched.kill('SIGKILL');
     await launched.exited;
@@ -79,6 +85,7 @@ async function connect(
   shutdownOn: NonNullable<AnySpawnOptions['shutdownOn']>,
   launched: LaunchedProcess,
   worker: { id: string; name: string; address: Worker<string>['ref']['address'] },
+  internal: InternalSpawnOptions,
 ): Promise<unknown> {
   const peer = { name: worker.name, pid: launched.pid, exited: launched.exited };
   const connectionOptions = {
@@ -88,6 +95,7 @@ async function connect(
     workerType: type.name,
     connectionInitSchema: type.connectionInit,
     peer,
+    ...(internal.clientImplementations === undefined ? {} : { implementations: internal.clientImplementations }),
   };
   if (shutdownOn === 'connection-closed') {
     return openWorkerConnection({ ...connectionOptions, afterClose: () => launched.exited }, options.connectionInit);

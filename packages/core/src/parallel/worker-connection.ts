@@ -4,6 +4,7 @@ import {
   RpcError,
   ValidationError,
   type Address,
+  type AnyImplementation,
   type CloseReason,
   type DispatchOptions,
   type RpcSettings,
@@ -139,6 +140,8 @@ export interface OpenConnectionOptions {
   readonly connectionInitSchema: z.ZodType;
   readonly peer: PeerInfo;
   readonly afterClose?: () => Promise<unknown>;
+  /** RPCs this side serves to the worker over the connection (Cohort's scheduler receives task messages this way). */
+  readonly implementations?: readonly AnyImplementation[];
 }
 
 /** Connects to a worker and initialises the connection's state there. */
@@ -153,6 +156,7 @@ export async function openWorkerConnection<N extends string>(options: OpenConnec
     secret: options.secret,
     settings: { ...options.rpc, heartbeat: false },
     description: `process ${process.pid}`,
+    ...(options.implementations === undefined ? {} : { implementations: options.implementations }),
   });
   try {
     await connection.dispatch(internal.initConnection, init);

@@ -18,6 +18,10 @@ class CallContext implements FunctionContext<unknown, unknown> {
   get signal(): AbortSignal {
     return this.rpc.signal;
   }
+
+  get connection(): Connection {
+    return this.rpc.connection;
+  }
 }
 
 export interface WorkerServerOptions {

@@ -1,13 +1,15 @@
 import { availableParallelism } from 'node:os';
-import { ValidationError, type RpcStream } from '@cohort/rpc';
+import { Rpc, ValidationError } from '@cohort/rpc';
 import type { z } from 'zod';
 import { CohortError } from '../errors.js';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
 import type { ActiveTask, QueuedTask } from './active-task.js';
 import { decodeMessage, encodeMessage, type AnyMessageType } from './message.js';
 import type { AddTaskOptions, RunOptions, TaskResult } from './options.js';
-import { SchedulerWorker } from './scheduler-worker.js';
-import type { TaskEvent } from './worker-runtime.js';
+import { spawnWorker } from '../parallel/spawn.js';
+import type { Worker } from '../parallel/worker.js';
+import { SchedulerWorker, schedulerWorkerType } from './scheduler-worker.js';
+import { taskMessage, type TaskOutcome } from './worker-runtime.js';
 import type { TaskType } from './task.js';
 import type { SchedulerTaskContext } from './task-context.js';
 import { TimerQueue, type Timer } from './timers.js';
@@ -150,8 +152,11 @@ export class Scheduler {
     const slot = new WorkerSlot(this.nextWorkerIndex++);
     this.slots.add(slot);
     const init = { index: slot.index, ...(run.options.workerIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: run.options.workerIdleTimeoutMs }) };
-    SchedulerWorker.spawn({ ...run.options.spawn, init, name: `scheduler-worker-${slot.index}` }).then(
-      (handle) => {
+    // Task messages come back as one-way calls on the worker's own connection, so they stay ordered with results.
+    const clientImplementations = [Rpc.implement(taskMessage, ({ taskId, message }) => this.onWorkerMessage(slot, taskId, message))];
+    spawnWorker(schedulerWorkerType, { ...run.options.spawn, init, name: `scheduler-worker-${slot.index}` }, { clientImplementations }).then(
+      (spawned) => {
+        const handle = spawned as Worker<'__cohort.scheduler'>;
         slot.handle = handle;
         slot.info = { id: handle.id, name: handle.name, pid: handle.pid, index: slot.index };
         void handle.exited.then((status) => this.onExit(slot, status));
@@ -160,7 +165,6 @@ export class Scheduler {
           return;
         }
         slot.state = 'idle';
-        this.listenIdleMessages(slot);
         this.callHandler(() => run.options.onWorkerSpawn?.(slot.info!));
         this.workerAvailable(slot);
       },
@@ -172,18 +176,16 @@ export class Scheduler {
     );
   }
 
-  private listenIdleMessages(slot: WorkerSlot): void {
-    void (async () => {
-      try {
-        for await (const raw of await slot.handle!.run(SchedulerWorker.functions.idleMessages, undefined)) {
-          const message = decodeMessage(raw);
-          if (typeof message === 'string') process.emitWarning(`${slot.info!.name}: ${message}`, { code: 'COHORT_BAD_MESSAGE' });
-          else this.callHandler(() => this.run_?.options.onMessage?.(slot.info!, message));
-        }
-      } catch {
-        // The worker exited; its exit is handled elsewhere.
-      }
-    })();
+  /** A message from a worker: to its running task's `onMessage`, or (outside a task, or stale) to the run's. */
+  private onWorkerMessage(slot: WorkerSlot, taskId: number | null, raw: { type: string; value: unknown }): void {
+    const message = decodeMessage(raw);
+    if (typeof message === 'string') {
+      process.emitWarning(`${slot.info?.name ?? 'scheduler worker'}: ${message}`, { code: 'COHORT_BAD_MESSAGE' });
+      return;
+    }
+    const task = slot.task;
+    if (task !== undefined && task.id === taskId && !task.finished) this.callHandler(() => task.options.onMessage?.(task.ctx, message));
+    else if (slot.info !== undefined) this.callHandler(() => this.run_?.options.onMessage?.(slot.info!, message));
   }
 
   /** A worker is free: give it the next task, or (after `onEmptyQueue`) tell it to stop. */
@@ -235,7 +237,7 @@ export class Scheduler {
     (task as { ctx: SchedulerTaskContext }).ctx = ctx;
     slot.state = 'busy';
     slot.task = task;
-    const events = handle.run(SchedulerWorker.functions.run, { taskId, task: queued.type.name, input: queued.input });
+    const outcome = handle.run(SchedulerWorker.functions.run, { taskId, task: queued.type.name, input: queued.input });
     this.callHandler(() => queued.options.onStart?.(ctx));
     const { termTimeoutMs, killTimeoutMs } = queued.options;
     if (termTimeoutMs !== undefined) {
@@ -246,7 +248,7 @@ export class Scheduler {
         this.armKill(task, killTimeoutMs);
       }, termTimeoutMs);
     } else this.armKill(task, killTimeoutMs);
-    void this.consume(task, events);
+    void this.settle(task, outcome);
   }
 
   private armKill(task: ActiveTask, killTimeoutMs: number | undefined): void {
@@ -258,29 +260,24 @@ export class Scheduler {
     }, killTimeoutMs);
   }
 
-  private async consume(task: ActiveTask, events: Promise<RpcStream<TaskEvent>>): Promise<void> {
+  private async settle(task: ActiveTask, outcome: Promise<TaskOutcome>): Promise<void> {
+    let result: TaskOutcome;
     try {
-      for await (const event of await events) {
-        if (event.t === 'message') {
-          const message = decodeMessage(event.message);
-          if (typeof message === 'string') process.emitWarning(`task ${task.type.name}: ${message}`, { code: 'COHORT_BAD_MESSAGE' });
-          else if (!task.finished) this.callHandler(() => task.options.onMessage?.(task.ctx, message));
-        } else if (event.t === 'result') this.finish(task, { ok: true, value: event.value });
-        else this.finish(task, { ok: false, error: event.error });
-      }
-      if (!task.finished) this.finish(task, { ok: false, error: 'the worker ended the task without a result' });
+      result = await outcome;
     } catch (error) {
       if (task.finished) return;
+      // The worker died (or its connection broke): the error names how it ended.
       const status = await this.exitOf(task.slot);
       const info = task.slot.info!;
-      this.finish(task, {
+      result = {
         ok: false,
         error:
           status === undefined
             ? `lost the connection to worker "${info.name}" (pid ${info.pid}): ${(error as Error)?.message ?? String(error)}`
             : `worker "${info.name}" (pid ${info.pid}) ${showProcessStatus(status)}`,
-      });
+      };
     }
+    this.finish(task, result);
   }
 
   /** The worker's exit status once it has exited; a worker whose connection broke but lives on is killed. */

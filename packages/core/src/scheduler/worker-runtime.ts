@@ -1,22 +1,28 @@
 import { z } from 'zod';
+import { Rpc, type Connection } from '@cohort/rpc';
 import type { Message, AnyMessageType } from './message.js';
 import { decodeMessage, encodeMessage } from './message.js';
-import { AsyncQueue } from './async-queue.js';
 import { taskTypes } from './task.js';
 import type { TaskContext, WorkerContext } from './task-context.js';
 
 export const wireMessage = z.object({ type: z.string(), value: z.unknown() });
-
-/** What a task sends back on its stream: messages, then exactly one result or error. */
-export const taskEvent = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('message'), message: wireMessage }),
-  z.object({ t: z.literal('result'), value: z.unknown() }),
-  z.object({ t: z.literal('error'), error: z.string() }),
-]);
-export type TaskEvent = z.infer<typeof taskEvent>;
-
 export const runTaskInput = z.object({ taskId: z.number(), task: z.string(), input: z.unknown() });
 export const deliverInput = z.object({ taskId: z.number(), message: wireMessage });
+/** How a task ended, as the worker reports it (a throw is an outcome, not an RPC failure). */
+export const taskOutcome = z.union([
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: z.string() }),
+]);
+export type TaskOutcome = z.infer<typeof taskOutcome>;
+
+/**
+ * Worker → scheduler: a message from a task (`taskId`) or from outside any task (`null`). Sent over the same
+ * connection as the task's result, so a task's messages always arrive before its `onFinish`.
+ */
+export const taskMessage = Rpc.oneWay({
+  name: '__cohort.scheduler/message',
+  input: z.object({ taskId: z.number().nullable(), message: wireMessage }),
+});
 
 interface Waiter {
   readonly type: string | undefined;
@@ -25,7 +31,6 @@ interface Waiter {
 
 interface RunningTask {
   readonly taskId: number;
-  readonly events: AsyncQueue<TaskEvent>;
   readonly inbox: Message[];
   readonly waiters: Waiter[];
 }
@@ -41,11 +46,17 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function issuesText(issues: readonly { message: string }[]): string {
+  return issues.map((i) => i.message).join('; ');
+}
+
 /** The worker side of the scheduler: runs one task at a time and carries its messages. */
 export class WorkerRuntime {
   readonly context: WorkerContext;
   private task: RunningTask | undefined;
-  private readonly idle = new AsyncQueue<Message>();
+  private scheduler: Connection | undefined;
+  /** Messages sent before the scheduler's connection was known (before the first task). */
+  private readonly early: { taskId: number | null; message: Message }[] = [];
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -53,52 +64,40 @@ export class WorkerRuntime {
     readonly workerIndex: number,
     private readonly idleTimeoutMs: number | undefined,
   ) {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const runtime = this;
     this.context = {
       workerId,
       workerIndex,
-      send: (type, value) => runtime.send(type as AnyMessageType, value, runtime.task?.taskId),
+      send: (type, value) => this.send(type as AnyMessageType, value, this.task?.taskId ?? null),
     };
     current = this;
     this.armIdleTimer();
   }
 
-  /** Starts a task; returns its event stream (messages, then the result). One task at a time. */
-  runTask(taskId: number, name: string, input: unknown, signal: AbortSignal): AsyncIterable<TaskEvent> {
-    const events = new AsyncQueue<TaskEvent>();
+  /** Runs a task to its outcome. One task at a time. */
+  async runTask(taskId: number, name: string, input: unknown, call: { readonly signal: AbortSignal; readonly connection: Connection }): Promise<TaskOutcome> {
+    const scheduler = call.connection;
+    this.useConnection(scheduler);
     const entry = taskTypes.get(name);
     if (entry === undefined) {
-      events.push({ t: 'error', error: `task "${name}" is not defined by this program; define it with Task.define at top level, before startApp()` });
-      events.end();
-      return events;
+      return { ok: false, error: `task "${name}" is not defined by this program; define it with Task.define at top level, before startApp()` };
     }
-    if (this.task !== undefined) {
-      events.push({ t: 'error', error: `worker ${this.workerId} is already running task ${this.task.taskId}` });
-      events.end();
-      return events;
-    }
+    if (this.task !== undefined) return { ok: false, error: `worker ${this.workerId} is already running task ${this.task.taskId}` };
     clearTimeout(this.idleTimer);
-    const task: RunningTask = { taskId, events, inbox: [], waiters: [] };
+    const task: RunningTask = { taskId, inbox: [], waiters: [] };
     this.task = task;
-    const ctx = this.taskContext(taskId, signal);
-    void (async () => {
-      try {
-        const parsed = entry.type.input.safeParse(input);
-        if (!parsed.success) throw new Error(`invalid input for task "${name}": ${parsed.error.issues.map((i) => i.message).join('; ')}`);
-        const output = await entry.run(parsed.data, ctx);
-        const checked = entry.type.output.safeParse(output);
-        if (!checked.success) throw new Error(`task "${name}" returned an invalid output: ${checked.error.issues.map((i) => i.message).join('; ')}`);
-        events.push({ t: 'result', value: checked.data });
-      } catch (error) {
-        events.push({ t: 'error', error: errorText(error) });
-      } finally {
-        if (this.task === task) this.task = undefined;
-        events.end();
-        this.armIdleTimer();
-      }
-    })();
-    return events;
+    try {
+      const parsed = entry.type.input.safeParse(input);
+      if (!parsed.success) return { ok: false, error: `invalid input for task "${name}": ${issuesText(parsed.error.issues)}` };
+      const output = await entry.run(parsed.data, this.taskContext(taskId, call));
+      const checked = entry.type.output.safeParse(output);
+      if (!checked.success) return { ok: false, error: `task "${name}" returned an invalid output: ${issuesText(checked.error.issues)}` };
+      return { ok: true, value: checked.data };
+    } catch (error) {
+      return { ok: false, error: errorText(error) };
+    } finally {
+      if (this.task === task) this.task = undefined;
+      this.armIdleTimer();
+    }
   }
 
   /** A message from the scheduler; delivered only to the task it was meant for. */
@@ -115,19 +114,26 @@ export class WorkerRuntime {
     else task.waiters.splice(index, 1)[0]!.resolve(message);
   }
 
-  /** Messages sent while no task (or a stale task context) was running, for the run-level `onMessage`. */
-  idleMessages(): AsyncIterable<Message> {
-    return this.idle;
+  private useConnection(connection: Connection): void {
+    if (this.scheduler === connection) return;
+    this.scheduler = connection;
+    for (const { taskId, message } of this.early.splice(0)) this.post(taskId, message);
   }
 
-  private send(type: AnyMessageType, value: unknown, taskId: number | undefined): void {
+  /** `taskId` is the sender's task: the scheduler routes messages of a finished task to its run-level handler. */
+  private send(type: AnyMessageType, value: unknown, taskId: number | null): void {
     const message = encodeMessage(type, value);
-    const task = this.task;
-    if (task !== undefined && task.taskId === taskId) task.events.push({ t: 'message', message });
-    else this.idle.push(message);
+    if (this.scheduler === undefined) this.early.push({ taskId, message });
+    else this.post(taskId, message);
   }
 
-  private taskContext(taskId: number, signal: AbortSignal): TaskContext {
+  private post(taskId: number | null, message: Message): void {
+    // One-way dispatch writes in order on the task's connection, ahead of the task's result.
+    this.scheduler!.dispatch(taskMessage, { taskId, message }).catch(() => undefined);
+  }
+
+  /** `call.signal` is read only if the task reads `ctx.signal`: creating it costs a controller per task. */
+  private taskContext(taskId: number, call: { readonly signal: AbortSignal }): TaskContext {
     const receive = (type?: AnyMessageType): Promise<unknown> => {
       const task = this.task;
       if (task === undefined || task.taskId !== taskId) {
@@ -141,7 +147,9 @@ export class WorkerRuntime {
     };
     return {
       workerId: this.workerId,
-      signal,
+      get signal() {
+        return call.signal;
+      },
       send: (type, value) => this.send(type as AnyMessageType, value, taskId),
       receive: receive as TaskContext['receive'],
     };
