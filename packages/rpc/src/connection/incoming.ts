@@ -91,11 +91,10 @@ export class IncomingCalls {
       return;
     }
     const call = new IncomingCall(def, this.link.connection);
-    if (id !== 0) this.calls.set(id, call);
     const handler = impl.handler as (...args: unknown[]) => unknown;
+    if (def.kind === 'rpc') return this.runRpc(id, call, def, () => handler(parsed.data, call));
+    if (id !== 0) this.calls.set(id, call);
     switch (def.kind) {
-      case 'rpc':
-        return this.settle(id, call, () => handler(parsed.data, call), (value) => this.answer(id, call, def.output, value));
       case 'oneWay':
         return this.runOneWay(call, () => handler(parsed.data, call));
       case 'pipe':
@@ -105,6 +104,31 @@ export class IncomingCalls {
       case 'reversePipe':
         return this.runReversePipe(id, call, def, (items) => handler(parsed.data, items, call));
     }
+  }
+
+  /**
+   * A request/response call is tracked (for cancellation and close) only if it is still running once its handler
+   * returns: one answered synchronously cannot be cancelled, and skipping the table is measurable per call.
+   */
+  private runRpc(id: number, call: IncomingCall, def: Def<'rpc'>, start: () => unknown): void {
+    let result: unknown;
+    try {
+      result = start();
+    } catch (error) {
+      this.fail(id, call, error);
+      return;
+    }
+    if (!isPromiseLike(result)) {
+      this.answer(id, call, def.output, result);
+      return;
+    }
+    this.calls.set(id, call);
+    result.then(
+      (value) => {
+        if (!call.done) this.answer(id, call, def.output, value);
+      },
+      (error: unknown) => this.fail(id, call, error),
+    );
   }
 
   /** Runs `start`; hands a sync or async result to `next`, turns a throw or rejection into the call's error. */
