@@ -1,7 +1,7 @@
 export { Parallel } from './parallel/parallel.js';
 export { startApp } from './parallel/start-app.js';
 export type { StartAppOptions } from './parallel/start-app.js';
-export type { WorkerType, WorkerTypeSpec } from './parallel/worker-type.js';
+export type { SpawnArgs, WorkerType, WorkerTypeSpec } from './parallel/worker-type.js';
 export type {
   AnyFunction,
   FunctionBuilder,
@@ -35,4 +35,5 @@ export type { AddTaskOptions, RunOptions as SchedulerRunOptions, SchedulerWorker
 export type { Timer } from './scheduler/timers.js';
 export { MapReduce } from './mapreduce/mapreduce.js';
 export type { MapReduceDef } from './mapreduce/definition.js';
+export type { Def as MapReduceDefOf, Inputs as MapReduceInputs } from './mapreduce/mapreduce.js';
 export type { MapReduceOptions, MapReduceProgress } from './mapreduce/options.js';

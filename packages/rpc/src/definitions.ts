@@ -49,7 +49,8 @@ export interface ReversePipeDef<I extends z.ZodType = z.ZodType, T extends z.Zod
 export type AnyRpcDef = RpcDef | PipeDef | StateDef | OneWayDef | ReversePipeDef;
 export type RpcKind = AnyRpcDef['kind'];
 
-type Spec<D> = Omit<D, 'kind' | 'version'> & { version?: number };
+/** What `Rpc.rpc` and friends take: the description without its `kind`, `version` optional. */
+export type RpcSpec<D> = Omit<D, 'kind' | 'version'> & { version?: number };
 
 function checkName(name: unknown): void {
   if (typeof name !== 'string' || name.length === 0) throw new TypeError('an RPC description needs a non-empty string `name`');
@@ -63,22 +64,22 @@ function checkVersion(version: unknown): number {
   return version as number;
 }
 
-function describe<D extends AnyRpcDef>(kind: D['kind'], spec: Spec<D>): D {
+function describe<D extends AnyRpcDef>(kind: D['kind'], spec: RpcSpec<D>): D {
   checkName(spec.name);
   return Object.freeze({ ...spec, kind, version: checkVersion(spec.version) }) as unknown as D;
 }
 
-export const rpc = <I extends z.ZodType, O extends z.ZodType>(spec: Spec<RpcDef<I, O>>): RpcDef<I, O> =>
+export const rpc = <I extends z.ZodType, O extends z.ZodType>(spec: RpcSpec<RpcDef<I, O>>): RpcDef<I, O> =>
   describe<RpcDef<I, O>>('rpc', spec);
-export const pipe = <I extends z.ZodType, T extends z.ZodType>(spec: Spec<PipeDef<I, T>>): PipeDef<I, T> =>
+export const pipe = <I extends z.ZodType, T extends z.ZodType>(spec: RpcSpec<PipeDef<I, T>>): PipeDef<I, T> =>
   describe<PipeDef<I, T>>('pipe', spec);
 export const state = <I extends z.ZodType, S extends z.ZodType, U extends z.ZodType>(
-  spec: Spec<StateDef<I, S, U>>,
+  spec: RpcSpec<StateDef<I, S, U>>,
 ): StateDef<I, S, U> => describe<StateDef<I, S, U>>('state', spec);
-export const oneWay = <I extends z.ZodType>(spec: Spec<OneWayDef<I>>): OneWayDef<I> =>
+export const oneWay = <I extends z.ZodType>(spec: RpcSpec<OneWayDef<I>>): OneWayDef<I> =>
   describe<OneWayDef<I>>('oneWay', spec);
 export const reversePipe = <I extends z.ZodType, T extends z.ZodType, O extends z.ZodType>(
-  spec: Spec<ReversePipeDef<I, T, O>>,
+  spec: RpcSpec<ReversePipeDef<I, T, O>>,
 ): ReversePipeDef<I, T, O> => describe<ReversePipeDef<I, T, O>>('reversePipe', spec);
 
 /** The key a description is known by in menus and implementation tables. */

@@ -10,7 +10,8 @@ export interface RpcContext {
   readonly connection: Connection;
 }
 
-type MaybePromise<T> = T | Promise<T>;
+/** A value, or a promise of it: what handlers may return. */
+export type MaybePromise<T> = T | Promise<T>;
 /** A stream source: anything `for await` accepts. */
 export type Source<T> = Iterable<T> | AsyncIterable<T>;
 

@@ -1,9 +1,11 @@
 export { Rpc } from './rpc.js';
-export type { AnyRpcDef, OneWayDef, PipeDef, ReversePipeDef, RpcDef, RpcKind, StateDef } from './definitions.js';
+export type { AnyRpcDef, OneWayDef, PipeDef, ReversePipeDef, RpcDef, RpcKind, RpcSpec, StateDef } from './definitions.js';
+export type { Role } from './protocol/handshake.js';
 export type {
   AnyImplementation,
   Handler,
   Implementation,
+  MaybePromise,
   OneWayHandler,
   PipeHandler,
   ReversePipeHandler,

@@ -15,7 +15,12 @@ const settingsSchema = z.object({
 });
 
 /** Settings resolved with their defaults; what a connection actually runs with. */
-export type ResolvedRpcSettings = z.infer<typeof settingsSchema>;
+export interface ResolvedRpcSettings {
+  readonly maxMessageSize: number;
+  readonly handshakeTimeoutMs: number;
+  readonly heartbeat: { readonly intervalMs: number; readonly timeoutMs: number } | false;
+  readonly streamWindowBytes: number;
+}
 
 /**
  * Tunables of a connection. Every field is optional; `COHORT_RPC_SETTINGS` (JSON, same shape) overrides what the

@@ -3,8 +3,10 @@ import { mapReduceDefs, define, type AnyMapReduceDef, type MapReduceDef, type Ma
 import { runBatches } from './engine.js';
 import type { MapReduceOptions } from './options.js';
 
-type Inputs<T> = Iterable<T> | AsyncIterable<T>;
-type Def<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType> = MapReduceDef<string, P, I, O, unknown>;
+/** What map-reduce operations accept as inputs: consumed lazily. */
+export type Inputs<T> = Iterable<T> | AsyncIterable<T>;
+/** Any map-reduce definition with these schemas (the state type does not matter to callers). */
+export type Def<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType> = MapReduceDef<string, P, I, O, unknown>;
 
 function functionsOf(def: AnyMapReduceDef): MapReduceFunctions {
   const fns = mapReduceDefs.get(def.name);

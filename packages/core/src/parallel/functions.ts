@@ -1,7 +1,6 @@
+import type { MaybePromise } from '@cohort/rpc';
 import type { z } from 'zod';
 import type { Connection, OneWayDef, PipeDef, ReversePipeDef, RpcDef, Source, StateDef } from '@cohort/rpc';
-
-type MaybePromise<T> = T | Promise<T>;
 
 /** What every worker function receives besides its input. */
 export interface FunctionContext<WorkerState, ConnectionState> {

@@ -15,5 +15,11 @@ export const workerRefSchema = z.object({
   address,
 });
 
-/** A reference to a running worker of type `N`. */
-export type WorkerRef<N extends string = string> = z.infer<typeof workerRefSchema> & { readonly type: N };
+/** A reference to a running worker of type `N`: plain JSON, valid for any process of the same app. */
+export interface WorkerRef<N extends string = string> {
+  readonly type: N;
+  readonly id: string;
+  readonly name: string;
+  readonly pid: number;
+  readonly address: { path: string } | { host: string; port: number };
+}

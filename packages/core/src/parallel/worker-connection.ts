@@ -108,6 +108,7 @@ export function runFunction(
 
 /** A connection to a worker, with its own connection state on the worker side. */
 export class WorkerConnection<N extends string> {
+  /** @hidden Connections come from `spawn`, `connect` and `Type.connect`. */
   constructor(
     /** The underlying `@cohort/rpc` connection. */
     readonly connection: Connection,

@@ -1,3 +1,4 @@
+import type { MaybePromise } from '@cohort/rpc';
 import { z } from 'zod';
 import { Rpc } from '@cohort/rpc';
 import { CohortError } from '../errors.js';
@@ -7,8 +8,6 @@ import type { WorkerRef } from './ref.js';
 import type { SpawnOptions } from './spawn-options.js';
 import type { Worker } from './worker.js';
 import type { WorkerConnection } from './worker-connection.js';
-
-type MaybePromise<T> = T | Promise<T>;
 
 /** The declaration `Parallel.make` takes. */
 export interface WorkerTypeSpec<
@@ -34,7 +33,7 @@ export interface WorkerTypeSpec<
 }
 
 /** Spawn options whose `init` is optional exactly when the worker type's `workerInit` accepts `undefined`. */
-type SpawnArgs<WI extends z.ZodType, CI extends z.ZodType, Extra> =
+export type SpawnArgs<WI extends z.ZodType, CI extends z.ZodType, Extra> =
   undefined extends z.input<WI>
     ? [options?: SpawnOptions<z.input<WI>, z.input<CI>> & Extra]
     : [options: SpawnOptions<z.input<WI>, z.input<CI>> & { init: z.input<WI> } & Extra];

@@ -35,6 +35,7 @@ export class Worker<N extends string, ConnectionInit = unknown> {
   private readonly peer: PeerInfo;
   private exitStatus: ExitStatus | undefined;
 
+  /** @hidden Workers come from `spawn` and `serve`. */
   constructor(internals: WorkerInternals) {
     this.internals = internals;
     this.exited = internals.exited;

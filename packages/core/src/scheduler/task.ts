@@ -1,8 +1,7 @@
+import type { MaybePromise } from '@cohort/rpc';
 import type { z } from 'zod';
 import { Registry } from '../parallel/registry.js';
 import type { TaskContext } from './task-context.js';
-
-type MaybePromise<T> = T | Promise<T>;
 
 /** A declared task: what a scheduler worker runs, found by `name` in the worker (the same program, re-run). */
 export interface TaskType<N extends string, I extends z.ZodType, O extends z.ZodType> {
