@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { RpcSettings } from '@cohort/rpc';
 import { CohortError } from '../errors.js';
+import type { SparePool } from '../parallel/spares.js';
 import { createSocketDir } from './socket-dir.js';
 
 /** The process-wide state `startApp` sets up: what spawning and serving need. */
@@ -17,6 +18,8 @@ export interface App {
   /** Ids unique across the app tree: the pid makes them unique per process, the counter within it. */
   nextWorkerId(): string;
   socketPath(workerId: string): string;
+  /** Pre-launched workers (`startApp({ spareWorkers })`), root app only. */
+  spares: SparePool | undefined;
 }
 
 let current: App | undefined;
@@ -32,6 +35,7 @@ export function makeApp(init: { secret: string; rpc: RpcSettings | undefined; en
     socketDir: () => (dir ??= createSocketDir()),
     nextWorkerId: () => `${process.pid.toString(36)}-${(++counter).toString(36)}`,
     socketPath: (workerId) => join(app.socketDir(), `${workerId}.sock`),
+    spares: undefined,
   };
   return app;
 }

@@ -37,6 +37,13 @@ export interface LaunchedProcess {
   stderrTail(): string;
   /** Releases the spawner-side handles (pipes) once the process has exited. */
   release(): void;
+  /** Renames the process in output prefixes (a spare worker taken by a spawn gets the spawn's name). */
+  rename?(name: string): void;
+  /**
+   * Whether the process keeps the spawner's event loop alive. Spare workers don't (a program may end while
+   * spares wait); adopted workers do, like any child with work to do.
+   */
+  hold?(held: boolean): void;
 }
 
 /**

@@ -48,9 +48,9 @@ function launchLocal(request: LaunchRequest): LaunchedProcess {
       worker: request.name,
     });
   }
-  const prefix = `[${request.name}] `;
-  if (child.stdout !== null) forwardLines(child.stdout, process.stdout, prefix);
-  if (child.stderr !== null) forwardLines(child.stderr, process.stderr, prefix);
+  let prefix = `[${request.name}] `;
+  if (child.stdout !== null) forwardLines(child.stdout, process.stdout, () => prefix);
+  if (child.stderr !== null) forwardLines(child.stderr, process.stderr, () => prefix);
   const stderrTail = keepTail(child.stderr);
   const exited = new Promise<ExitStatus>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -72,6 +72,17 @@ function launchLocal(request: LaunchRequest): LaunchedProcess {
     release: () => {
       control.destroy();
       lifeline.destroy();
+    },
+    rename: (name) => {
+      prefix = `[${name}] `;
+    },
+    hold: (held) => {
+      for (const handle of [child, control, lifeline, child.stdout, child.stderr]) {
+        if (handle === null) continue;
+        const refable = handle as { ref?: () => void; unref?: () => void };
+        if (held) refable.ref?.();
+        else refable.unref?.();
+      }
     },
   };
 }

@@ -3,6 +3,7 @@ import pDefer, { type DeferredPromise } from 'p-defer';
 import { CohortError } from '../errors.js';
 import type { Worker } from '../parallel/worker.js';
 import { TraceRecorder } from '../scheduler/trace.js';
+import { approximateSize, BATCH_BYTES } from './approximate-size.js';
 import type { MapReduceFunctions } from './definition.js';
 import { MapReduceWorker } from './mapreduce-worker.js';
 import type { MapReduceOptions } from './options.js';
@@ -23,7 +24,6 @@ const PIPELINE = 3;
 const TARGET_BATCH_MS = 10;
 const FIRST_BATCH_ITEMS = 16;
 const MAX_BATCH_ITEMS = 8192;
-const MAX_BATCH_BYTES = 1024 * 1024;
 
 type MapReduceWorkerHandle = Worker<'__cohort.mapreduce'>;
 
@@ -31,12 +31,6 @@ interface Slot {
   readonly worker: MapReduceWorkerHandle;
   readonly index: number;
   inflight: number;
-}
-
-function approximateSize(item: unknown): number {
-  if (typeof item === 'string') return item.length;
-  if (item instanceof Uint8Array) return item.byteLength;
-  return 16;
 }
 
 function knownTotal(inputs: unknown): number | undefined {
@@ -105,14 +99,14 @@ export async function* runBatches(
   const pull = async (): Promise<unknown[]> => {
     const items: unknown[] = [];
     let bytes = 0;
-    while (items.length < batchSize && bytes < MAX_BATCH_BYTES) {
+    while (items.length < batchSize && bytes < BATCH_BYTES) {
       const step = syncSource !== undefined ? syncSource.next() : await asyncSource!.next();
       if (step.done === true) {
         exhausted = true;
         break;
       }
       items.push(step.value);
-      bytes += approximateSize(step.value);
+      bytes += approximateSize(step.value, BATCH_BYTES - bytes);
     }
     return items;
   };
@@ -140,8 +134,11 @@ export async function* runBatches(
         inflight--;
         if (batching) {
           const perItemMs = Math.max(reply.ms / items.length, 0.0005);
-          const wanted = Math.min(MAX_BATCH_ITEMS, Math.max(1, Math.round(TARGET_BATCH_MS / perItemMs)));
-          batchSize = Math.max(1, Math.round((batchSize + wanted) / 2));
+          const byTime = Math.max(1, Math.round(TARGET_BATCH_MS / perItemMs));
+          // Large outputs bound the batch too, or replies would buffer hundreds of MiB (or exceed the message limit).
+          const byBytes = Math.max(1, Math.floor((BATCH_BYTES * items.length) / Math.max(reply.bytes, 1)));
+          const wanted = Math.min(MAX_BATCH_ITEMS, byTime, byBytes);
+          batchSize = byBytes < batchSize ? byBytes : Math.max(1, Math.round((batchSize + wanted) / 2));
         }
         done += items.length;
         trace?.add({

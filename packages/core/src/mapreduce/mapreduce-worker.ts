@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineWorkerType } from '../parallel/worker-type.js';
+import { approximateSize, BATCH_BYTES } from './approximate-size.js';
 import { mapReduceDefs, type MapReduceFunctions } from './definition.js';
 
 /** Thrown by a worker when `map` or `combine` fails; `data.index` names the input. */
@@ -19,7 +20,8 @@ interface MapReduceWorkerState {
 }
 
 const batchInput = z.object({ start: z.number(), items: z.array(z.unknown()), combine: z.boolean() });
-const batchOutput = z.object({ outputs: z.array(z.unknown()).optional(), combined: z.unknown(), ms: z.number() });
+// `bytes`: the outputs' approximate size, so that the master shrinks batches whose replies are large.
+const batchOutput = z.object({ outputs: z.array(z.unknown()).optional(), combined: z.unknown(), ms: z.number(), bytes: z.number() });
 
 async function runBatch(
   { fns, state }: MapReduceWorkerState,
@@ -29,6 +31,7 @@ async function runBatch(
   const { def } = fns;
   const outputs: unknown[] = combine ? [] : new Array(items.length);
   let combined: unknown;
+  let bytes = 0;
   for (let i = 0; i < items.length; i++) {
     const index = start + i;
     const input = def.input.safeParse(items[i]);
@@ -49,8 +52,10 @@ async function runBatch(
         name: 'ValidationError',
       });
     }
-    if (!combine) outputs[i] = checked.data;
-    else if (i === 0) combined = checked.data;
+    if (!combine) {
+      outputs[i] = checked.data;
+      bytes += approximateSize(checked.data, BATCH_BYTES);
+    } else if (i === 0) combined = checked.data;
     else {
       try {
         combined = await fns.combine!(combined, checked.data);
@@ -59,7 +64,8 @@ async function runBatch(
       }
     }
   }
-  return combine ? { combined, ms: performance.now() - began } : { outputs, combined: undefined, ms: performance.now() - began };
+  const ms = performance.now() - began;
+  return combine ? { combined, ms, bytes: 0 } : { outputs, combined: undefined, ms, bytes };
 }
 
 /** The worker type map-reduce workers run; `param` arrives once, in the spawn's `init`. */

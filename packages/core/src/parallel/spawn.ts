@@ -1,7 +1,7 @@
 import { ValidationError, type AnyImplementation, type RpcSettings } from '@cohort/rpc';
 import { requireApp, type App } from '../app/app.js';
 import { CohortError } from '../errors.js';
-import type { LaunchedProcess } from '../host/host.js';
+import type { LaunchedProcess, LaunchRequest } from '../host/host.js';
 import { localHost } from '../host/local.js';
 import { ControlChannel } from '../process/control-channel.js';
 import { showProcessStatus } from '../process/exit-status.js';
@@ -34,17 +34,9 @@ export async function spawnWorker(type: AnyWorkerType, options: AnySpawnOptions,
   const shutdownOn = options.shutdownOn ?? 'heartbeat-lost';
   const host = options.host ?? localHost();
   const rpc = options.rpc ?? app.rpc;
-  const launched = await host.launch({
-    execPath: process.execPath,
-    execArgv: [...process.execArgv, ...(options.execArgv ?? [])],
-    entry: app.entry,
-    args: process.argv.slice(2),
-    cwd: options.cwd,
-    env: { ...(options.env ?? process.env), [WORKER_MARKER]: '1' },
-    stdout: options.stdout,
-    stderr: options.stderr,
-    name,
-  });
+  const spare = usesDefaultProcess(options) ? app.spares?.take() : undefined;
+  spare?.rename?.(name);
+  const launched = spare ?? (await host.launch(launchRequest(app, name, options)));
   const bootstrap: Bootstrap = {
     v: 1,
     type: type.name,
@@ -75,6 +67,33 @@ export async function spawnWorker(type: AnyWorkerType, options: AnySpawnOptions,
     await launched.exited;
     throw error;
   }
+}
+
+/** How a worker process of this app is started; spares use the defaults. */
+export function launchRequest(app: App, name: string, options: AnySpawnOptions = {}): LaunchRequest {
+  return {
+    execPath: process.execPath,
+    execArgv: [...process.execArgv, ...(options.execArgv ?? [])],
+    entry: app.entry,
+    args: process.argv.slice(2),
+    cwd: options.cwd,
+    env: { ...(options.env ?? process.env), [WORKER_MARKER]: '1' },
+    stdout: options.stdout,
+    stderr: options.stderr,
+    name,
+  };
+}
+
+/** Whether a spare (launched with default process options) can serve this spawn. */
+function usesDefaultProcess(options: AnySpawnOptions): boolean {
+  return (
+    options.host === undefined &&
+    options.cwd === undefined &&
+    options.env === undefined &&
+    (options.execArgv ?? []).length === 0 &&
+    (options.stdout ?? 'inherit') === 'inherit' &&
+    (options.stderr ?? 'inherit') === 'inherit'
+  );
 }
 
 async function connect(

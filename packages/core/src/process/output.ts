@@ -21,8 +21,11 @@ export function closeOutputFd(fd: number | undefined): void {
   if (fd !== undefined) closeSync(fd);
 }
 
-/** Copies `source` to `target` line by line, each line prefixed; a last line without newline is flushed at end. */
-export function forwardLines(source: Readable, target: Writable, prefix: string): void {
+/**
+ * Copies `source` to `target` line by line, each line prefixed (`prefix()` is read per chunk, so a spare worker
+ * adopted under a name gets it from then on); a last line without newline is flushed at end.
+ */
+export function forwardLines(source: Readable, target: Writable, prefixOf: () => string): void {
   let partial = '';
   source.setEncoding('utf8');
   source.on('data', (chunk: string) => {
@@ -34,10 +37,11 @@ export function forwardLines(source: Readable, target: Writable, prefix: string)
     }
     partial = text.slice(lastNewline + 1);
     const lines = text.slice(0, lastNewline).split('\n');
+    const prefix = prefixOf();
     target.write(lines.map((line) => `${prefix}${line}\n`).join(''));
   });
   source.on('end', () => {
-    if (partial !== '') target.write(`${prefix}${partial}\n`);
+    if (partial !== '') target.write(`${prefixOf()}${partial}\n`);
     partial = '';
   });
   // A broken pipe to a dying worker is not the spawner's problem.

@@ -1,0 +1,54 @@
+import type { LaunchedProcess } from '../host/host.js';
+
+/**
+ * Worker processes launched ahead of time (`startApp({ spareWorkers })`): each has run the entry script up to
+ * `startApp()` and waits for a bootstrap, so a spawn with default process options takes one instead of paying
+ * Node's start-up and the program's imports. Spares never keep the program alive, and exit with it.
+ */
+export class SparePool {
+  private readonly ready: LaunchedProcess[] = [];
+  private launching = 0;
+  private closed = false;
+
+  constructor(
+    private readonly size: number,
+    private readonly launch: () => Promise<LaunchedProcess>,
+  ) {
+    this.refill();
+  }
+
+  /** A spare, if one is ready; a replacement starts at once. */
+  take(): LaunchedProcess | undefined {
+    const spare = this.ready.shift();
+    spare?.hold?.(true);
+    this.refill();
+    return spare;
+  }
+
+  private refill(): void {
+    while (!this.closed && this.ready.length + this.launching < this.size) {
+      this.launching++;
+      this.launch().then(
+        (spare) => {
+          this.launching--;
+          spare.hold?.(false);
+          this.ready.push(spare);
+          void spare.exited.then(() => {
+            spare.release();
+            const index = this.ready.indexOf(spare);
+            // A spare that dies while waiting (its top-level code threw?) would die again: stop making them.
+            if (index !== -1) {
+              this.ready.splice(index, 1);
+              this.closed = true;
+            }
+          });
+        },
+        () => {
+          // A spare that cannot start is no worse than none: spawns launch their own process.
+          this.launching--;
+          this.closed = true;
+        },
+      );
+    }
+  }
+}
