@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { runFixture } from './run-fixture.js';
+
+interface FindResult {
+  found: number | null;
+  isUndefined: boolean;
+  pulled: number;
+  sourceClosed: boolean;
+}
+
+describe('MapReduce.findMap', () => {
+  it('stops early: finding input 300 of 1 000 000 maps only a small fraction of them', async () => {
+    const { result, mapLog } = await runFixture<FindResult>('find-map', { args: ['array'], readMapLog: true });
+    expect(result.found).toBe(3000);
+    expect(mapLog).toContain(300);
+    // Every mapped input is logged by the worker that mapped it: far fewer than all were.
+    expect(mapLog.length).toBeGreaterThan(300);
+    expect(mapLog.length).toBeLessThan(100_000);
+    expect(new Set(mapLog).size).toBe(mapLog.length);
+    expect(result.aliveAfter).toEqual([]);
+  });
+
+  it('terminates on an infinite generator, having pulled a bounded number of inputs', async () => {
+    const { result } = await runFixture<FindResult>('find-map', { args: ['infinite'] });
+    expect(result.found).toBe(500_000);
+    expect(result.pulled).toBeGreaterThan(50_000);
+    // Lazy consumption: a few batches in flight per worker beyond the target, never the whole (infinite) input.
+    expect(result.pulled).toBeLessThan(50_000 + 200_000);
+    expect(result.aliveAfter).toEqual([]);
+  });
+
+  it('terminates on an infinite async generator and closes it (its finally runs)', async () => {
+    const { result } = await runFixture<FindResult>('find-map', { args: ['async-infinite'] });
+    expect(result.found).toBe(500_000);
+    expect(result.pulled).toBeLessThan(50_000 + 200_000);
+    expect(result.sourceClosed).toBe(true);
+    expect(result.aliveAfter).toEqual([]);
+  });
+
+  it('gives undefined when no input maps to a value', async () => {
+    const { result } = await runFixture<FindResult>('find-map', { args: ['none'] });
+    expect(result.isUndefined).toBe(true);
+    expect(result.aliveAfter).toEqual([]);
+  });
+});

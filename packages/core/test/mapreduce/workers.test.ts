@@ -1,0 +1,67 @@
+import { availableParallelism } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { runFixture } from './run-fixture.js';
+
+interface Tagged {
+  x: number;
+  pid: number;
+  workerIndex: number;
+  token: string;
+  salted: string;
+}
+
+describe('MapReduce workers, param and init', () => {
+  it('init runs once per worker with a unique workerIndex 0..n-1 and the param; every map sees that state', async () => {
+    const { result } = await runFixture<{ outputs: Tagged[] }>('init-once', { args: ['3'] });
+    const records = result.workers;
+    expect(records).toHaveLength(3);
+    expect(records.map((r) => r.workerIndex).sort()).toEqual([0, 1, 2]);
+    expect(new Set(records.map((r) => r.pid)).size).toBe(3);
+    for (const r of records) expect(r.param).toEqual({ salt: 'pepper-' });
+
+    expect(result.outputs.map((o) => o.x)).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    const tokenOfPid = new Map<number, string>();
+    for (const out of result.outputs) {
+      expect(out.salted).toBe(`pepper-${out.x}`);
+      // One state per worker: each worker's outputs all carry the token its init made, and its own index.
+      if (!tokenOfPid.has(out.pid)) tokenOfPid.set(out.pid, out.token);
+      expect(out.token).toBe(tokenOfPid.get(out.pid));
+      expect(out.workerIndex).toBe(records.find((r) => r.pid === out.pid)!.workerIndex);
+    }
+    expect([...tokenOfPid.keys()].every((pid) => records.some((r) => r.pid === pid))).toBe(true);
+    expect(result.aliveAfter).toEqual([]);
+  });
+
+  it('workers defaults to os.availableParallelism()', async () => {
+    const { result } = await runFixture<{ sum: number; availableParallelism: number }>('default-workers');
+    expect(result.availableParallelism).toBe(availableParallelism());
+    expect(result.workers).toHaveLength(availableParallelism());
+    expect(result.workers.map((w) => w.workerIndex).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: availableParallelism() }, (_, i) => i),
+    );
+    expect(result.sum).toBe(1_499_500);
+    expect(result.aliveAfter).toEqual([]);
+  });
+
+  it('hosts: local hosts add up their workers, with indices unique across hosts', async () => {
+    const { result } = await runFixture<{ sum: number | null }>('hosts', { args: ['local'] });
+    expect(result.sum).toBe(1_499_500);
+    expect(result.workers.map((w) => w.workerIndex).sort()).toEqual([0, 1, 2]);
+    expect(result.aliveAfter).toEqual([]);
+  });
+
+  it('hosts: a non-local host is a clear CohortError, and nothing is started', async () => {
+    const { result } = await runFixture<{ error: { name: string; code: string; message: string } | null }>('hosts', { args: ['remote'] });
+    expect(result.error).toMatchObject({ name: 'CohortError', code: 'INVALID_ARGUMENT' });
+    expect(result.error?.message).toContain('ssh:builder@elsewhere');
+    expect(result.error?.message).toMatch(/only local hosts/);
+    expect(result.workers).toEqual([]);
+  });
+
+  it('hosts: no workers at all is a CohortError', async () => {
+    const { result } = await runFixture<{ error: { name: string; code: string; message: string } | null }>('hosts', { args: ['zero'] });
+    expect(result.error).toMatchObject({ name: 'CohortError', code: 'INVALID_ARGUMENT' });
+    expect(result.error?.message).toMatch(/at least one worker/);
+    expect(result.workers).toEqual([]);
+  });
+});
