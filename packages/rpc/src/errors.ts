@@ -59,6 +59,8 @@ export class ValidationError extends Error {
   readonly side: 'input' | 'output';
   readonly rpc: string;
   readonly issues: z.core.$ZodIssue[];
+  /** What failed: `input`, `output`, `state`, `item 3`, `update 0`… (kept across the wire, unlike a stack). */
+  readonly what: string;
 
   constructor(init: { side: 'input' | 'output'; rpc: string; issues: z.core.$ZodIssue[]; what?: string }) {
     const summary = init.issues
@@ -70,5 +72,6 @@ export class ValidationError extends Error {
     this.side = init.side;
     this.rpc = init.rpc;
     this.issues = init.issues;
+    this.what = what;
   }
 }

@@ -132,6 +132,10 @@ export class Connection {
     }
     try {
       return await Connection.open(socket, 'client', options);
+    } catch (error) {
+      // The abort destroyed the socket mid-handshake; say so rather than report the handshake's own failure.
+      if (signal?.aborted === true) throw new RpcError('ABORTED', `connecting to ${describeAddress(address)} was aborted`, { cause: error });
+      throw error;
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }

@@ -85,6 +85,14 @@ export class IncomingCalls {
     }
     if (this.calls.has(id)) throw new ProtocolViolation(`peer reused call id ${id} while that call is running`);
     const def = impl.def;
+    // Id 0 means "no answer": a call of another kind under it could never be answered, credited or cancelled, and
+    // its stream would outlive the connection. A one-way RPC under a real id would leave its caller waiting.
+    if (id === 0 && def.kind !== 'oneWay') throw new ProtocolViolation(`call id 0 is reserved for one-way RPCs, ${name} is a ${def.kind}`);
+    if (id !== 0 && def.kind === 'oneWay') {
+      const message = `${name} (version ${version}) is a one-way RPC here, but the caller expects an answer; its description differs`;
+      this.sendError(id, new RpcError('UNIMPLEMENTED', message, { rpc: name }));
+      return;
+    }
     const parsed = def.input.safeParse(input);
     if (!parsed.success) {
       if (id !== 0) this.sendError(id, new ValidationError({ side: 'input', rpc: def.name, issues: parsed.error.issues }));

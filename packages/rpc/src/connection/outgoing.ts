@@ -205,9 +205,10 @@ export class OutgoingCalls {
   onError(id: number, wire: WireError): void {
     const call = this.calls.get(id);
     if (call === undefined) return;
+    // Converted first: should it throw, the call stays in the table and fails with the connection.
+    const error = fromWireError(wire, call.def.name, this.link.peer);
     this.finish(id, call);
     call.gate?.release();
-    const error = fromWireError(wire, call.def.name, this.link.peer);
     if (call.stream !== undefined) call.stream.fail(error);
     else call.reject(error);
   }

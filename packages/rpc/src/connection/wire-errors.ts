@@ -16,7 +16,7 @@ const RPC_CODES = new Set<string>([
 /** What an implementation's failure looks like on the wire. Anything thrown is accepted, not only `Error`s. */
 export function toWireError(error: unknown): WireError {
   if (error instanceof ValidationError) {
-    return { type: 'validation', side: error.side, what: error.side, issues: stripIssues(error.issues) };
+    return { type: 'validation', side: error.side, what: error.what, issues: stripIssues(error.issues) };
   }
   if (error instanceof RpcError) return { type: 'rpc', code: error.code, message: error.message };
   if (error instanceof Error) {
@@ -45,7 +45,12 @@ function stripIssues(issues: z.core.$ZodIssue[]): unknown[] {
 export function fromWireError(wire: WireError, rpc: string, peer: string): Error {
   switch (wire.type) {
     case 'validation':
-      return new ValidationError({ side: wire.side, rpc, issues: wire.issues as z.core.$ZodIssue[] });
+      return new ValidationError({
+        side: wire.side,
+        rpc,
+        issues: wire.issues as z.core.$ZodIssue[],
+        ...(typeof wire.what === 'string' ? { what: wire.what.slice(0, 200) } : {}),
+      });
     case 'rpc': {
       const code = (RPC_CODES.has(wire.code) ? wire.code : 'PROTOCOL') as RpcErrorCode;
       return new RpcError(code, wire.message, { rpc });

@@ -55,6 +55,10 @@ function fail(what: string): never {
   throw new ProtocolViolation(what);
 }
 
+// What `ValidationError` reads from an issue: a path and a message.
+const isIssue = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && Array.isArray((v as { path?: unknown }).path) && typeof (v as { message?: unknown }).message === 'string';
+
 function checkWireError(v: unknown): WireError {
   if (typeof v !== 'object' || v === null) fail('error payload is not an object');
   const e = v as Record<string, unknown>;
@@ -63,7 +67,9 @@ function checkWireError(v: unknown): WireError {
       if (typeof e['name'] !== 'string' || typeof e['message'] !== 'string') fail('malformed remote error');
       break;
     case 'validation':
-      if ((e['side'] !== 'input' && e['side'] !== 'output') || !Array.isArray(e['issues'])) fail('malformed validation error');
+      if ((e['side'] !== 'input' && e['side'] !== 'output') || !Array.isArray(e['issues']) || !e['issues'].every(isIssue)) {
+        fail('malformed validation error');
+      }
       break;
     case 'rpc':
       if (typeof e['code'] !== 'string' || typeof e['message'] !== 'string') fail('malformed rpc error');
