@@ -28,7 +28,8 @@ export interface ListenOptions {
  */
 export class Server {
   private readonly connections = new Set<Connection>();
-  private readonly pending = new Set<Socket>();
+  /** Sockets still in their handshake, with their connection once it exists. */
+  private readonly pending = new Map<Socket, Connection | undefined>();
 
   private constructor(
     private readonly net: NetServer,
@@ -68,9 +69,12 @@ export class Server {
   }
 
   private accept(socket: Socket, options: ConnectionOptions, onConnection: ListenOptions['onConnection']): void {
-    this.pending.add(socket);
+    this.pending.set(socket, undefined);
     socket.once('close', () => this.pending.delete(socket));
-    Connection.open(socket, 'server', options).then(
+    const created = (connection: Connection): void => {
+      if (this.pending.has(socket)) this.pending.set(socket, connection);
+    };
+    Connection.open(socket, 'server', options, created).then(
       (connection) => {
         this.pending.delete(socket);
         this.connections.add(connection);
@@ -91,8 +95,12 @@ export class Server {
   /** Stops accepting and closes every connection with `reason`. Resolves once the listener is closed. */
   async close(reason = 'the server is closing'): Promise<void> {
     const closing = new Promise<void>((resolve) => this.net.close(() => resolve()));
-    for (const socket of this.pending) socket.destroy();
-    await Promise.all([...this.connections].map((c) => c.close(reason)));
+    // A client may already consider a connection established while this side still waits for its menu: tell it
+    // why, as for established connections, rather than reset the socket under it.
+    const handshaking = [...this.pending].map(([socket, connection]) =>
+      connection === undefined ? void socket.destroy() : connection.close(reason),
+    );
+    await Promise.all([...handshaking, ...[...this.connections].map((c) => c.close(reason))]);
     await closing;
   }
 }

@@ -2,12 +2,13 @@ import { z } from 'zod';
 
 const MiB = 1024 * 1024;
 
-const heartbeatSchema = z.object({
+// Strict: a misspelt field (in code or in COHORT_RPC_SETTINGS) must fail, not be silently dropped.
+const heartbeatSchema = z.strictObject({
   intervalMs: z.number().int().positive(),
   timeoutMs: z.number().int().positive(),
 });
 
-const settingsSchema = z.object({
+const settingsSchema = z.strictObject({
   maxMessageSize: z.number().int().positive(),
   handshakeTimeoutMs: z.number().int().positive(),
   heartbeat: z.union([heartbeatSchema, z.literal(false)]),
@@ -67,7 +68,10 @@ function merge(base: ResolvedRpcSettings, over: RpcSettings | undefined): Resolv
   const { heartbeat, ...rest } = over;
   const merged = { ...base, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
   if (heartbeat === false) merged.heartbeat = false;
-  else if (heartbeat !== undefined) {
+  else if (typeof heartbeat !== 'object' || heartbeat === null) {
+    // Not ours to fix up: left as given so validation names it.
+    if (heartbeat !== undefined) merged.heartbeat = heartbeat as ResolvedRpcSettings['heartbeat'];
+  } else {
     const baseHeartbeat = base.heartbeat === false ? defaultRpcSettings.heartbeat : base.heartbeat;
     merged.heartbeat = { ...(baseHeartbeat as object), ...heartbeat } as ResolvedRpcSettings['heartbeat'];
   }
@@ -82,6 +86,9 @@ function settingsFromEnv(): RpcSettings | undefined {
     parsed = JSON.parse(text);
   } catch (error) {
     throw new TypeError(`COHORT_RPC_SETTINGS is not valid JSON (${(error as Error).message}); unset it or fix it`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new TypeError(`COHORT_RPC_SETTINGS must be a JSON object such as {"handshakeTimeoutMs":60000}, got ${text.slice(0, 100)}`);
   }
   return parsed as RpcSettings;
 }

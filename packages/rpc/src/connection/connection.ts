@@ -143,10 +143,16 @@ export class Connection {
 
   /**
    * Runs the handshake on an already-connected socket. Servers use it with `role: 'server'`; launchers that bring
-   * their own transport can use it too.
+   * their own transport can use it too. `onCreated` sees the connection before its handshake completes (so a
+   * server that closes meanwhile can tell the peer why).
    * @internal
    */
-  static async open(socket: Socket, role: Role, options: ConnectionOptions): Promise<Connection> {
+  static async open(
+    socket: Socket,
+    role: Role,
+    options: ConnectionOptions,
+    onCreated?: (connection: Connection) => void,
+  ): Promise<Connection> {
     let connection: Connection;
     try {
       connection = new Connection(socket, role, options);
@@ -155,6 +161,7 @@ export class Connection {
       socket.destroy();
       throw error;
     }
+    onCreated?.(connection);
     connection.start();
     await connection.handshakeDone.promise;
     return connection;

@@ -13,8 +13,8 @@ export interface RpcStream<T> extends AsyncIterableIterator<T> {
 interface Batch {
   readonly items: unknown[];
   pos: number;
-  /** Credit to return per item taken: the batch's encoded size spread over its items. */
-  readonly weight: number;
+  /** The batch's encoded size: the credit its items return, spread over them as they are taken. */
+  readonly bytes: number;
 }
 
 const DONE: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
@@ -37,7 +37,7 @@ export class StreamReceiver<T> implements RpcStream<T> {
     if (this.stopped || this.ended) return;
     this.returner.receive(bytes);
     if (items.length === 0) return;
-    const batch: Batch = { items, pos: 0, weight: bytes / items.length };
+    const batch: Batch = { items, pos: 0, bytes };
     if (this.waiter !== undefined && this.batches.length === 0) {
       const waiter = this.waiter;
       this.waiter = undefined;
@@ -107,9 +107,13 @@ export class StreamReceiver<T> implements RpcStream<T> {
   }
 
   private take(batch: Batch): IteratorResult<T> {
-    const value = batch.items[batch.pos] as T;
-    batch.items[batch.pos++] = undefined;
-    this.returner.take(batch.weight);
+    const i = batch.pos++;
+    const value = batch.items[i] as T;
+    batch.items[i] = undefined;
+    // Whole-byte shares that add up to the batch's exact size. Fractional shares (bytes / items) drift in floating
+    // point, and a drift of one ulp at the window's edge makes an honest producer look like one ignoring credit.
+    const n = batch.items.length;
+    this.returner.take(Math.floor(((i + 1) * batch.bytes) / n) - Math.floor((i * batch.bytes) / n));
     return { done: false, value };
   }
 
