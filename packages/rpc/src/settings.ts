@@ -88,7 +88,8 @@ function settingsFromEnv(): RpcSettings | undefined {
     throw new TypeError(`COHORT_RPC_SETTINGS is not valid JSON (${(error as Error).message}); unset it or fix it`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new TypeError(`COHORT_RPC_SETTINGS must be a JSON object such as {"handshakeTimeoutMs":60000}, got ${text.slice(0, 100)}`);
+    const example = '{"handshakeTimeoutMs":60000}';
+    throw new TypeError(`COHORT_RPC_SETTINGS must be a JSON object such as ${example}, got ${text.slice(0, 100)}`);
   }
   return parsed as RpcSettings;
 }

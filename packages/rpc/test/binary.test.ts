@@ -16,7 +16,12 @@ const nested = Rpc.rpc({
   input: z.object({ header: z.string(), parts: z.array(z.instanceof(Uint8Array)) }),
   output: z.object({ header: z.string(), parts: z.array(z.instanceof(Uint8Array)) }),
 });
-const digestOf = Rpc.reversePipe({ name: 'digestOf', input: z.void(), item: z.instanceof(Uint8Array), output: z.instanceof(Uint8Array) });
+const digestOf = Rpc.reversePipe({
+  name: 'digestOf',
+  input: z.void(),
+  item: z.instanceof(Uint8Array),
+  output: z.instanceof(Uint8Array),
+});
 
 const implementations = [
   Rpc.implement(echo, (b) => b),

@@ -123,7 +123,10 @@ describe('honest producer and consumer', () => {
       fc.asyncProperty(
         fc.oneof(fc.integer({ min: 2, max: 64 }), fc.integer({ min: 64, max: 1 << 20 })),
         // Batch shapes (items, bytes), used in turn: few items over odd byte counts give fractional shares.
-        fc.array(fc.tuple(fc.integer({ min: 1, max: 9 }), fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 100_000 }))), { minLength: 1, maxLength: 4 }),
+        fc.array(
+          fc.tuple(fc.integer({ min: 1, max: 9 }), fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 100_000 }))),
+          { minLength: 1, maxLength: 4 },
+        ),
         // 0: produce if credit allows, 1: deliver a batch, 2: deliver a credit, 3: take an item.
         fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 500, size: 'max' }),
         async (window, shapes, steps) => {

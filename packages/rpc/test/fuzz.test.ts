@@ -199,7 +199,10 @@ describe('a real server under fuzzed input', () => {
       order: fc.array(fc.nat(), { minLength: 1, maxLength: 40 }),
       tail: fc.uint8Array({ maxLength: 50 }),
     });
-    const handshakeThenGarbage = fc.record({ kind: fc.constant('handshake+garbage' as const), bytes: fc.uint8Array({ maxLength: 500 }) });
+    const handshakeThenGarbage = fc.record({
+      kind: fc.constant('handshake+garbage' as const),
+      bytes: fc.uint8Array({ maxLength: 500 }),
+    });
 
     await fc.assert(
       fc.asyncProperty(fc.oneof(randomBytes, flips, reshuffle, handshakeThenGarbage), cuts, async (input, at) => {

@@ -15,74 +15,16 @@ import {
   type ConnectOptions,
   type ListenOptions,
 } from '../src/index.js';
-import { authProof, newNonce } from '../src/protocol/handshake.js';
-import { FrameDecoder } from '../src/wire/frame-decoder.js';
-import { packr } from '../src/wire/frame-writer.js';
-import { Kind, MAGIC, PROTOCOL_VERSION } from '../src/wire/messages.js';
+import { RawPeer } from './raw-peer.js';
+import { waitFor, within } from './waiting.js';
+
+export { RawPeer, encodeFrame, type RawMessage } from './raw-peer.js';
+export { rejection, settled, sleep, waitFor, within } from './waiting.js';
 
 export type Transport = 'unix' | 'tcp';
 export const transports: readonly Transport[] = ['unix', 'tcp'];
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-// ---------------------------------------------------------------------------------------------------------------
-// Waiting
-
-/** Polls `predicate` until it holds; fails with `what` after `timeoutMs` (generous: the machine is shared). */
-export async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (await predicate()) return;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Rejects if `promise` does not settle within `timeoutMs`: turns a hang into a failure that names it. */
-export async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The error `promise` rejects with; fails if it resolves. */
-export async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${String(value)}`);
-    },
-    (error: unknown) => error as Error,
-  );
-}
-
-/** Waits until a counter stops moving for `quietMs`: how a test sees that a producer has really paused. */
-export async function settled(read: () => number, quietMs = 300, timeoutMs = 10_000): Promise<number> {
-  let last = read();
-  let since = performance.now();
-  const deadline = since + timeoutMs;
-  while (performance.now() - since < quietMs) {
-    if (performance.now() > deadline) throw new Error(`value kept changing for ${timeoutMs} ms (now ${read()})`);
-    await sleep(20);
-    const now = read();
-    if (now !== last) {
-      last = now;
-      since = performance.now();
-    }
-  }
-  return last;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Processes
@@ -106,134 +48,6 @@ export interface Child {
   readonly lines: string[];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr(): string;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Wire format by hand
-
-/** One frame as the real writer would produce it: 4-byte big-endian length, then the msgpack payload. */
-export function encodeFrame(message: unknown): Buffer {
-  const payload = packr.pack(message);
-  const header = Buffer.alloc(4);
-  header.writeUInt32BE(payload.length, 0);
-  return Buffer.concat([header, payload]);
-}
-
-export type RawMessage = unknown[];
-
-/**
- * A peer that speaks the wire format by hand, to play the hostile or broken side. It records every message the
- * real side sends it.
- */
-export class RawPeer {
-  readonly messages: RawMessage[] = [];
-  readonly closed: Promise<void>;
-  receivedBytes = 0;
-  private readonly decoder = new FrameDecoder(2 ** 31, (payload) => this.onFrame(payload));
-  private readonly listeners = new Set<() => void>();
-  private isClosed = false;
-
-  constructor(readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.receivedBytes += chunk.length;
-      this.decoder.push(chunk);
-    });
-    socket.on('error', () => undefined);
-    this.closed = new Promise((resolve) =>
-      socket.once('close', () => {
-        this.isClosed = true;
-        this.notify();
-        resolve();
-      }),
-    );
-  }
-
-  static async connect(address: Address): Promise<RawPeer> {
-    const socket = netConnect('path' in address ? { path: address.path } : { host: address.host, port: address.port });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    return new RawPeer(socket);
-  }
-
-  get ended(): boolean {
-    return this.isClosed;
-  }
-
-  send(message: unknown): void {
-    this.socket.write(encodeFrame(message));
-  }
-
-  write(bytes: Uint8Array): void {
-    this.socket.write(bytes);
-  }
-
-  /** The first message matching `predicate`, waiting for it (fails if the socket closes first). */
-  async next(predicate: (m: RawMessage) => boolean, what: string, timeoutMs = 10_000): Promise<RawMessage> {
-    const found = (): RawMessage | undefined => this.messages.find(predicate);
-    const existing = found();
-    if (existing !== undefined) return existing;
-    return within(
-      new Promise<RawMessage>((resolve, reject) => {
-        const check = (): void => {
-          const m = found();
-          if (m !== undefined) {
-            this.listeners.delete(check);
-            resolve(m);
-          } else if (this.isClosed) {
-            this.listeners.delete(check);
-            reject(new Error(`socket closed before ${what}; got ${JSON.stringify(this.messages.map((x) => x[0]))}`));
-          }
-        };
-        this.listeners.add(check);
-      }),
-      timeoutMs,
-      what,
-    );
-  }
-
-  nextOfKind(kind: number, what = `a message of kind ${kind}`): Promise<RawMessage> {
-    return this.next((m) => m[0] === kind, what);
-  }
-
-  /** The `Close` message the real side sent before hanging up, if any. */
-  closeMessage(): { reason: string; code: string | null } | undefined {
-    const m = this.messages.find((x) => x[0] === Kind.Close);
-    return m === undefined ? undefined : { reason: m[1] as string, code: (m[2] ?? null) as string | null };
-  }
-
-  /**
-   * Plays the client's half of the handshake: hello, proof (when `secret` is given), an empty menu unless told.
-   * Resolves once the real side's menu has arrived; frames sent afterwards are read after the handshake.
-   */
-  async handshake(options: { secret?: string; menu?: [string, number][]; role?: 'client' | 'server' } = {}): Promise<RawMessage> {
-    const nonce = newNonce();
-    this.send([Kind.Hello, MAGIC, PROTOCOL_VERSION, nonce, 'raw peer']);
-    const hello = await this.nextOfKind(Kind.Hello, 'the peer hello');
-    const peerNonce = hello[3] as Uint8Array;
-    const role = options.role ?? 'client';
-    this.send([Kind.Auth, options.secret === undefined ? null : authProof(options.secret, role, peerNonce, nonce)]);
-    this.send([Kind.Menu, options.menu ?? []]);
-    return this.nextOfKind(Kind.Menu, 'the peer menu');
-  }
-
-  end(): void {
-    this.socket.end();
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  private onFrame(payload: Buffer): void {
-    this.messages.push(packr.unpack(payload) as RawMessage);
-    this.notify();
-  }
-
-  private notify(): void {
-    for (const listener of [...this.listeners]) listener();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -367,7 +181,13 @@ export class Harness {
       }
     });
     const address = await this.listenRaw(transport, server, sockets);
-    return { address, up: () => counts.up, down: () => counts.down, upBytes: () => Buffer.concat(upChunks), downBytes: () => Buffer.concat(downChunks) };
+    return {
+      address,
+      up: () => counts.up,
+      down: () => counts.down,
+      upBytes: () => Buffer.concat(upChunks),
+      downBytes: () => Buffer.concat(downChunks),
+    };
   }
 
   private async listenRaw(transport: Transport, server: NetServer, sockets: Set<Socket>): Promise<Address> {
@@ -419,7 +239,9 @@ export class Harness {
         };
         onLine = check;
         check();
-        void exited.then(({ code, signal }) => reject(new Error(`fixture ${name} exited (${code ?? signal}) before READY: ${stderr}`)));
+        void exited.then(({ code, signal }) => {
+          reject(new Error(`fixture ${name} exited (${code ?? signal}) before READY: ${stderr}`));
+        });
       }),
       20_000,
       `fixture ${name} to start`,

@@ -56,8 +56,10 @@ function fail(what: string): never {
 }
 
 // What `ValidationError` reads from an issue: a path and a message.
-const isIssue = (v: unknown): boolean =>
-  typeof v === 'object' && v !== null && Array.isArray((v as { path?: unknown }).path) && typeof (v as { message?: unknown }).message === 'string';
+const isIssue = (v: unknown): boolean => {
+  const issue = v as { path?: unknown; message?: unknown } | null;
+  return typeof issue === 'object' && issue !== null && Array.isArray(issue.path) && typeof issue.message === 'string';
+};
 
 function checkWireError(v: unknown): WireError {
   if (typeof v !== 'object' || v === null) fail('error payload is not an object');
