@@ -24,6 +24,9 @@ export { Hosts } from './host/hosts.js';
 export type { Host, LaunchRequest, LaunchedProcess } from './host/host.js';
 export { CohortError } from './errors.js';
 export type { CohortErrorCode } from './errors.js';
+// The errors a call on a worker rejects with come from the RPC layer; re-exported so users import from one place.
+export { RemoteError, RpcError, ValidationError } from '@cohort/rpc';
+export type { RpcErrorCode, RpcSettings } from '@cohort/rpc';
 export { Scheduler } from './scheduler/scheduler.js';
 export { Task } from './scheduler/task.js';
 export type { TaskType } from './scheduler/task.js';

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { waitGone } from '../support/processes.js';
+
 const here = dirname(fileURLToPath(import.meta.url));
 const PID_DEADLINE_MS = 15_000;
 
@@ -42,35 +44,6 @@ export interface RunFixtureOptions {
   readonly readMapLog?: boolean;
   /** A file name inside the run directory passed as MR_OUTPUT_FILE; its content is returned. */
   readonly outputFile?: string;
-}
-
-/**
- * Whether `pid` is a running process. An exited worker whose master is gone is re-parented to pid 1, which in a
- * container may never reap it: a zombie answers `kill(pid, 0)` but runs nothing, so it counts as gone.
- */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch (error) {
-    // No /proc (not Linux): trust kill(pid, 0). Gone since: not alive.
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-}
-
-async function waitGone(pids: readonly number[], deadlineMs: number): Promise<number[]> {
-  const until = Date.now() + deadlineMs;
-  let alive = pids.filter(isAlive);
-  while (alive.length > 0 && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    alive = alive.filter(isAlive);
-  }
-  return alive;
 }
 
 function readRecords(dir: string): WorkerRecord[] {

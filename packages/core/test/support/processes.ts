@@ -1,0 +1,54 @@
+// Process checks shared by every core test: a test that spawns processes proves afterwards that none is alive.
+import { readFileSync } from 'node:fs';
+
+/**
+ * Whether `pid` is a running process. An exited worker whose master is gone is re-parented to pid 1, which in a
+ * container may never reap it: a zombie answers `kill(pid, 0)` but runs nothing, so it counts as gone.
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch (error) {
+    // No /proc (not Linux): trust kill(pid, 0). Gone since: not alive.
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+/** Waits up to `deadlineMs` for every pid to be gone; returns those still alive. */
+export async function waitGone(pids: readonly number[], deadlineMs: number): Promise<number[]> {
+  const until = Date.now() + deadlineMs;
+  let alive = pids.filter(isAlive);
+  while (alive.length > 0 && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    alive = alive.filter(isAlive);
+  }
+  return alive;
+}
+
+/** Waits for `pids` to be gone, SIGKILLs survivors by pid, and throws naming them: a leaked process fails the test. */
+export async function expectAllGone(pids: readonly number[], deadlineMs = 15_000, what = 'process'): Promise<void> {
+  const survivors = await waitGone(pids, deadlineMs);
+  for (const pid of survivors) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone in between.
+    }
+  }
+  if (survivors.length > 0) throw new Error(`${what} pids ${survivors.join(', ')} still alive after ${deadlineMs} ms`);
+}
+
+/** Pids of the live children of `pid` (from /proc), to find workers a fixture started. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
