@@ -135,15 +135,16 @@ export class Scheduler {
   private pump(): void {
     const run = this.run_;
     if (run === undefined || run.settled || run.stopping || run.failure !== undefined || this.assigning) return;
-    let starting = 0;
+    // Workers starting or idle will take queued tasks: spawn only for the tasks they can't.
+    let available = 0;
     let working = 0;
     for (const slot of this.slots) {
-      if (slot.state === 'starting') starting++;
+      if (slot.state === 'starting' || slot.state === 'idle') available++;
       if (slot.state === 'starting' || slot.state === 'busy' || slot.state === 'idle') working++;
     }
-    while (this.queue.length > starting && working < run.maxWorkers) {
+    while (this.queue.length > available && working < run.maxWorkers) {
       this.spawnSlot(run);
-      starting++;
+      available++;
       working++;
     }
   }
@@ -308,12 +309,12 @@ export class Scheduler {
         args: { input: summarize(task.input), result: result.ok ? summarize(result.value) : `error: ${result.error}` },
       });
     }
+    // The worker is free before onFinish runs, so a task onFinish adds goes to it rather than to a new worker.
+    const freed = slot.state === 'busy';
+    if (freed) slot.state = 'idle';
     this.callHandler(() => task.options.onFinish?.(result));
     if (slot.state === 'exited') this.reportUnexpectedExit(slot);
-    else if (slot.state === 'busy') {
-      slot.state = 'idle';
-      this.workerAvailable(slot);
-    }
+    else if (freed && slot.state === 'idle') this.workerAvailable(slot);
     this.checkDone();
   }
 
