@@ -48,8 +48,10 @@ export interface WorkerType<N extends string, WI extends z.ZodType, CI extends z
    * Starts a worker process running this type. With `shutdownOn: 'connection-closed'` it resolves to the
    * connection whose closing ends the worker; otherwise to a `Worker` handle.
    */
-  spawn(...args: SpawnArgs<WI, CI, { shutdownOn: 'connection-closed' }>): Promise<WorkerConnection<N>>;
+  // The `Worker` overload comes first: `spawn()` without options must match it, not the connection one (whose
+  // options are optional too when the type needs no init).
   spawn(...args: SpawnArgs<WI, CI, { shutdownOn?: 'heartbeat-lost' | 'shutdown-called' }>): Promise<Worker<N, z.input<CI>>>;
+  spawn(...args: SpawnArgs<WI, CI, { shutdownOn: 'connection-closed' }>): Promise<WorkerConnection<N>>;
   /** Serves this type inside the current process (no child); `shutdown()` stops serving. */
   serve(...args: undefined extends z.input<WI> ? [init?: z.input<WI>] : [init: z.input<WI>]): Promise<Worker<N, z.input<CI>>>;
   /** Connects to a running worker of this type from a `WorkerRef`. */
