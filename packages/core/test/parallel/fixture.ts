@@ -24,6 +24,8 @@ export interface FixtureOptions {
 }
 
 export interface FixtureEnd {
+  /** The master's pid. */
+  readonly pid: number;
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
@@ -134,7 +136,7 @@ export class RunningFixture {
       rmSync(this.dir, { recursive: true, force: true });
     }
     if (this.timedOut) throw new Error(`timed out: ${this.describe()}`);
-    return { code, signal, stdout: this.stdout, stderr: this.stderr, workerPids, records, elapsedMs };
+    return { pid: this.pid, code, signal, stdout: this.stdout, stderr: this.stderr, workerPids, records, elapsedMs };
   }
 
   describe(): string {

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { CohortError, Parallel } from '../../src/index.js';
+import { runFixture } from './fixture.js';
+import type { ErrorReport } from './fixtures/side-channel.js';
+
+interface RerunResult {
+  afterStartApp: string[];
+  beforeStart: ErrorReport | null;
+  info: { pid: number; execArgv: string[]; env?: string };
+  cmdline: string[];
+  masterExecArgv: string[];
+  execPath: string;
+  entry: string;
+  status: { code: number; signal: null };
+}
+
+describe('startApp', () => {
+  it('workers re-run execPath + execArgv + the entry script under tsx; startApp never resolves in a worker; spawn before startApp rejects', async () => {
+    const { result, workerPids, pid } = await runFixture<RerunResult>('start-app.ts', { args: ['rerun'] });
+    expect(workerPids).toEqual([result.info.pid]);
+    // The same node, the same flags (tsx's loader), the same script, the same arguments.
+    expect(result.masterExecArgv).toEqual(expect.arrayContaining(['--import', 'tsx']));
+    expect(result.info.execArgv).toEqual(result.masterExecArgv);
+    expect(result.cmdline).toEqual([result.execPath, ...result.masterExecArgv, result.entry, 'rerun']);
+    // The marker is consumed: the worker's own children are not mistaken for workers.
+    expect(result.info.env).toBeUndefined();
+    expect(result.status).toEqual({ code: 0, signal: null });
+    // Only the master ran the code after `await startApp()`.
+    expect(result.afterStartApp).toEqual([String(pid)]);
+    // The fixture tried a spawn before startApp: refused, with the remedy.
+    expect(result.beforeStart).toMatchObject({ name: 'CohortError', code: 'APP_NOT_STARTED' });
+    expect(result.beforeStart?.message).toContain('call `await startApp()`');
+  });
+
+  it('works as compiled JS (dist/, plain node, no loader)', async () => {
+    const { result, workerPids, pid } = await runFixture<{
+      afterStartApp: string[];
+      squares: number[];
+      info: { execArgv: string[]; pid: number; marker?: string };
+      cmdline: string[];
+      masterExecArgv: string[];
+      entry: string;
+      status: { code: number };
+    }>('compiled.mjs');
+    expect(workerPids).toEqual([result.info.pid]);
+    expect(result.squares).toEqual([1, 4, 9]);
+    expect(result.masterExecArgv).toEqual([]);
+    expect(result.info.execArgv).toEqual([]);
+    expect(result.cmdline).toEqual([process.execPath, result.entry]);
+    expect(result.info.marker).toBeUndefined();
+    expect(result.status.code).toBe(0);
+    expect(result.afterStartApp).toEqual([String(pid)]);
+  });
+
+  it('a worker whose program does not define the requested type: spawn rejects naming the type and the entry, no process left', async () => {
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; entry: string }>('start-app.ts', { args: ['missing-type'] });
+    expect(workerPids).toHaveLength(1);
+    expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
+    expect(result.error?.message).toContain('"master-only"');
+    expect(result.error?.message).toContain(result.entry);
+    expect(result.error?.message).toContain('worker "lost"');
+  });
+});
+
+describe('Parallel.make', () => {
+  const nop = z.void();
+  it('defining the same worker type name twice throws DUPLICATE_NAME', () => {
+    Parallel.make({ name: 'twice', functions: (f) => ({ a: f.rpc({ input: nop, output: nop, run: () => undefined }) }) });
+    const again = () => Parallel.make({ name: 'twice', functions: () => ({}) });
+    expect(again).toThrow(CohortError);
+    expect(again).toThrow(/worker type "twice" is defined twice/);
+  });
+
+  it('refuses reserved or malformed names', () => {
+    for (const name of ['', '__internal', 'a/b']) {
+      expect(() => Parallel.make({ name, functions: () => ({}) })).toThrow(/invalid/);
+    }
+  });
+
+  it('spawn in a program that never called startApp rejects with APP_NOT_STARTED', async () => {
+    const Lonely = Parallel.make({ name: 'lonely', functions: () => ({}) });
+    await expect(Lonely.spawn()).rejects.toMatchObject({ code: 'APP_NOT_STARTED', message: expect.stringContaining('call `await startApp()`') });
+    await expect(Lonely.serve()).rejects.toMatchObject({ code: 'APP_NOT_STARTED' });
+  });
+});
