@@ -41,6 +41,8 @@ export class Scheduler {
   private queue: QueuedTask[] = [];
   private nextTaskId = 1;
   private readonly slots = new Set<WorkerSlot>();
+  /** Started tasks whose `onFinish` has not run yet (a dead worker's task outlives its slot until then). */
+  private readonly active = new Set<ActiveTask>();
   private nextWorkerIndex = 0;
   private run_: RunState | undefined;
   /** Set while a worker picks its next task, so tasks added by `onEmptyQueue` go to that worker first. */
@@ -238,6 +240,7 @@ export class Scheduler {
     (task as { ctx: SchedulerTaskContext }).ctx = ctx;
     slot.state = 'busy';
     slot.task = task;
+    this.active.add(task);
     const outcome = handle.run(SchedulerWorker.functions.run, { taskId, task: queued.type.name, input: queued.input });
     this.callHandler(() => queued.options.onStart?.(ctx));
     const { termTimeoutMs, killTimeoutMs } = queued.options;
@@ -294,6 +297,7 @@ export class Scheduler {
   private finish(task: ActiveTask, result: TaskResult<unknown>): void {
     if (task.finished) return;
     task.finished = true;
+    this.active.delete(task);
     clearTimeout(task.termTimer);
     clearTimeout(task.killTimer);
     const slot = task.slot;
@@ -380,7 +384,8 @@ export class Scheduler {
   private checkDone(): void {
     const run = this.run_;
     if (run === undefined || run.settled) return;
-    const live = this.slots.size > 0;
+    // A worker that died mid-task has left `slots`, but its task's onFinish (and the exit report) are still due.
+    const live = this.slots.size > 0 || this.active.size > 0;
     let done: boolean;
     if (run.failure !== undefined || run.stopping) done = !live;
     else done = !live && this.queue.length === 0 && this.timers.pending === 0;
