@@ -1,0 +1,133 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../support/processes.js';
+import { expectFixtureGone, runFixture, startFixture, type FixtureRun } from './run-fixture.js';
+
+interface TraceEvent {
+  ph: string;
+  tid: number;
+  name: string;
+  args: Record<string, string>;
+}
+
+describe('Scheduler: a worker dies mid-task', () => {
+  let run: FixtureRun<{ events: string[]; trace: { traceEvents: TraceEvent[] } }>;
+  beforeAll(async () => {
+    run = await runFixture('deaths');
+  });
+  const pidOf = (tag: string): number => Number(/on (\d+)$/.exec(run.result.events.find((e) => e.startsWith(`start ${tag} on`)) ?? '')?.[1]);
+  const nameOf = (pid: number): string => run.result.workers.find((w) => w.pid === pid)?.name ?? '?';
+  const expectNoneAlive = (): void => {
+    expect(run.result.aliveAfter).toEqual([]);
+    expect(run.pids.filter(isAlive)).toEqual([]);
+  };
+
+  it('process.exit in a task: one onFinish whose error shows the exit status, then onUnexpectedWorkerExit', () => {
+    const pid = pidOf('exit');
+    const finishes = run.result.events.filter((e) => e.startsWith('finish exit:'));
+    expect(finishes).toEqual([`finish exit: ${JSON.stringify({ ok: false, error: `worker "${nameOf(pid)}" (pid ${pid}) exited with code 3` })}`]);
+    const unexpected = `unexpected exit of ${pid}: {"code":3,"signal":null}`;
+    expect(run.result.events.filter((e) => e === unexpected)).toHaveLength(1);
+    expect(run.result.events.indexOf(unexpected)).toBeGreaterThan(run.result.events.indexOf(finishes[0]!));
+    expect(run.result.events).toContain('finish after exit: true');
+    expectNoneAlive();
+  });
+
+  it('an external SIGKILL: one onFinish that says "was killed by SIGKILL", then onUnexpectedWorkerExit', () => {
+    const pid = pidOf('victim');
+    const finishes = run.result.events.filter((e) => e.startsWith('finish victim:'));
+    expect(finishes).toEqual([`finish victim: ${JSON.stringify({ ok: false, error: `worker "${nameOf(pid)}" (pid ${pid}) was killed by SIGKILL` })}`]);
+    const unexpected = `unexpected exit of ${pid}: {"code":null,"signal":"SIGKILL"}`;
+    expect(run.result.events.filter((e) => e === unexpected)).toHaveLength(1);
+    expect(run.result.events.indexOf(unexpected)).toBeGreaterThan(run.result.events.indexOf(finishes[0]!));
+    expectNoneAlive();
+  });
+
+  it('run resolves only after the dead worker\'s task got its onFinish and the exit was reported, even as the last worker', () => {
+    const events = run.result.events;
+    const firstResolved = events.indexOf('first run resolved');
+    for (const e of ['finish exit:', 'finish victim:', 'finish after exit:', 'unexpected exit of']) {
+      expect(events.findIndex((x) => x.startsWith(e))).toBeLessThan(firstResolved);
+    }
+    const pid = pidOf('last');
+    expect(events.slice(firstResolved + 1)).toEqual([
+      `start last on ${pid}`,
+      `finish last: ${JSON.stringify({ ok: false, error: `worker "${nameOf(pid)}" (pid ${pid}) exited with code 5` })}`,
+      `unexpected exit of ${pid}: {"code":5,"signal":null}`,
+      'second run resolved',
+    ]);
+    // The dead task's slice is in the trace.
+    const slices = run.result.trace.traceEvents.filter((e) => e.ph === 'X');
+    expect(slices.map((s) => [s.name, s.args.input, s.args.result])).toEqual([
+      ['exit', '5', `error: worker "${nameOf(pid)}" (pid ${pid}) exited with code 5`],
+    ]);
+    expectNoneAlive();
+  });
+});
+
+describe('Scheduler: a handler that throws', () => {
+  type Outcome = {
+    longStarted: boolean;
+    sameError: boolean;
+    error: { name?: string; message?: string };
+    events: string[];
+    workers: number;
+    aliveAtRejection: number[];
+  };
+  let run: FixtureRun<Record<string, Outcome>>;
+  beforeAll(async () => {
+    run = await runFixture('failure');
+  });
+
+  it.each(['onFinish', 'onStart (async)', 'timer', 'onMessage'])('in %s rejects run with that error, after its workers are killed', (where) => {
+    const outcome = run.result[where]!;
+    expect(outcome.longStarted).toBe(true);
+    expect(outcome.sameError).toBe(true);
+    expect(outcome.error.message).toBe(`handler ${where} exploded`);
+    expect(outcome.workers).toBeGreaterThanOrEqual(1);
+    expect(outcome.aliveAtRejection).toEqual([]);
+    expect(run.result.aliveAfter).toEqual([]);
+    expect(run.pids.filter(isAlive)).toEqual([]);
+  });
+
+  it('the killed tasks still get their one onFinish before run rejects', () => {
+    for (const where of ['onFinish', 'onStart (async)', 'timer', 'onMessage']) {
+      const events = run.result[where]!.events;
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatch(/^long task finished: .*was killed by SIGKILL/);
+    }
+    expect(run.pids.filter(isAlive)).toEqual([]);
+  });
+});
+
+describe('Scheduler: a scheduler SIGKILLed takes its workers with it', () => {
+  it('within 2 s, busy (in a synchronous loop) or idle', async () => {
+    const fixture = startFixture('sigkill');
+    let pids: number[] = [];
+    try {
+      const line = await Promise.race([
+        fixture.line('READY '),
+        fixture.closed.then((code) => {
+          throw new Error(`the fixture exited (${code}) before its workers were ready\n${fixture.describe()}`);
+        }),
+      ]);
+      const ready = JSON.parse(line.slice('READY '.length)) as { busy: number; idle: number };
+      pids = [ready.busy, ready.idle];
+      // Let the busy one enter its loop.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(pids.every(isAlive)).toBe(true);
+      const killedAt = performance.now();
+      fixture.child.kill('SIGKILL');
+      const goneAfter: Record<number, number> = {};
+      while (performance.now() - killedAt < 10_000 && pids.some((pid) => goneAfter[pid] === undefined)) {
+        for (const pid of pids) if (goneAfter[pid] === undefined && !isAlive(pid)) goneAfter[pid] = performance.now() - killedAt;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(goneAfter[ready.idle]).toBeLessThan(2000);
+      expect(goneAfter[ready.busy]).toBeLessThan(2000);
+    } finally {
+      fixture.child.kill('SIGKILL');
+      await fixture.closed;
+      await expectFixtureGone(fixture, pids);
+    }
+  });
+});
