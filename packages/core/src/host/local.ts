@@ -26,6 +26,17 @@ export function localHost(): Host {
   };
 }
 
+/**
+ * Node resolves `--import`/`--require` specifiers (tsx and other loaders) against the directory it starts in, so
+ * a worker started in another `cwd` would not find the spawner's loaders. It starts in the spawner's directory
+ * instead and moves to `cwd` from one last preload, after the loaders and before the entry script runs.
+ */
+function execArgvIn(execArgv: readonly string[], cwd: string | undefined): readonly string[] {
+  if (cwd === undefined) return execArgv;
+  const chdir = `process.chdir(${JSON.stringify(cwd)});`;
+  return [...execArgv, `--import=data:text/javascript,${encodeURIComponent(chdir)}`];
+}
+
 function launchLocal(request: LaunchRequest): LaunchedProcess {
   const out = outputStdio(request.stdout);
   const err = outputStdio(request.stderr);
@@ -33,8 +44,7 @@ function launchLocal(request: LaunchRequest): LaunchedProcess {
   try {
     // fd 3: control channel (bootstrap, ready, failures). fd 4: lifeline, never written: its end-of-file tells the
     // worker its spawner is gone, even if the spawner was SIGKILLed.
-    child = spawn(request.execPath, [...request.execArgv, request.entry, ...request.args], {
-      cwd: request.cwd,
+    child = spawn(request.execPath, [...execArgvIn(request.execArgv, request.cwd), request.entry, ...request.args], {
       env: request.env,
       stdio: ['ignore', out.stdio, err.stdio, 'pipe', 'pipe'],
     });
