@@ -59,7 +59,7 @@ export async function explainClosed(error: unknown, fn: AnyFunction | undefined,
   ]);
   clearTimeout(timer);
   if (status === undefined) throw error;
-  const what = fn === undefined ? 'the call' : `${fn.workerType}.${fn.name}`;
+  const what = fn === undefined ? 'setting up the connection' : `${fn.workerType}.${fn.name}`;
   throw new RpcError(
     'CONNECTION_CLOSED',
     `${what} failed: worker "${peer.name}" (pid ${peer.pid}) ${showProcessStatus(status)} before answering`,
@@ -161,9 +161,11 @@ export async function openWorkerConnection<N extends string>(options: OpenConnec
   });
   try {
     await connection.dispatch(internal.initConnection, init);
-  } catch (error) {
+  } catch (failure) {
     await connection.close('connection setup failed');
-    if (error instanceof ValidationError) throw error;
+    if (failure instanceof ValidationError) throw failure;
+    // A worker that died while setting up the connection: say how it ended, as for any call on a dead worker.
+    const error = await explainClosed(failure, undefined, peer).catch((explained: unknown) => explained);
     const detail = error instanceof Error ? error.message : String(error);
     throw new CohortError('CONNECT_FAILED', `connecting to worker "${peer.name}" (pid ${peer.pid}) failed: ${detail}`, {
       worker: peer.name,
