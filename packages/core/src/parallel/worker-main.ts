@@ -110,8 +110,12 @@ function readBootstrap(control: ControlChannel): Promise<Bootstrap> {
       process.stderr.write(`cohort worker: no valid bootstrap from the spawner (${why}); exiting\n`);
       process.exit(1);
     };
-    control.onClose(giveUp);
-    control.onMessage((raw) => {
+    // Only until the bootstrap arrives: afterwards the control channel closing (the spawner exiting) is the
+    // lifeline's business (exit 254), or nobody's for a 'shutdown-called' worker, which outlives its spawner.
+    const stopWatchingClose = control.onClose(giveUp);
+    const stopListening = control.onMessage((raw) => {
+      stopWatchingClose();
+      stopListening();
       const parsed = bootstrapSchema.safeParse(raw);
       if (parsed.success) resolve(parsed.data);
       else giveUp('malformed bootstrap');
