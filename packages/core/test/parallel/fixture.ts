@@ -33,6 +33,8 @@ export interface FixtureEnd {
   /** Every worker pid the run recorded (in the side channel). */
   readonly workerPids: number[];
   readonly records: PidRecord[];
+  /** Exit codes of the workers that exited (rather than being killed by a signal), by pid. */
+  readonly exits: Map<number, number>;
   readonly elapsedMs: number;
 }
 
@@ -75,6 +77,12 @@ export class RunningFixture {
     return this.child.pid!;
   }
 
+  /** Resolves once the master has exited (its output may still be flowing). */
+  exited(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => this.child.once('exit', () => resolve()));
+  }
+
   /** Pids recorded in the side channel so far. */
   records(): PidRecord[] {
     try {
@@ -85,6 +93,12 @@ export class RunningFixture {
     } catch {
       return [];
     }
+  }
+
+  /** Exit codes of the workers that have exited so far, by pid. */
+  exits(): Map<number, number> {
+    const entries = this.noted('exits.jsonl').map((line) => JSON.parse(line) as { pid: number; code: number });
+    return new Map(entries.map((e) => [e.pid, e.code]));
   }
 
   /** Lines of a side-channel file of the run directory. */
@@ -130,13 +144,15 @@ export class RunningFixture {
     const elapsedMs = performance.now() - this.began;
     const records = this.records();
     const workerPids = records.filter((r) => r.role === 'worker').map((r) => r.pid);
+    let exits = new Map<number, number>();
     try {
       await expectAllGone([this.pid, ...workerPids], GONE_DEADLINE_MS, `${this.describe()}\n`);
+      exits = this.exits();
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
     }
     if (this.timedOut) throw new Error(`timed out: ${this.describe()}`);
-    return { pid: this.pid, code, signal, stdout: this.stdout, stderr: this.stderr, workerPids, records, elapsedMs };
+    return { pid: this.pid, code, signal, stdout: this.stdout, stderr: this.stderr, workerPids, records, exits, elapsedMs };
   }
 
   describe(): string {

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { isAlive } from '../support/processes.js';
+import { runFixture, startFixture } from './fixture.js';
+
+describe('shutdownOn', () => {
+  it("'heartbeat-lost' (default): clients come and go, the worker stays; it exits 254 once its master is gone", async () => {
+    const { result, exits } = await runFixture<{ pid: number; total: number; aliveAfterClients: boolean }>('shutdown.ts', {
+      args: ['heartbeat-lost'],
+    });
+    expect(result.total).toBe(5);
+    expect(result.aliveAfterClients).toBe(true);
+    expect(exits.get(result.pid)).toBe(254);
+  });
+
+  it("'connection-closed': spawn returns the connection; closing it ends the worker with code 0", async () => {
+    const { result, exits } = await runFixture<{ pid: number; aliveBeforeClose: boolean; aliveAfterClose: boolean }>('shutdown.ts', {
+      args: ['connection-closed'],
+    });
+    expect(result.aliveBeforeClose).toBe(true);
+    // close() resolves once the worker has exited.
+    expect(result.aliveAfterClose).toBe(false);
+    expect(exits.get(result.pid)).toBe(0);
+  });
+
+  it("'shutdown-called': the worker survives its master until killed; shutdown() ends it with code 0", async () => {
+    const run = startFixture('shutdown.ts', { args: ['shutdown-called'] });
+    const result = await run.waitFor<{ status: { code: number }; shutDownPid: number; survivorPid: number }>('RESULT');
+    expect(result.status).toEqual({ code: 0, signal: null });
+    await run.exited();
+    // Its master has exited; give the worker time it would need to notice, then check it is still there.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const survived = isAlive(result.survivorPid);
+    process.kill(result.survivorPid, 'SIGKILL');
+    const end = await run.finish();
+    expect(survived).toBe(true);
+    expect(end.exits.get(result.shutDownPid)).toBe(0);
+    expect(end.workerPids).toHaveLength(2);
+  });
+
+  it('Parallel.connectAndShutdownOnDisconnect: the worker behind a ref exits 0 when that connection closes', async () => {
+    const { result } = await runFixture<{ total: number; aliveBeforeClose: boolean; status: { code: number; signal: null } }>('shutdown.ts', {
+      args: ['on-disconnect'],
+    });
+    expect(result.total).toBe(42);
+    expect(result.aliveBeforeClose).toBe(true);
+    expect(result.status).toEqual({ code: 0, signal: null });
+  });
+});
