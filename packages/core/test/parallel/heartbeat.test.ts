@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { waitGone } from '../support/processes.js';
+import { runFixture, startFixture } from './fixture.js';
+
+const HEARTBEAT_TIMEOUT_MS = 1000;
+// The contract is heartbeat.timeoutMs + 1 s; the margin absorbs a loaded CI machine (2 cores, other suites).
+const BOUND_MS = HEARTBEAT_TIMEOUT_MS + 1000 + 2000;
+
+async function killMasterAndTime(scenario: string): Promise<{ goneMs: number; survivors: number[] }> {
+  const run = startFixture('busy.ts', { args: [scenario] });
+  const { pids } = await run.waitFor<{ pids: number[] }>('READY');
+  if (scenario === 'spin') await run.waitNoted('spinning');
+  const began = Date.now();
+  process.kill(run.pid, 'SIGKILL');
+  const survivors = await waitGone(pids, BOUND_MS);
+  const goneMs = Date.now() - began;
+  const end = await run.finish();
+  expect(end.signal).toBe('SIGKILL');
+  expect(end.workerPids.sort()).toEqual([...pids].sort());
+  return { goneMs, survivors };
+}
+
+describe('no worker outlives its master', () => {
+  it('master SIGKILLed while its worker spins in while (true) {}: the worker is gone within heartbeat.timeoutMs + 1 s', async () => {
+    const { goneMs, survivors } = await killMasterAndTime('spin');
+    expect(survivors).toEqual([]);
+    expect(goneMs).toBeLessThan(BOUND_MS);
+  });
+
+  it('master SIGKILLed with 10 idle workers: all gone', async () => {
+    const { goneMs, survivors } = await killMasterAndTime('idle');
+    expect(survivors).toEqual([]);
+    expect(goneMs).toBeLessThan(BOUND_MS);
+  });
+
+  it('a function blocking the event loop longer than heartbeat.timeoutMs still returns to a live master', async () => {
+    const { result, exits } = await runFixture<{ answer: string; blockedMs: number; after: number; status: { code: number } }>('busy.ts', {
+      args: ['block'],
+    });
+    expect(result.answer).toBe('blocked 2500 ms');
+    expect(result.blockedMs).toBeGreaterThanOrEqual(2500);
+    // The connection survived the stall: another call on another connection works too.
+    expect(result.after).toBe(1);
+    expect(result.status.code).toBe(0);
+    expect([...exits.values()]).toEqual([0]);
+  });
+});
