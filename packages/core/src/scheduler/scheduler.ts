@@ -175,6 +175,9 @@ export class Scheduler {
         slot.state = 'exited';
         this.slots.delete(slot);
         this.fail(error);
+        // When the run had already failed (another spawn failed first), fail() did nothing: this may have been the
+        // last worker the run was waiting for.
+        this.checkDone();
       },
     );
   }
