@@ -131,3 +131,21 @@ describe('Scheduler: a scheduler SIGKILLed takes its workers with it', () => {
     }
   });
 });
+
+describe('Scheduler: workers that cannot start', () => {
+  type Attempt = { outcome: { rejected?: { name: string; code: string; message: string }; hung?: true }; started: number; queuedAfter: number };
+  let run: FixtureRun<{ one: Attempt; several: Attempt }>;
+  beforeAll(async () => {
+    run = await runFixture('spawn-fails');
+  });
+
+  it.each(['one', 'several'] as const)('reject run with SPAWN_FAILED (%s spawning at once), tasks left queued', (which) => {
+    const attempt = run.result[which];
+    expect(attempt.outcome.hung).toBeUndefined();
+    expect(attempt.outcome.rejected).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
+    expect(attempt.outcome.rejected?.message).toMatch(/exited with code 9 before it was ready/);
+    expect(attempt.started).toBe(0);
+    expect(attempt.queuedAfter).toBe(which === 'one' ? 1 : 3);
+    expect(run.pids.filter(isAlive)).toEqual([]);
+  });
+});
