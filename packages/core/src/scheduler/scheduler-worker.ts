@@ -12,6 +12,7 @@ export const SchedulerWorker = defineWorkerType({
   name: NAME,
   workerInit: z.object({ index: z.number(), idleTimeoutMs: z.number().optional() }),
   initWorkerState: ({ index, idleTimeoutMs }, { workerId }) => new WorkerRuntime(workerId, index, idleTimeoutMs),
+  initConnectionState: (_init, { workerState }) => workerState.connected(),
   functions: (f) => ({
     run: f.rpc({
       input: runTaskInput,

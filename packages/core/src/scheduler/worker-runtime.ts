@@ -70,7 +70,15 @@ export class WorkerRuntime {
       send: (type, value) => this.send(type as AnyMessageType, value, this.task?.taskId ?? null),
     };
     current = this;
-    this.armIdleTimer();
+  }
+
+  /**
+   * The scheduler has connected. The idle timeout counts from here, not from the worker's start: a worker that
+   * timed out before its scheduler could even connect would fail the spawn (`workerIdleTimeoutMs` shorter than a
+   * slow start-up).
+   */
+  connected(): void {
+    if (this.task === undefined) this.armIdleTimer();
   }
 
   /** Runs a task to its outcome. One task at a time. */
