@@ -122,6 +122,7 @@ describe('Scheduler: a scheduler SIGKILLed takes its workers with it', () => {
         for (const pid of pids) if (goneAfter[pid] === undefined && !isAlive(pid)) goneAfter[pid] = performance.now() - killedAt;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
+      console.log(`workers gone after the scheduler's SIGKILL: idle ${Math.round(goneAfter[ready.idle] ?? -1)} ms, busy ${Math.round(goneAfter[ready.busy] ?? -1)} ms`);
       expect(goneAfter[ready.idle]).toBeLessThan(2000);
       expect(goneAfter[ready.busy]).toBeLessThan(2000);
     } finally {

@@ -9,6 +9,7 @@ describe('Scheduler run options about workers', () => {
     idle: { result: Result; goneAfterMs: number | null };
     kill: { result: Result; killed: { worker: { pid: number; name: string }; afterMs: number }[]; resolvedAfterMs: number };
     empty: { results: Result[]; calls: number; calledWithQueue: number[] };
+    slow: { outcome: string; results: Result[] };
     unexpected: unknown[];
   }>;
   beforeAll(async () => {
@@ -24,6 +25,12 @@ describe('Scheduler run options about workers', () => {
     // The scheduler was blocked and told it nothing: the worker left on its own, about 300 ms after its task.
     expect(run.result.idle.goneAfterMs).not.toBeNull();
     expect(run.result.idle.goneAfterMs!).toBeLessThan(3000);
+    expectNoneAlive();
+  });
+
+  it('workerIdleTimeoutMs counts from the scheduler\'s connection: a worker the scheduler was slow to reach still serves', () => {
+    expect(run.result.slow.outcome).toBe('resolved');
+    expect(run.result.slow.results).toMatchObject([{ ok: true, value: { tag: 'after a slow connect' } }]);
     expectNoneAlive();
   });
 

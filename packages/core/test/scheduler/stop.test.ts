@@ -43,12 +43,12 @@ describe('Scheduler.stop and clearQueue', () => {
     expectNoneAlive();
   });
 
-  it('sends running tasks the term signal without calling onTermTimeout', () => {
+  it('sends running tasks their term signal (even without termTimeoutMs) and does not call onTermTimeout', () => {
     const events = firstRun();
     expect(events).not.toContain('onTermTimeout ignore-term');
     expect(events).not.toContain('onTermTimeout sleep');
     expect(events).toContain('ignore-term says SIGTERM ignored');
-    expect(run.result.mid.results.sleep).toMatchObject({ ok: false, error: expect.stringMatching(/was killed by SIGTERM$/) as unknown });
+    expect(run.result.mid.results.sleep).toMatchObject({ ok: false, error: expect.stringMatching(/was killed by SIGINT$/) as unknown });
     expectNoneAlive();
   });
 
