@@ -21,6 +21,11 @@ export interface FixtureOptions {
   readonly timeoutMs?: number;
   /** Starts the master in its own process group (as a shell does), for Ctrl-C tests. */
   readonly detached?: boolean;
+  /**
+   * Points TMPDIR at the run directory, so the app's socket directory is created (and must be removed) there.
+   * Off by default: tsx keeps its compile cache in TMPDIR, and a cold cache slows every start.
+   */
+  readonly privateTmp?: boolean;
 }
 
 export interface FixtureEnd {
@@ -59,7 +64,7 @@ export class RunningFixture {
     const nodeArgs = name.endsWith('.mjs') ? [script] : ['--import', 'tsx', script];
     this.child = spawn(process.execPath, [...nodeArgs, ...(options.args ?? [])], {
       cwd: here,
-      env: { ...process.env, ...options.env, PAR_TEST_DIR: this.dir },
+      env: { ...process.env, ...options.env, PAR_TEST_DIR: this.dir, ...(options.privateTmp === true ? { TMPDIR: this.dir } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: options.detached === true,
     });

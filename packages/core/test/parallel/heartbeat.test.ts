@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { waitGone } from '../support/processes.js';
 import { runFixture, startFixture } from './fixture.js';
@@ -6,18 +7,20 @@ const HEARTBEAT_TIMEOUT_MS = 1000;
 // The contract is heartbeat.timeoutMs + 1 s; the margin absorbs a loaded CI machine (2 cores, other suites).
 const BOUND_MS = HEARTBEAT_TIMEOUT_MS + 1000 + 2000;
 
-async function killMasterAndTime(scenario: string): Promise<{ goneMs: number; survivors: number[] }> {
-  const run = startFixture('busy.ts', { args: [scenario] });
+async function killMasterAndTime(scenario: string): Promise<{ goneMs: number; survivors: number[]; leftovers: string[] }> {
+  const run = startFixture('busy.ts', { args: [scenario], privateTmp: true });
   const { pids } = await run.waitFor<{ pids: number[] }>('READY');
   if (scenario === 'spin') await run.waitNoted('spinning');
   const began = Date.now();
   process.kill(run.pid, 'SIGKILL');
   const survivors = await waitGone(pids, BOUND_MS);
   const goneMs = Date.now() - began;
+  // The master was SIGKILLed: the last worker out removes the app's socket directory.
+  const leftovers = readdirSync(run.dir).filter((name) => name.startsWith('cohort-'));
   const end = await run.finish();
   expect(end.signal).toBe('SIGKILL');
   expect(end.workerPids.sort()).toEqual([...pids].sort());
-  return { goneMs, survivors };
+  return { goneMs, survivors, leftovers };
 }
 
 describe('no worker outlives its master', () => {
@@ -28,8 +31,9 @@ describe('no worker outlives its master', () => {
   });
 
   it('master SIGKILLed with 10 idle workers: all gone', async () => {
-    const { goneMs, survivors } = await killMasterAndTime('idle');
+    const { goneMs, survivors, leftovers } = await killMasterAndTime('idle');
     expect(survivors).toEqual([]);
+    expect(leftovers).toEqual([]);
     expect(goneMs).toBeLessThan(BOUND_MS);
   });
 

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { waitGone } from '../support/processes.js';
+import { runFixture, startFixture } from './fixture.js';
+
+describe('cleanup', () => {
+  it('100 spawn/shutdown cycles leave no extra file descriptor or child process in the master', async () => {
+    const { result, workerPids } = await runFixture<{
+      cycles: number;
+      before: string[];
+      after: string[];
+      childrenBefore: number[];
+      childrenAfter: number[];
+      elapsedMs: number;
+    }>('cycles.mjs', { args: ['100'], timeoutMs: 55_000 });
+    expect(result.cycles).toBe(100);
+    expect(workerPids).toHaveLength(101);
+    expect(result.childrenBefore).toEqual([]);
+    expect(result.childrenAfter).toEqual([]);
+    expect(result.after).toEqual(result.before);
+  }, 60_000);
+
+  it('Ctrl-C (SIGINT to the process group) ends the master and every worker, busy, idle or nested', async () => {
+    const run = startFixture('ctrl-c.ts', { detached: true });
+    const { pids } = await run.waitFor<{ pids: number[] }>('READY');
+    await run.waitNoted('spinning');
+    // What a terminal does on Ctrl-C: the signal goes to the whole foreground process group.
+    process.kill(-run.pid, 'SIGINT');
+    const survivors = await waitGone([run.pid, ...pids], 5000);
+    const end = await run.finish();
+    expect(survivors).toEqual([]);
+    expect(end.signal).toBe('SIGINT');
+    expect(end.workerPids.sort()).toEqual([...pids].sort());
+  });
+});
