@@ -4,6 +4,7 @@ import { CohortError } from '../errors.js';
 import type { LaunchedProcess, LaunchRequest } from '../host/host.js';
 import { localHost } from '../host/local.js';
 import { ControlChannel } from '../process/control-channel.js';
+import { exitWithin } from '../process/exit-grace.js';
 import { showProcessStatus } from '../process/exit-status.js';
 import { WORKER_MARKER, reportSchema, type Bootstrap } from './bootstrap.js';
 import type { SpawnOptions } from './spawn-options.js';
@@ -117,7 +118,9 @@ async function connect(
     ...(internal.clientImplementations === undefined ? {} : { implementations: internal.clientImplementations }),
   };
   if (shutdownOn === 'connection-closed') {
-    return openWorkerConnection({ ...connectionOptions, afterClose: () => launched.exited }, options.connectionInit);
+    // Closing ends the worker; one whose event loop is blocked cannot notice, so it gets the same grace as shutdown().
+    const afterClose = (): Promise<unknown> => exitWithin(launched.exited, (signal) => launched.kill(signal));
+    return openWorkerConnection({ ...connectionOptions, afterClose }, options.connectionInit);
   }
   // Open the default connection now when the connection argument allows it, so the first `run` is one round trip.
   const defaultConnection = type.connectionInit.safeParse(options.connectionInit).success

@@ -1,12 +1,11 @@
 import { Connection, RpcError, type Address, type RpcSettings } from '@cohort/rpc';
 import type { z } from 'zod';
+import { exitWithin } from '../process/exit-grace.js';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
 import type { AnyFunction } from './functions.js';
 import * as internal from './internal-rpcs.js';
 import type { WorkerRef } from './ref.js';
 import { openWorkerConnection, runFunction, type PeerInfo, type RunOptions, type Runner, type WorkerConnection } from './worker-connection.js';
-
-const SHUTDOWN_GRACE_MS = 10_000;
 
 /** What the spawner knows about a worker it started (or serves in-process). */
 export interface WorkerInternals {
@@ -83,18 +82,14 @@ export class Worker<N extends string, ConnectionInit = unknown> {
     return this.open(init[0]) as Promise<WorkerConnection<N>>;
   }
 
-  /** Asks the worker to exit and resolves with its exit status once it has (SIGKILL after 10 s). */
+  /** Asks the worker to exit and resolves with its exit status once it has (SIGKILL after 10 s, even if it never answers). */
   async shutdown(): Promise<ExitStatus> {
     const settled = await Promise.race([this.exited.then(() => 'exited' as const), Promise.resolve('running' as const)]);
     if (settled === 'running') {
-      try {
-        await this.requestShutdown();
-      } catch {
-        // Unreachable or already dying: the kill below takes care of it.
-      }
-      const timer = setTimeout(() => this.kill('SIGKILL'), SHUTDOWN_GRACE_MS);
-      await this.exited;
-      clearTimeout(timer);
+      const exited = exitWithin(this.exited, (signal) => this.kill(signal));
+      // Not awaited alone: a worker stuck in a synchronous loop never answers, and only the kill ends it.
+      await Promise.race([this.requestShutdown().catch(() => undefined), exited]);
+      await exited;
     }
     await this.internals.defaultConnection?.connection.close('the worker was shut down');
     return this.exited;
