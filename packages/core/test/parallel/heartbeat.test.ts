@@ -48,4 +48,14 @@ describe('no worker outlives its master', () => {
     expect(result.status.code).toBe(0);
     expect([...exits.values()]).toEqual([0]);
   });
+
+  it("shutdown() and a 'connection-closed' close() end workers stuck in a loop: SIGKILL after the 10 s grace", async () => {
+    const { result } = await runFixture<{ status: { code: null; signal: string }; elapsedMs: number; stillAlive: number[] }>('busy.ts', {
+      args: ['stop-spinning'],
+    });
+    expect(result.status).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(result.stillAlive).toEqual([]);
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(9_900);
+    expect(result.elapsedMs).toBeLessThan(20_000);
+  });
 });
