@@ -210,7 +210,9 @@ export class Scheduler {
       } finally {
         this.assigning = false;
       }
-      next = run.failure === undefined ? this.queue.shift() : undefined;
+      // onEmptyQueue may have failed or stopped the run: what it added then stays queued.
+      if (run.failure !== undefined) return;
+      next = run.stopping ? undefined : this.queue.shift();
     }
     if (next === undefined) this.retire(slot);
     else this.start(slot, next, run);
