@@ -247,7 +247,6 @@ export class Scheduler {
     slot.task = task;
     this.active.add(task);
     const outcome = handle.run(SchedulerWorker.functions.run, { taskId, task: queued.type.name, input: queued.input });
-    this.callHandler(() => queued.options.onStart?.(ctx));
     const { termTimeoutMs, killTimeoutMs } = queued.options;
     if (termTimeoutMs !== undefined) {
       task.termTimer = setTimeout(() => {
@@ -257,6 +256,8 @@ export class Scheduler {
         this.armKill(task, killTimeoutMs);
       }, termTimeoutMs);
     } else this.armKill(task, killTimeoutMs);
+    // After the timers are armed: an onStart that calls stop() must find (and cancel) the term timer.
+    this.callHandler(() => queued.options.onStart?.(ctx));
     void this.settle(task, outcome);
   }
 
