@@ -11,11 +11,12 @@ describe('Scheduler.stop and clearQueue', () => {
       results: Record<string, Result>;
       firstRunMs: number;
       timerFiredInSecondRun: boolean;
-      timerAfterStopMs: number;
+      timerFiredAfterMs: number;
       queuedAfter: number;
     };
     before: { results: Result[] };
     clear: { events: string[] };
+    handlers: { events: string[] };
   }>;
   beforeAll(async () => {
     run = await runFixture('stop');
@@ -78,7 +79,19 @@ describe('Scheduler.stop and clearQueue', () => {
     expect(firstRun()).not.toContain('timer fired');
     expect(run.result.mid.timerFiredInSecondRun).toBe(true);
     expect(run.result.mid.events.at(-2)).toBe('timer fired');
-    expect(run.result.mid.timerAfterStopMs).toBeGreaterThanOrEqual(3000);
+    expect(run.result.mid.timerFiredAfterMs).toBeGreaterThanOrEqual(3999);
+    expectNoneAlive();
+  });
+
+  it('stop() from onEmptyQueue: the task it just added does not start', () => {
+    const events = run.result.handlers.events;
+    expect(events.slice(0, 2)).toEqual(['first: true', 'onEmptyQueue run resolved, queued 1']);
+    expectNoneAlive();
+  });
+
+  it('stop() from onStart: no onTermTimeout later, the kill timeout counts from the stop', () => {
+    const events = run.result.handlers.events;
+    expect(events.slice(2)).toEqual(['onKillTimeout after killTimeoutMs', 'finish: SIGKILL', 'onStart run resolved']);
     expectNoneAlive();
   });
 
