@@ -53,6 +53,24 @@ describe('startApp', () => {
     expect(result.afterStartApp).toEqual([String(pid)]);
   });
 
+  it('an entry script that fails before startApp in the worker: spawn rejects with its stderr, no process left', async () => {
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; children: number[] }>('start-app.ts', { args: ['bad-entry'] });
+    expect(workerPids).toHaveLength(1);
+    expect(result.children).toEqual([]);
+    expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
+    expect(result.error?.message).toMatch(/worker "broken" .*exited with code 1 before it was ready/);
+    expect(result.error?.message).toContain('the entry script breaks at top level');
+  });
+
+  it('spareWorkers: spawns take spares under their own names; the program still ends while a spare waits', async () => {
+    const { result, workerPids, stdout, code } = await runFixture<{ pids: number[] }>('start-app.ts', { args: ['spares'] });
+    expect(code).toBe(0);
+    for (const name of ['first', 'second', 'third']) expect(stdout).toContain(`[${name}] hello from ${name}\n`);
+    // Every spawned worker was a spare (launched before its spawn), plus the one left waiting at the end.
+    expect(workerPids.length).toBeGreaterThanOrEqual(4);
+    for (const pid of result.pids) expect(workerPids).toContain(pid);
+  });
+
   it('a worker whose program does not define the requested type: spawn rejects naming the type and the entry, no process left', async () => {
     const { result, workerPids } = await runFixture<{ error: ErrorReport | null; entry: string }>('start-app.ts', { args: ['missing-type'] });
     expect(workerPids).toHaveLength(1);
