@@ -30,9 +30,17 @@ export async function spawnWorker(type: AnyWorkerType, options: AnySpawnOptions,
   if (!checked.success) {
     throw new ValidationError({ side: 'input', rpc: `${type.name} workerInit`, issues: checked.error.issues, what: 'workerInit' });
   }
+  const shutdownOn = options.shutdownOn ?? 'heartbeat-lost';
+  // A connectionInit that was given (or is needed now) must be valid before any process starts: otherwise spawn
+  // would quietly return a handle without its default connection, and every `run` would fail later.
+  if (options.connectionInit !== undefined || shutdownOn === 'connection-closed') {
+    const connectionInit = type.connectionInit.safeParse(options.connectionInit);
+    if (!connectionInit.success) {
+      throw new ValidationError({ side: 'input', rpc: `${type.name} connectionInit`, issues: connectionInit.error.issues, what: 'connectionInit' });
+    }
+  }
   const id = app.nextWorkerId();
   const name = options.name ?? `${type.name}-${id}`;
-  const shutdownOn = options.shutdownOn ?? 'heartbeat-lost';
   const host = options.host ?? localHost();
   const rpc = options.rpc ?? app.rpc;
   const spare = usesDefaultProcess(options) ? app.spares?.take() : undefined;
