@@ -67,6 +67,17 @@ describe('spawn options', () => {
     expect(result.stillWorks).toBe(1);
   });
 
+  it('init and connectionInit that fail their schemas: ValidationError before any process starts', async () => {
+    const { result, workerPids } = await runFixture<Record<string, ErrorReport | null> & { children: number[] }>('spawn-options.ts', {
+      args: ['invalid-args'],
+    });
+    expect(workerPids).toEqual([]);
+    expect(result.children).toEqual([]);
+    expect(result.badInit).toMatchObject({ name: 'ValidationError', message: expect.stringContaining('workerInit') });
+    expect(result.badConnectionInit).toMatchObject({ name: 'ValidationError', message: expect.stringContaining('connectionInit') });
+    expect(result.missingConnectionInit).toMatchObject({ name: 'ValidationError', message: expect.stringContaining('connectionInit') });
+  });
+
   it('bad execArgv: spawn rejects SPAWN_FAILED with node’s complaint, no process left', async () => {
     const { result, workerPids } = await runFixture<{ error: ErrorReport | null }>('spawn-options.ts', { args: ['bad-exec-argv'] });
     // Node refused the flag before running any of the program: nothing was recorded, and nothing may remain.
