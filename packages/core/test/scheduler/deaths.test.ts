@@ -29,6 +29,9 @@ describe('Scheduler: a worker dies mid-task', () => {
     expect(run.result.events.filter((e) => e === unexpected)).toHaveLength(1);
     expect(run.result.events.indexOf(unexpected)).toBeGreaterThan(run.result.events.indexOf(finishes[0]!));
     expect(run.result.events).toContain('finish after exit: true');
+    // Its last message, sent just before process.exit, came first.
+    expect(run.result.events.indexOf('message from exit: exiting with 3')).toBeGreaterThan(-1);
+    expect(run.result.events.indexOf('message from exit: exiting with 3')).toBeLessThan(run.result.events.indexOf(finishes[0]!));
     expectNoneAlive();
   });
 
