@@ -60,6 +60,17 @@ interface TraceEvent {
   args: Record<string, string>;
 }
 
+describe('Scheduler: workers taken from startApp({ spareWorkers })', () => {
+  it('run tasks like freshly spawned ones, and no spare outlives the program', async () => {
+    const run = await runFixture<{ results: Result<InfoOut>[] }>('bound', { env: { SCHED_SPARES: '2' } });
+    expect(Object.values(run.result.results).filter((r) => r.ok)).toHaveLength(9);
+    expect(run.result.workers).toHaveLength(3);
+    // The two spares and their replacements were launched too: all gone.
+    expect(run.pids.length).toBeGreaterThanOrEqual(3);
+    expectNoneAlive(run);
+  });
+});
+
 describe('Scheduler: maxWorkers, start order and the trace file', () => {
   let run: FixtureRun<{
     started: number[];
