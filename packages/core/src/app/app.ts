@@ -14,6 +14,9 @@ export interface App {
   readonly entry: string;
   /** Whether this process is itself a worker (then `socketDir` is its spawner's). */
   readonly isWorker: boolean;
+  /** The app's root process (the program the user started), which owns the socket directory. */
+  readonly rootPid: number;
+
   socketDir(): string;
   /** Ids unique across the app tree: the pid makes them unique per process, the counter within it. */
   nextWorkerId(): string;
@@ -24,7 +27,7 @@ export interface App {
 
 let current: App | undefined;
 
-export function makeApp(init: { secret: string; rpc: RpcSettings | undefined; entry: string; socketDir?: string }): App {
+export function makeApp(init: { secret: string; rpc: RpcSettings | undefined; entry: string; socketDir?: string; rootPid?: number }): App {
   let dir = init.socketDir;
   let counter = 0;
   const app: App = {
@@ -32,6 +35,7 @@ export function makeApp(init: { secret: string; rpc: RpcSettings | undefined; en
     rpc: init.rpc,
     entry: init.entry,
     isWorker: init.socketDir !== undefined,
+    rootPid: init.rootPid ?? process.pid,
     socketDir: () => (dir ??= createSocketDir()),
     nextWorkerId: () => `${process.pid.toString(36)}-${(++counter).toString(36)}`,
     socketPath: (workerId) => join(app.socketDir(), `${workerId}.sock`),

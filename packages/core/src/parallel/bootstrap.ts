@@ -18,6 +18,8 @@ export const bootstrapSchema = z.object({
   shutdownOn: z.enum(['heartbeat-lost', 'connection-closed', 'shutdown-called']),
   connectionTimeoutMs: z.number(),
   socketDir: z.string(),
+  /** The app's root process, owner of `socketDir`. */
+  rootPid: z.number().int(),
 });
 export type Bootstrap = z.infer<typeof bootstrapSchema>;
 

@@ -58,6 +58,7 @@ export async function spawnWorker(type: AnyWorkerType, options: AnySpawnOptions,
     shutdownOn,
     connectionTimeoutMs: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
     socketDir: app.socketDir(),
+    rootPid: app.rootPid,
   };
   const describe = `worker "${name}" (type ${type.name}, pid ${launched.pid})`;
   const control = new ControlChannel(launched.control);

@@ -5,6 +5,7 @@ import { removeIfEmpty } from '../app/socket-dir.js';
 import { CONTROL_FD, LIFELINE_FD } from '../host/local.js';
 import { ControlChannel } from '../process/control-channel.js';
 import { watchLifeline } from '../process/lifeline.js';
+import { processGone } from '../process/process-gone.js';
 import { WORKER_MARKER, bootstrapSchema, type Bootstrap, type Report } from './bootstrap.js';
 import { WorkerServer } from './worker-server.js';
 import { workerTypes } from './worker-type.js';
@@ -25,7 +26,17 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
   const control = new ControlChannel(new Socket({ fd: CONTROL_FD, readable: true, writable: true }));
   const bootstrap = await readBootstrap(control);
   const entry = process.argv[1] ?? '(unknown entry script)';
-  setApp(makeApp({ secret: bootstrap.secret, rpc: (bootstrap.rpc as RpcSettings | undefined) ?? fallbackRpc, entry, socketDir: bootstrap.socketDir }));
+  setApp(
+    makeApp({
+      secret: bootstrap.secret,
+      rpc: (bootstrap.rpc as RpcSettings | undefined) ?? fallbackRpc,
+      entry,
+      socketDir: bootstrap.socketDir,
+      rootPid: bootstrap.rootPid,
+    }),
+  );
+  // Read now: once the spawner is gone, this process is re-parented.
+  const spawnerIsRoot = process.ppid === bootstrap.rootPid;
 
   let server: WorkerServer | undefined;
   let exiting = false;
@@ -36,8 +47,10 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
     if (!exiting) {
       exiting = true;
       await server?.close('the worker is exiting').catch(() => undefined);
-      // The spawner is gone and may have been SIGKILLed: the last worker out removes the socket directory.
-      if (lostSpawner) removeIfEmpty(bootstrap.socketDir);
+      // The socket directory belongs to the app's root process, which removes it when it exits normally. Once the
+      // root is gone (it may have been SIGKILLed), the last worker out removes it; while the root lives, an empty
+      // directory is still its to spawn into, even if this worker's own spawner (another worker) is gone.
+      if ((lostSpawner && spawnerIsRoot) || processGone(bootstrap.rootPid)) removeIfEmpty(bootstrap.socketDir);
       process.exit(code);
     }
     return new Promise<never>(() => undefined);
