@@ -16,7 +16,8 @@ export interface App {
   readonly isWorker: boolean;
   /** The app's root process (the program the user started), which owns the socket directory. */
   readonly rootPid: number;
-
+  /** Sockets of workers that outlive this process ('shutdown-called'): its exit leaves them in place. */
+  readonly keptSockets: Set<string>;
   socketDir(): string;
   /** Ids unique across the app tree: the pid makes them unique per process, the counter within it. */
   nextWorkerId(): string;
@@ -36,7 +37,8 @@ export function makeApp(init: { secret: string; rpc: RpcSettings | undefined; en
     entry: init.entry,
     isWorker: init.socketDir !== undefined,
     rootPid: init.rootPid ?? process.pid,
-    socketDir: () => (dir ??= createSocketDir()),
+    keptSockets: new Set(),
+    socketDir: () => (dir ??= createSocketDir(() => app.keptSockets)),
     nextWorkerId: () => `${process.pid.toString(36)}-${(++counter).toString(36)}`,
     socketPath: (workerId) => join(app.socketDir(), `${workerId}.sock`),
     spares: undefined,

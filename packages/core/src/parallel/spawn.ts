@@ -60,6 +60,12 @@ export async function spawnWorker(type: AnyWorkerType, options: AnySpawnOptions,
     socketDir: app.socketDir(),
     rootPid: app.rootPid,
   };
+  if (shutdownOn === 'shutdown-called' && 'path' in bootstrap.listen) {
+    // The worker outlives this process: its socket must outlive this process's cleanup of the directory.
+    const socket = bootstrap.listen.path;
+    app.keptSockets.add(socket);
+    void launched.exited.then(() => app.keptSockets.delete(socket));
+  }
   const describe = `worker "${name}" (type ${type.name}, pid ${launched.pid})`;
   const control = new ControlChannel(launched.control);
   void launched.exited.then(() => {
