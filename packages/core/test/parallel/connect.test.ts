@@ -54,8 +54,9 @@ describe('connecting to workers', () => {
       relayPid: number;
       relayStatus: { code: number };
       secondGone: boolean;
+      respawned: number;
     }>('connect.ts', { args: ['nested'] });
-    expect(workerPids).toHaveLength(3);
+    expect(workerPids).toHaveLength(4);
     // The grandchildren's parent is the relay.
     expect(records.filter((r) => r.ppid === result.relayPid).map((r) => r.pid)).toEqual([result.first.pid, result.secondPid]);
     expect(result.first.total).toBe(8);
@@ -64,5 +65,6 @@ describe('connecting to workers', () => {
     expect(result.firstGone).toBe(true);
     expect(result.relayStatus.code).toBe(0);
     expect(result.secondGone).toBe(true);
+    expect(result.respawned).toBe(42);
   });
 });

@@ -1,5 +1,8 @@
+import { readdirSync } from 'node:fs';
+import { Connection } from '@cohort/rpc';
 import { describe, expect, it } from 'vitest';
-import { isAlive } from '../support/processes.js';
+import { shutdown } from '../../src/parallel/internal-rpcs.js';
+import { isAlive, waitGone } from '../support/processes.js';
 import { runFixture, startFixture } from './fixture.js';
 
 describe('shutdownOn', () => {
@@ -22,19 +25,41 @@ describe('shutdownOn', () => {
     expect(exits.get(result.pid)).toBe(0);
   });
 
-  it("'shutdown-called': the worker survives its master until killed; shutdown() ends it with code 0", async () => {
-    const run = startFixture('shutdown.ts', { args: ['shutdown-called'] });
-    const result = await run.waitFor<{ status: { code: number }; shutDownPid: number; survivorPid: number }>('RESULT');
+  it("'shutdown-called': the worker survives its master, still reachable; shutdown ends it with code 0", async () => {
+    const run = startFixture('shutdown.ts', { args: ['shutdown-called'], privateTmp: true });
+    const result = await run.waitFor<{
+      status: { code: number };
+      shutDownPid: number;
+      survivorPid: number;
+      survivorRef: { address: { path: string } };
+      secret: string;
+    }>('RESULT');
     expect(result.status).toEqual({ code: 0, signal: null });
     await run.exited();
     // Its master has exited; give the worker time it would need to notice, then check it is still there.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const survived = isAlive(result.survivorPid);
-    process.kill(result.survivorPid, 'SIGKILL');
+    // Still reachable through its ref: ask it to shut down, as any process of the app could.
+    let answered = false;
+    try {
+      const connection = await Connection.connect({ address: result.survivorRef.address, secret: result.secret });
+      await connection.dispatch(shutdown, undefined);
+      answered = true;
+      await connection.close();
+    } catch {
+      process.kill(result.survivorPid, 'SIGKILL');
+    }
+    const gone = await waitGone([result.survivorPid], 5000);
+    // The last worker out of an app whose root is gone removes the socket directory.
+    const leftovers = readdirSync(run.dir).filter((name) => name.startsWith('cohort-'));
     const end = await run.finish();
     expect(survived).toBe(true);
+    expect(answered).toBe(true);
+    expect(gone).toEqual([]);
+    expect(end.exits.get(result.survivorPid)).toBe(0);
     expect(end.exits.get(result.shutDownPid)).toBe(0);
     expect(end.workerPids).toHaveLength(2);
+    expect(leftovers).toEqual([]);
   });
 
   it('Parallel.connectAndShutdownOnDisconnect: the worker behind a ref exits 0 when that connection closes', async () => {
