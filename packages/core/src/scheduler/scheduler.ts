@@ -200,6 +200,8 @@ export class Scheduler {
     if (run === undefined || run.failure !== undefined) return;
     if (run.stopping || slot.signalled) {
       this.retire(slot);
+      // Its place is free: a queued task may need a new worker.
+      this.pump();
       return;
     }
     let next = this.queue.shift();
@@ -319,12 +321,15 @@ export class Scheduler {
         args: { input: summarize(task.input), result: result.ok ? summarize(result.value) : `error: ${result.error}` },
       });
     }
-    // The worker is free before onFinish runs, so a task onFinish adds goes to it rather than to a new worker.
-    const freed = slot.state === 'busy';
-    if (freed) slot.state = 'idle';
+    // A reusable worker is free before onFinish runs, so a task onFinish adds goes to it rather than to a new
+    // worker. A signalled one stays busy until retired: counted as free, it would hold back the spawn of the
+    // worker that must replace it.
+    const wasBusy = slot.state === 'busy';
+    const reusable = wasBusy && !slot.signalled;
+    if (reusable) slot.state = 'idle';
     this.callHandler(() => task.options.onFinish?.(result));
     if (slot.state === 'exited') this.reportUnexpectedExit(slot);
-    else if (freed && slot.state === 'idle') this.workerAvailable(slot);
+    else if (reusable ? slot.state === 'idle' : wasBusy && slot.state === 'busy') this.workerAvailable(slot);
     this.checkDone();
   }
 
