@@ -77,6 +77,17 @@ describe('Scheduler term and kill timeouts', () => {
     expectNoneAlive();
   });
 
+  it('the next task does not wait for a signalled worker to exit: its replacement starts at once', () => {
+    const slow = t('slow to exit');
+    const next = t('next after slow to exit');
+    expect(slow.result?.ok).toBe(true);
+    expect(next.result?.ok).toBe(true);
+    expect(next.pid).not.toBe(slow.pid);
+    // The old worker is blocked for 4 s after its task: the new one started well before it could exit.
+    expect(next.start! - slow.finish!).toBeLessThan(3500);
+    expectNoneAlive();
+  });
+
   it('a task that ends before its timeouts gets no signal, no callback, and its worker is reused', () => {
     const quick = t('quick');
     expect(quick).toMatchObject({ termCalls: 0, killCalls: 0, result: { ok: true, value: quick.pid } });
