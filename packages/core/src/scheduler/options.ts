@@ -22,7 +22,10 @@ export interface AddTaskOptions<Output> {
   termSignal?: NodeJS.Signals;
   onTermTimeout?: () => void;
   onKillTimeout?: () => void;
-  /** Called when the task is sent to a worker; `ctx.send` messages the task. */
+  /**
+   * Called when the task is sent to a worker; `ctx.send` messages the task. If that worker had just quit on its
+   * `workerIdleTimeoutMs` (the task never ran there), the task is sent to another worker and this fires again.
+   */
   onStart?: (ctx: SchedulerTaskContext) => void;
   /** Called for each message the task sends, in order, before `onFinish`. */
   onMessage?: (ctx: SchedulerTaskContext, message: Message) => void;
@@ -43,7 +46,11 @@ export interface SchedulerWorkerInfo {
 export interface RunOptions {
   /** At most this many tasks run at once, each in its own worker process. Must be ≥ 1. @default os.availableParallelism() */
   maxWorkers?: number;
-  /** A worker left without a task for this many milliseconds exits by itself. */
+  /**
+   * A worker left without a task for this many milliseconds (counted from the scheduler's connection, then from
+   * each task's end) exits by itself: a safety net for a scheduler that stops responding. A task sent to it as it
+   * quit goes to another worker.
+   */
   workerIdleTimeoutMs?: number;
   /**
    * Milliseconds after a worker is told to stop (the queue was empty) before it is SIGKILLed if still alive;

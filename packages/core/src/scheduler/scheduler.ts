@@ -9,7 +9,7 @@ import type { AddTaskOptions, RunOptions, TaskResult } from './options.js';
 import { spawnWorker } from '../parallel/spawn.js';
 import type { Worker } from '../parallel/worker.js';
 import { SchedulerWorker, schedulerWorkerType } from './scheduler-worker.js';
-import { taskMessage, type TaskOutcome } from './worker-runtime.js';
+import { idleExit, taskMessage, type TaskOutcome } from './worker-runtime.js';
 import type { TaskType } from './task.js';
 import type { SchedulerTaskContext } from './task-context.js';
 import { TimerQueue, type Timer } from './timers.js';
@@ -156,7 +156,13 @@ export class Scheduler {
     this.slots.add(slot);
     const init = { index: slot.index, ...(run.options.workerIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: run.options.workerIdleTimeoutMs }) };
     // Task messages come back as one-way calls on the worker's own connection, so they stay ordered with results.
-    const clientImplementations = [Rpc.implement(taskMessage, ({ taskId, message }) => this.onWorkerMessage(slot, taskId, message))];
+    const clientImplementations = [
+      Rpc.implement(taskMessage, ({ taskId, message }) => this.onWorkerMessage(slot, taskId, message)),
+      Rpc.implement(idleExit, () => {
+        slot.quitIdle = true;
+        slot.expectedExit = true;
+      }),
+    ];
     spawnWorker(schedulerWorkerType, { ...run.options.spawn, init, name: `scheduler-worker-${slot.index}` }, { clientImplementations }).then(
       (spawned) => {
         const handle = spawned as Worker<'__cohort.scheduler'>;
@@ -280,6 +286,10 @@ export class Scheduler {
       if (task.finished) return;
       // The worker died (or its connection broke): the error names how it ended.
       const status = await this.exitOf(task.slot);
+      if (task.slot.quitIdle && !task.finished) {
+        this.requeue(task);
+        return;
+      }
       const info = task.slot.info!;
       result = {
         ok: false,
@@ -290,6 +300,21 @@ export class Scheduler {
       };
     }
     this.finish(task, result);
+  }
+
+  /**
+   * A task sent to a worker that had quit on its idle timeout never ran: it goes back to the head of the queue, to
+   * be sent to another worker (its onStart fires again then), with no onFinish for this attempt.
+   */
+  private requeue(task: ActiveTask): void {
+    task.finished = true;
+    this.active.delete(task);
+    clearTimeout(task.termTimer);
+    clearTimeout(task.killTimer);
+    if (task.slot.task === task) task.slot.task = undefined;
+    this.queue.unshift({ id: task.id, type: task.type, input: task.input, options: task.options });
+    this.pump();
+    this.checkDone();
   }
 
   /** The worker's exit status once it has exited; a worker whose connection broke but lives on is killed. */

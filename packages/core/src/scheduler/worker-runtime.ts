@@ -24,6 +24,12 @@ export const taskMessage = Rpc.oneWay({
   input: z.object({ taskId: z.number().nullable(), message: wireMessage }),
 });
 
+/**
+ * Worker → scheduler: this worker is quitting on its idle timeout and will start no task. A task the scheduler sent
+ * it meanwhile never ran, so the scheduler may give it to another worker.
+ */
+export const idleExit = Rpc.oneWay({ name: '__cohort.scheduler/idle-exit', input: z.void() });
+
 interface Waiter {
   readonly type: string | undefined;
   resolve(message: Message): void;
@@ -58,6 +64,8 @@ export class WorkerRuntime {
   /** Messages sent before the scheduler's connection was known (before the first task). */
   private readonly early: { taskId: number | null; message: Message }[] = [];
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Set once the idle timeout fired: the process is about to exit and starts no task. */
+  private quitting = false;
 
   constructor(
     readonly workerId: string,
@@ -84,6 +92,8 @@ export class WorkerRuntime {
   /** Runs a task to its outcome. One task at a time. */
   async runTask(taskId: number, name: string, input: unknown, call: { readonly signal: AbortSignal; readonly connection: Connection }): Promise<TaskOutcome> {
     const scheduler = call.connection;
+    // Never settles: the process exits within a tick, and the scheduler, told so, sends the task elsewhere.
+    if (this.quitting) return new Promise<never>(() => undefined);
     this.useConnection(scheduler);
     const entry = taskTypes.get(name);
     if (entry === undefined) {
@@ -168,6 +178,16 @@ export class WorkerRuntime {
     if (ms === undefined) return;
     clearTimeout(this.idleTimer);
     // `workerIdleTimeoutMs`: a worker left without a task that long exits by itself.
-    this.idleTimer = setTimeout(() => process.exit(0), ms);
+    this.idleTimer = setTimeout(() => this.quitIdle(), ms);
+  }
+
+  /**
+   * The scheduler may have sent a task that is still on its way: say we quit before exiting (the RPC layer writes
+   * on the next tick, hence the one turn of the event loop), and refuse that task.
+   */
+  private quitIdle(): void {
+    this.quitting = true;
+    this.scheduler?.dispatch(idleExit, undefined).catch(() => undefined);
+    setImmediate(() => process.exit(0));
   }
 }

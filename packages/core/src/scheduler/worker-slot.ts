@@ -17,6 +17,8 @@ export class WorkerSlot {
   /** Its exit was unexpected and must be reported once its task's `onFinish` has run. */
   unexpectedExitPending = false;
   stopTimer: NodeJS.Timeout | undefined;
+  /** It said it quit on its idle timeout: a task sent to it never ran there. */
+  quitIdle = false;
 
   constructor(readonly index: number) {}
 
