@@ -6,7 +6,7 @@ type Result = { ok: true; value: unknown } | { ok: false; error: string };
 
 describe('Scheduler run options about workers', () => {
   let run: FixtureRun<{
-    idle: { result: Result; goneAfterMs: number | null };
+    idle: { result: Result; goneAfterMs: number | null; next: Result };
     kill: { result: Result; killed: { worker: { pid: number; name: string }; afterMs: number }[]; resolvedAfterMs: number };
     empty: { results: Result[]; calls: number; calledWithQueue: number[] };
     slow: { outcome: string; results: Result[] };
@@ -25,6 +25,14 @@ describe('Scheduler run options about workers', () => {
     // The scheduler was blocked and told it nothing: the worker left on its own, about 300 ms after its task.
     expect(run.result.idle.goneAfterMs).not.toBeNull();
     expect(run.result.idle.goneAfterMs!).toBeLessThan(3000);
+    expectNoneAlive();
+  });
+
+  it('workerIdleTimeoutMs: a task sent to a worker that had just quit on its idle timeout runs on another worker', () => {
+    const { result, next } = run.result.idle;
+    expect(next).toMatchObject({ ok: true, value: { tag: 'after the idle exit' } });
+    expect(next.ok && (next.value as { pid: number }).pid).not.toBe(result.ok && result.value);
+    expect(run.result.unexpected).toEqual([]);
     expectNoneAlive();
   });
 
