@@ -1,7 +1,7 @@
 // Runs a fixture program (a Parallel master) as a child process, and proves afterwards that neither it nor any
 // worker it started is still alive.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,7 +151,10 @@ export class RunningFixture {
     const workerPids = records.filter((r) => r.role === 'worker').map((r) => r.pid);
     let exits = new Map<number, number>();
     try {
-      await expectAllGone([this.pid, ...workerPids], GONE_DEADLINE_MS, `${this.describe()}\n`);
+      // Recorded pids, plus any process that carries this run's directory in its environment: that catches the
+      // processes that never got to record themselves (a spare still starting, a worker whose node refused a flag).
+      const strays = processesWithEnv(`PAR_TEST_DIR=${this.dir}`).filter((pid) => pid !== this.pid && !workerPids.includes(pid));
+      await expectAllGone([this.pid, ...workerPids, ...strays], GONE_DEADLINE_MS, `${this.describe()}\n`);
       exits = this.exits();
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
@@ -163,6 +166,20 @@ export class RunningFixture {
   describe(): string {
     return `fixture ${this.name} (pid ${this.pid})\n--- stdout\n${this.stdout.slice(-4000)}\n--- stderr\n${this.stderr.slice(-4000)}`;
   }
+}
+
+/** Pids of the live processes whose initial environment holds `entry` (`NAME=value`). */
+function processesWithEnv(entry: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(entry)) pids.push(Number(name));
+    } catch {
+      // Gone, or another user's.
+    }
+  }
+  return pids;
 }
 
 export function startFixture(name: string, options: FixtureOptions = {}): RunningFixture {

@@ -41,10 +41,11 @@ describe('spawn options', () => {
   });
 
   it('spawnTimeoutMs: a worker not ready in time is killed and spawn rejects SPAWN_TIMEOUT', async () => {
-    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; elapsedMs: number }>('spawn-options.ts', {
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; elapsedMs: number; children: number[] }>('spawn-options.ts', {
       args: ['spawn-timeout'],
     });
     expect(workerPids).toHaveLength(1);
+    expect(result.children).toEqual([]);
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_TIMEOUT' });
     expect(result.error?.message).toMatch(/worker "slow" .*did not report ready within 1000 ms/);
     expect(result.elapsedMs).toBeGreaterThanOrEqual(1000);
@@ -79,9 +80,10 @@ describe('spawn options', () => {
   });
 
   it('bad execArgv: spawn rejects SPAWN_FAILED with node’s complaint, no process left', async () => {
-    const { result, workerPids } = await runFixture<{ error: ErrorReport | null }>('spawn-options.ts', { args: ['bad-exec-argv'] });
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; children: number[] }>('spawn-options.ts', { args: ['bad-exec-argv'] });
     // Node refused the flag before running any of the program: nothing was recorded, and nothing may remain.
     expect(workerPids).toEqual([]);
+    expect(result.children).toEqual([]);
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
     expect(result.error?.message).toMatch(/worker "bad-flags" .*exited with code 9 before it was ready/);
     expect(result.error?.message).toContain('--no-such-node-flag');
