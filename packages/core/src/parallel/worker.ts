@@ -79,6 +79,8 @@ export class Worker<N extends string, ConnectionInit = unknown> {
 
   /** Opens a new connection, with its own connection state (`initConnectionState(connectionInit)`). */
   connect(...init: undefined extends ConnectionInit ? [connectionInit?: ConnectionInit] : [connectionInit: ConnectionInit]): Promise<WorkerConnection<N>> {
+    // Say how the worker ended rather than fail on a socket that is gone.
+    if (this.exitStatus !== undefined) return Promise.reject(this.exitedError(this.exitStatus));
     return this.open(init[0]) as Promise<WorkerConnection<N>>;
   }
 
@@ -120,11 +122,7 @@ export class Worker<N extends string, ConnectionInit = unknown> {
   }
 
   private defaultConnection(): Promise<WorkerConnection<string>> {
-    if (this.exitStatus !== undefined) {
-      return Promise.reject(
-        new RpcError('CONNECTION_CLOSED', `worker "${this.name}" (pid ${this.pid}) ${showProcessStatus(this.exitStatus)}; spawn a new one`),
-      );
-    }
+    if (this.exitStatus !== undefined) return Promise.reject(this.exitedError(this.exitStatus));
     const existing = this.internals.defaultConnection;
     if (existing !== undefined && !existing.connection.isClosed) return Promise.resolve(existing);
     this.opening ??= this.open(this.internals.connectionInit).then(
@@ -139,6 +137,10 @@ export class Worker<N extends string, ConnectionInit = unknown> {
       },
     );
     return this.opening;
+  }
+
+  private exitedError(status: ExitStatus): RpcError {
+    return new RpcError('CONNECTION_CLOSED', `worker "${this.name}" (pid ${this.pid}) ${showProcessStatus(status)}; spawn a new one`);
   }
 
   private open(init: unknown): Promise<WorkerConnection<string>> {
