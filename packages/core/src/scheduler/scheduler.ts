@@ -158,10 +158,7 @@ export class Scheduler {
     // Task messages come back as one-way calls on the worker's own connection, so they stay ordered with results.
     const clientImplementations = [
       Rpc.implement(taskMessage, ({ taskId, message }) => this.onWorkerMessage(slot, taskId, message)),
-      Rpc.implement(idleExit, () => {
-        slot.quitIdle = true;
-        slot.expectedExit = true;
-      }),
+      Rpc.implement(idleExit, () => this.onQuitIdle(slot)),
     ];
     spawnWorker(schedulerWorkerType, { ...run.options.spawn, init, name: `scheduler-worker-${slot.index}` }, { clientImplementations }).then(
       (spawned) => {
@@ -300,6 +297,19 @@ export class Scheduler {
       };
     }
     this.finish(task, result);
+  }
+
+  /**
+   * A worker quit on its idle timeout: it runs no more tasks (one sent to it meanwhile goes back to the queue) and
+   * is told to stop.
+   */
+  private onQuitIdle(slot: WorkerSlot): void {
+    slot.quitIdle = true;
+    slot.expectedExit = true;
+    const task = slot.task;
+    if (task !== undefined && !task.finished) this.requeue(task);
+    this.retire(slot);
+    this.pump();
   }
 
   /**

@@ -41,6 +41,9 @@ interface RunningTask {
   readonly waiters: Waiter[];
 }
 
+/** How long a worker that quit on its idle timeout waits for the scheduler's stop request before exiting. */
+const QUIT_GRACE_MS = 1000;
+
 let current: WorkerRuntime | undefined;
 
 /** The worker context when this process is a scheduler worker; `undefined` anywhere else. */
@@ -182,12 +185,13 @@ export class WorkerRuntime {
   }
 
   /**
-   * The scheduler may have sent a task that is still on its way: say we quit before exiting (the RPC layer writes
-   * on the next tick, hence the one turn of the event loop), and refuse that task.
+   * The scheduler may have sent a task that is still on its way: refuse it, and say we quit. A responsive scheduler
+   * then sends that task elsewhere and tells us to stop. We exit by ourselves only after a grace period: exiting at
+   * once would make the scheduler's next write fail, and the socket error would drop our notice unread.
    */
   private quitIdle(): void {
     this.quitting = true;
     this.scheduler?.dispatch(idleExit, undefined).catch(() => undefined);
-    setImmediate(() => process.exit(0));
+    setTimeout(() => process.exit(0), QUIT_GRACE_MS);
   }
 }
