@@ -83,8 +83,8 @@ describe('Scheduler term and kill timeouts', () => {
     expect(slow.result?.ok).toBe(true);
     expect(next.result?.ok).toBe(true);
     expect(next.pid).not.toBe(slow.pid);
-    // The old worker is blocked for 4 s after its task: the new one started well before it could exit.
-    expect(next.start! - slow.finish!).toBeLessThan(3500);
+    // The old worker is blocked for 6 s after its task: the new one started well before it could exit.
+    expect(next.start! - slow.finish!).toBeLessThan(5000);
     expectNoneAlive();
   });
 
