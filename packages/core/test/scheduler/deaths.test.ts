@@ -102,9 +102,9 @@ describe('Scheduler: a handler that throws', () => {
   });
 });
 
-describe('Scheduler: a scheduler SIGKILLed takes its workers with it', () => {
-  it('within 2 s, busy (in a synchronous loop) or idle', async () => {
-    const fixture = startFixture('sigkill');
+describe('Scheduler: a scheduler that dies takes its workers with it', () => {
+  it.each(['SIGKILL', 'exit'])('within 2 s, busy (in a synchronous loop) or idle (scheduler ends by %s)', async (how) => {
+    const fixture = startFixture('sigkill', [how]);
     let pids: number[] = [];
     try {
       const line = await Promise.race([
@@ -118,14 +118,18 @@ describe('Scheduler: a scheduler SIGKILLed takes its workers with it', () => {
       // Let the busy one enter its loop.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(pids.every(isAlive)).toBe(true);
-      const killedAt = performance.now();
-      fixture.child.kill('SIGKILL');
+      let killedAt = performance.now();
+      if (how === 'SIGKILL') fixture.child.kill('SIGKILL');
+      else {
+        expect(await fixture.closed).toBe(7);
+        killedAt = performance.now();
+      }
       const goneAfter: Record<number, number> = {};
       while (performance.now() - killedAt < 10_000 && pids.some((pid) => goneAfter[pid] === undefined)) {
         for (const pid of pids) if (goneAfter[pid] === undefined && !isAlive(pid)) goneAfter[pid] = performance.now() - killedAt;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      console.log(`workers gone after the scheduler's SIGKILL: idle ${Math.round(goneAfter[ready.idle] ?? -1)} ms, busy ${Math.round(goneAfter[ready.busy] ?? -1)} ms`);
+      console.log(`workers gone after the scheduler's ${how}: idle ${Math.round(goneAfter[ready.idle] ?? -1)} ms, busy ${Math.round(goneAfter[ready.busy] ?? -1)} ms`);
       expect(goneAfter[ready.idle]).toBeLessThan(2000);
       expect(goneAfter[ready.busy]).toBeLessThan(2000);
     } finally {
