@@ -7,7 +7,7 @@ import { ControlChannel } from '../process/control-channel.js';
 import { watchLifeline } from '../process/lifeline.js';
 import { processGone } from '../process/process-gone.js';
 import { WORKER_MARKER, bootstrapSchema, type Bootstrap, type Report } from './bootstrap.js';
-import { WorkerServer } from './worker-server.js';
+import { ListenFailed, WorkerServer } from './worker-server.js';
 import { workerTypes } from './worker-type.js';
 
 const REPORT_FLUSH_MS = 1000;
@@ -104,7 +104,8 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
       onConnectionReady,
     });
   } catch (error) {
-    await report({ t: 'error', message: `initWorkerState of type "${type.name}" threw: ${describeError(error)}` });
+    const message = error instanceof ListenFailed ? error.message : `initWorkerState of type "${type.name}" threw: ${describeError(error)}`;
+    await report({ t: 'error', message });
     return exit(1);
   }
   if (bootstrap.shutdownOn === 'connection-closed') {

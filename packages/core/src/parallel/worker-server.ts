@@ -1,4 +1,4 @@
-import { Rpc, Server, ValidationError, type AnyImplementation, type Connection, type RpcContext, type RpcSettings } from '@cohort/rpc';
+import { Rpc, Server, ValidationError, describeAddress, type AnyImplementation, type Connection, type RpcContext, type RpcSettings } from '@cohort/rpc';
 import type { z } from 'zod';
 import { CohortError } from '../errors.js';
 import type { AnyFunction, FunctionContext, FunctionRunner } from './functions.js';
@@ -36,6 +36,11 @@ export interface WorkerServerOptions {
   readonly onConnectionReady?: (connection: Connection) => void;
 }
 
+/** The worker's server could not listen: unlike an exception of `initWorkerState`, not the user's code failing. */
+export class ListenFailed extends Error {
+  override readonly name = 'ListenFailed';
+}
+
 /** Serving one worker: its state, its connections' states, its functions and Cohort's internal RPCs. */
 export class WorkerServer {
   private readonly connectionStates = new WeakMap<Connection, unknown>();
@@ -55,15 +60,20 @@ export class WorkerServer {
     }
     const workerState = await type.initWorkerState(parsed.data, { workerId: options.id });
     const worker = new WorkerServer(type, workerState, options, undefined);
-    worker.server = await Server.listen({
-      address: options.address,
-      secret: options.secret,
-      // Liveness of worker connections is the socket itself and the spawner's lifeline, never heartbeats: a
-      // function may legitimately block the worker's event loop for longer than any heartbeat timeout.
-      settings: { ...options.rpc, heartbeat: false },
-      description: `worker "${options.name}" (pid ${process.pid})`,
-      implementations: worker.implementations(),
-    });
+    try {
+      worker.server = await Server.listen({
+        address: options.address,
+        secret: options.secret,
+        // Liveness of worker connections is the socket itself and the spawner's lifeline, never heartbeats: a
+        // function may legitimately block the worker's event loop for longer than any heartbeat timeout.
+        settings: { ...options.rpc, heartbeat: false },
+        description: `worker "${options.name}" (pid ${process.pid})`,
+        implementations: worker.implementations(),
+      });
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new ListenFailed(`the worker cannot listen on ${describeAddress(options.address)}: ${detail}`, { cause: error });
+    }
     return worker;
   }
 
