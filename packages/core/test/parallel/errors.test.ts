@@ -57,6 +57,15 @@ describe('errors in workers', () => {
     expect(result.error?.message).toContain('RangeError: initWorkerState refuses start 5');
   });
 
+  it('the worker cannot listen: spawn rejects saying so (not blaming initWorkerState), no process left', async () => {
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; children: number[] }>('errors.ts', { args: ['listen-fails'] });
+    expect(workerPids).toHaveLength(1);
+    expect(result.children).toEqual([]);
+    expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
+    expect(result.error?.message).toMatch(/worker "deaf" .*failed to start: the worker cannot listen on unix:/);
+    expect(result.error?.message).not.toContain('initWorkerState');
+  });
+
   it('initConnectionState throws: connect (and a spawn needing that connection) rejects; the worker keeps serving', async () => {
     const { result, workerPids } = await runFixture<{
       error: ErrorReport | null;
