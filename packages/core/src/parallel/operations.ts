@@ -81,13 +81,14 @@ async function connectToRef(type: AnyWorkerType, ref: WorkerRef, init: unknown, 
  * Connects to the worker behind `ref` so that the worker shuts down when this connection closes: the way to own
  * a worker you were handed as a reference.
  */
-export function connectAndShutdownOnDisconnect<N extends string>(ref: WorkerRef<N>, connectionInit?: unknown): Promise<WorkerConnection<N>> {
+export async function connectAndShutdownOnDisconnect<N extends string>(ref: WorkerRef<N>, connectionInit?: unknown): Promise<WorkerConnection<N>> {
+  // Async so that a bad ref rejects, like every other failure, instead of throwing at the call.
   const checked = checkRef(ref);
   const type = workerTypes.get(checked.type);
   if (type === undefined) {
-    return Promise.reject(new CohortError('WRONG_WORKER_TYPE', `this program does not define worker type "${checked.type}"`));
+    throw new CohortError('WRONG_WORKER_TYPE', `this program does not define worker type "${checked.type}"`);
   }
-  return connectToRef(type, checked, connectionInit, true) as Promise<WorkerConnection<N>>;
+  return (await connectToRef(type, checked, connectionInit, true)) as WorkerConnection<N>;
 }
 
 installWorkerTypeOperations({
