@@ -100,6 +100,13 @@ describe('Parallel.make', () => {
     }
   });
 
+  it('connectAndShutdownOnDisconnect rejects (does not throw) on a bad ref or an unknown type', async () => {
+    const badRef = Parallel.connectAndShutdownOnDisconnect({ nonsense: true } as never);
+    await expect(badRef).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    const ref = { type: 'nowhere', id: 'x', name: 'x', pid: 1, address: { path: '/nonexistent.sock' } };
+    await expect(Parallel.connectAndShutdownOnDisconnect(ref)).rejects.toMatchObject({ code: 'WRONG_WORKER_TYPE' });
+  });
+
   it('spawn in a program that never called startApp rejects with APP_NOT_STARTED', async () => {
     const Lonely = Parallel.make({ name: 'lonely', functions: () => ({}) });
     await expect(Lonely.spawn()).rejects.toMatchObject({ code: 'APP_NOT_STARTED', message: expect.stringContaining('call `await startApp()`') });
