@@ -30,7 +30,8 @@ export interface StartAppOptions {
  * await startApp();
  * const worker = await Counter.spawn();
  */
-export function startApp(options: StartAppOptions = {}): Promise<void> {
+export async function startApp(options: StartAppOptions = {}): Promise<void> {
+  // Async so that invalid settings reject, like every other failure of a Promise-returning function.
   resolveRpcSettings(options.rpc);
   if (process.env[WORKER_MARKER] === '1') return runWorker(options.rpc);
   if (currentApp() === undefined) {
@@ -39,5 +40,4 @@ export function startApp(options: StartAppOptions = {}): Promise<void> {
     const spares = options.spareWorkers ?? 0;
     if (spares > 0) app.spares = new SparePool(spares, () => localHost().launch(launchRequest(app, 'spare')));
   }
-  return Promise.resolve();
 }
