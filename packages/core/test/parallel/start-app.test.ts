@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CohortError, Parallel } from '../../src/index.js';
+import { CohortError, Parallel, startApp } from '../../src/index.js';
 import { runFixture } from './fixture.js';
 import type { ErrorReport } from './fixtures/side-channel.js';
 
@@ -105,6 +105,11 @@ describe('Parallel.make', () => {
     await expect(badRef).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     const ref = { type: 'nowhere', id: 'x', name: 'x', pid: 1, address: { path: '/nonexistent.sock' } };
     await expect(Parallel.connectAndShutdownOnDisconnect(ref)).rejects.toMatchObject({ code: 'WRONG_WORKER_TYPE' });
+  });
+
+  it('startApp with invalid RPC settings rejects (does not throw) and starts nothing', async () => {
+    const started = startApp({ rpc: { heartbeat: { intervalMs: -1, timeoutMs: 10 } } });
+    await expect(started).rejects.toThrow(/invalid RPC settings/);
   });
 
   it('spawn in a program that never called startApp rejects with APP_NOT_STARTED', async () => {
