@@ -34,6 +34,12 @@ describe('errors in workers', () => {
     expect(result.afterDeath?.message).toContain('exited with code 254');
   });
 
+  it('a late failure without onFailure becomes a process warning of the spawner', async () => {
+    const { result, stderr } = await runFixture<{ status: { code: number } }>('errors.ts', { args: ['late-unhandled'] });
+    expect(result.status.code).toBe(254);
+    expect(stderr).toMatch(/\[COHORT_WORKER_FAILED\] Warning: worker "unwatched" failed and is exiting \(code 254\)/);
+  });
+
   it.each([
     ['sigkill', 'was killed by SIGKILL'],
     ['exit', 'exited with code 3'],
