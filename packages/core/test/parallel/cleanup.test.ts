@@ -3,9 +3,10 @@ import { waitGone } from '../support/processes.js';
 import { runFixture, startFixture } from './fixture.js';
 
 describe('cleanup', () => {
-  it('100 spawn/shutdown cycles leave no extra file descriptor or child process in the master', async () => {
+  it('100 spawn/shutdown cycles (10 of them failed spawns) leave no extra file descriptor or child process in the master', async () => {
     const { result, workerPids } = await runFixture<{
       cycles: number;
+      failedSpawns: number;
       before: string[];
       after: string[];
       childrenBefore: number[];
@@ -13,6 +14,7 @@ describe('cleanup', () => {
       elapsedMs: number;
     }>('cycles.mjs', { args: ['100'], timeoutMs: 110_000 });
     expect(result.cycles).toBe(100);
+    expect(result.failedSpawns).toBe(10);
     expect(workerPids).toHaveLength(101);
     expect(result.childrenBefore).toEqual([]);
     expect(result.childrenAfter).toEqual([]);
