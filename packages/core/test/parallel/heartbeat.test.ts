@@ -30,7 +30,7 @@ describe('no worker outlives its master', () => {
     expect(goneMs).toBeLessThan(BOUND_MS);
   });
 
-  it('master SIGKILLed with 10 idle workers: all gone', async () => {
+  it("master SIGKILLed with 10 idle workers ('heartbeat-lost' and 'connection-closed'): all gone, socket directory too", async () => {
     const { goneMs, survivors, leftovers } = await killMasterAndTime('idle');
     expect(survivors).toEqual([]);
     expect(leftovers).toEqual([]);
