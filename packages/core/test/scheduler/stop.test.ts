@@ -40,7 +40,7 @@ describe('Scheduler.stop and clearQueue', () => {
     expect(events).not.toContain('start queued before stop');
     expect(events).not.toContain('start added after stop');
     expect(events.at(-1)).toBe('first run resolved, queued 2');
-    expect(run.result.mid.firstRunMs).toBeLessThan(3000);
+    expect(run.result.mid.firstRunMs).toBeLessThan(5000);
     expectNoneAlive();
   });
 
@@ -59,7 +59,7 @@ describe('Scheduler.stop and clearQueue', () => {
     expect(kill).toHaveLength(1);
     const afterMs = Number(/after (\d+) ms/.exec(kill[0]!)?.[1]);
     expect(afterMs).toBeGreaterThanOrEqual(499);
-    expect(afterMs).toBeLessThan(2500);
+    expect(afterMs).toBeLessThan(4000);
     expect(run.result.mid.results.ignoreTerm).toMatchObject({ ok: false, error: expect.stringMatching(/was killed by SIGKILL$/) as unknown });
     expectNoneAlive();
   });

@@ -15,7 +15,7 @@ interface Timeline {
 }
 
 // Timers are exact in a quiet process; these bounds allow for 2 busy cores.
-const SLACK_MS = 2500;
+const SLACK_MS = 3000;
 
 describe('Scheduler term and kill timeouts', () => {
   let run: FixtureRun<{ timelines: Record<string, Timeline>; unexpected: unknown[] }>;
@@ -83,8 +83,8 @@ describe('Scheduler term and kill timeouts', () => {
     expect(slow.result?.ok).toBe(true);
     expect(next.result?.ok).toBe(true);
     expect(next.pid).not.toBe(slow.pid);
-    // The old worker is blocked for 6 s after its task: the new one started well before it could exit.
-    expect(next.start! - slow.finish!).toBeLessThan(5000);
+    // The old worker is blocked for 8 s after its task: the new one started well before it could exit.
+    expect(next.start! - slow.finish!).toBeLessThan(6500);
     expectNoneAlive();
   });
 
