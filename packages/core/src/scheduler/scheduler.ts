@@ -437,6 +437,8 @@ export class Scheduler {
     else done = !live && this.queue.length === 0 && this.timers.pending === 0;
     if (!done) return;
     run.settled = true;
+    // Timers left pending by stop() wait for the next run: none may fire while the trace file is being written.
+    this.timers.arm(false);
     const settle = (): void => {
       if (run.failure !== undefined) run.reject(run.failure.error);
       else run.resolve();
