@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Rpc, ValidationError } from '@cohort/rpc';
 import type { z } from 'zod';
 import { CohortError } from '../errors.js';
-import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
+import type { ExitStatus } from '../process/exit-status.js';
 import type { ActiveTask, QueuedTask } from './active-task.js';
 import { decodeMessage, encodeMessage, type AnyMessageType } from './message.js';
 import type { AddTaskOptions, RunOptions, TaskResult } from './options.js';
@@ -13,7 +13,7 @@ import { idleExit, taskMessage, type TaskOutcome } from './worker-runtime.js';
 import type { TaskType } from './task.js';
 import type { SchedulerTaskContext } from './task-context.js';
 import { TimerQueue, type Timer } from './timers.js';
-import { summarize, TraceRecorder } from './trace.js';
+import { TraceRecorder } from './trace.js';
 import { WorkerSlot } from './worker-slot.js';
 
 interface RunState {
@@ -282,19 +282,12 @@ export class Scheduler {
     } catch (error) {
       if (task.finished) return;
       // The worker died (or its connection broke): the error names how it ended.
-      const status = await this.exitOf(task.slot);
+      const status = await task.slot.waitExit();
       if (task.slot.quitIdle && !task.finished) {
         this.requeue(task);
         return;
       }
-      const info = task.slot.info!;
-      result = {
-        ok: false,
-        error:
-          status === undefined
-            ? `lost the connection to worker "${info.name}" (pid ${info.pid}): ${(error as Error)?.message ?? String(error)}`
-            : `worker "${info.name}" (pid ${info.pid}) ${showProcessStatus(status)}`,
-      };
+      result = { ok: false, error: task.slot.describeEnd(status, error) };
     }
     this.finish(task, result);
   }
@@ -327,16 +320,6 @@ export class Scheduler {
     this.checkDone();
   }
 
-  /** The worker's exit status once it has exited; a worker whose connection broke but lives on is killed. */
-  private async exitOf(slot: WorkerSlot): Promise<ExitStatus | undefined> {
-    const handle = slot.handle;
-    if (handle === undefined) return undefined;
-    const timer = setTimeout(() => slot.signal('SIGKILL'), 2000);
-    const status = await handle.exited;
-    clearTimeout(timer);
-    return status;
-  }
-
   private finish(task: ActiveTask, result: TaskResult<unknown>): void {
     if (task.finished) return;
     task.finished = true;
@@ -345,17 +328,7 @@ export class Scheduler {
     clearTimeout(task.killTimer);
     const slot = task.slot;
     slot.task = undefined;
-    const run = this.run_;
-    if (run?.trace !== undefined) {
-      run.trace.add({
-        track: slot.index + 1,
-        trackName: slot.info?.name ?? `worker ${slot.index}`,
-        name: task.type.name,
-        startUs: task.startUs,
-        durationUs: run.trace.nowUs() - task.startUs,
-        args: { input: summarize(task.input), result: result.ok ? summarize(result.value) : `error: ${result.error}` },
-      });
-    }
+    this.run_?.trace?.addTask(slot.index, slot.info?.name ?? `worker ${slot.index}`, task, result);
     // A reusable worker is free before onFinish runs, so a task onFinish adds goes to it rather than to a new
     // worker. A signalled one stays busy until retired: counted as free, it would hold back the spawn of the
     // worker that must replace it.

@@ -38,6 +38,23 @@ export class TraceRecorder {
     this.slices.push(slice);
   }
 
+  /** One task's slice, on its worker's track (index 0 is track 1: track 0 names the process). */
+  addTask(
+    workerIndex: number,
+    workerName: string,
+    task: { readonly type: { readonly name: string }; readonly input: unknown; readonly startUs: number },
+    result: { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string },
+  ): void {
+    this.add({
+      track: workerIndex + 1,
+      trackName: workerName,
+      name: task.type.name,
+      startUs: task.startUs,
+      durationUs: this.nowUs() - task.startUs,
+      args: { input: summarize(task.input), result: result.ok ? summarize(result.value) : `error: ${result.error}` },
+    });
+  }
+
   async write(path: string, processName: string): Promise<void> {
     const tracks = new Map<number, string>();
     for (const s of this.slices) tracks.set(s.track, s.trackName);

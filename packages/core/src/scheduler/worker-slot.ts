@@ -1,7 +1,9 @@
 import type { Worker } from '../parallel/worker.js';
-import type { ExitStatus } from '../process/exit-status.js';
+import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
 import type { SchedulerWorkerInfo } from './options.js';
 import type { ActiveTask } from './active-task.js';
+
+const LOST_CONNECTION_KILL_MS = 2000;
 
 /** One scheduler worker, as the scheduler tracks it through its life. */
 export class WorkerSlot {
@@ -30,5 +32,23 @@ export class WorkerSlot {
     if (this.state === 'exited') return;
     this.signalled = true;
     this.handle?.kill(signal);
+  }
+
+  /** Its exit status once it has exited; one whose connection broke but lives on is SIGKILLed after 2 s. */
+  async waitExit(): Promise<ExitStatus | undefined> {
+    const handle = this.handle;
+    if (handle === undefined) return undefined;
+    const timer = setTimeout(() => this.signal('SIGKILL'), LOST_CONNECTION_KILL_MS);
+    const status = await handle.exited;
+    clearTimeout(timer);
+    return status;
+  }
+
+  /** The error text of a task this worker was running when it ended (`showProcessStatus` of its exit). */
+  describeEnd(status: ExitStatus | undefined, error: unknown): string {
+    const { name, pid } = this.info!;
+    return status === undefined
+      ? `lost the connection to worker "${name}" (pid ${pid}): ${error instanceof Error ? error.message : String(error)}`
+      : `worker "${name}" (pid ${pid}) ${showProcessStatus(status)}`;
   }
 }
