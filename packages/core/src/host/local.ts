@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { CohortError } from '../errors.js';
 import type { ExitStatus } from '../process/exit-status.js';
@@ -33,7 +34,8 @@ export function localHost(): Host {
  */
 function execArgvIn(execArgv: readonly string[], cwd: string | undefined): readonly string[] {
   if (cwd === undefined) return execArgv;
-  const chdir = `process.chdir(${JSON.stringify(cwd)});`;
+  // Absolute: the flag carries over to the worker's own workers, which start in the worker's directory.
+  const chdir = `process.chdir(${JSON.stringify(resolve(cwd))});`;
   return [...execArgv, `--import=data:text/javascript,${encodeURIComponent(chdir)}`];
 }
 
