@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFixture } from './fixture.js';
 import type { ErrorReport } from './fixtures/side-channel.js';
@@ -26,12 +27,17 @@ describe('spawn options', () => {
   });
 
   it('cwd, env and execArgv reach the worker; execArgv adds to the spawner’s', async () => {
-    const { result, workerPids } = await runFixture<{ info: Info; elsewhereInfo: Info; plainInfo: Info; masterExecArgv: string[]; masterCwd: string }>(
-      'spawn-options.ts',
-      { args: ['process'] },
-    );
-    expect(workerPids).toHaveLength(3);
-    expect(result.elsewhereInfo.cwd).toBe('/');
+    const { result, workerPids } = await runFixture<{
+      info: Info;
+      elsewhereInfo: Info;
+      grandchildInfo: Info;
+      plainInfo: Info;
+      masterExecArgv: string[];
+      masterCwd: string;
+    }>('spawn-options.ts', { args: ['process'] });
+    expect(workerPids).toHaveLength(5);
+    expect(result.elsewhereInfo.cwd).toBe(dirname(result.masterCwd));
+    expect(result.grandchildInfo.cwd).toBe(dirname(result.masterCwd));
     expect(result.info.cwd).toBe(result.masterCwd);
     expect(result.info.env).toBe('bar');
     expect(result.info.execArgv).toEqual([...result.masterExecArgv, '--max-old-space-size=200', '--no-warnings']);
