@@ -27,16 +27,24 @@ export function localHost(): Host {
   };
 }
 
+const CHDIR_PRELOAD = '--import=data:text/javascript,process.chdir(';
+const LAUNCH_DIR_VARIABLE = 'COHORT_LAUNCH_DIR';
+
 /**
  * Node resolves `--import`/`--require` specifiers (tsx and other loaders) against the directory it starts in, so
- * a worker started in another `cwd` would not find the spawner's loaders. It starts in the spawner's directory
- * instead and moves to `cwd` from one last preload, after the loaders and before the entry script runs.
+ * every worker of the app starts where the app's root program started (a worker passes the place on to its own
+ * workers in the environment) and then moves to its working directory from one last preload, after the loaders and
+ * before the entry script runs. Read once, when this module loads: before the program could move.
  */
-function execArgvIn(execArgv: readonly string[], cwd: string | undefined): readonly string[] {
-  if (cwd === undefined) return execArgv;
-  // Absolute: the flag carries over to the worker's own workers, which start in the worker's directory.
-  const chdir = `process.chdir(${JSON.stringify(resolve(cwd))});`;
-  return [...execArgv, `--import=data:text/javascript,${encodeURIComponent(chdir)}`];
+const launchDir = process.env[LAUNCH_DIR_VARIABLE] ?? process.cwd();
+
+/** The flags and start directory of a worker that must end up in `cwd` (default: where the spawner is now). */
+function placement(request: LaunchRequest): { execArgv: string[]; cwd: string; env: NodeJS.ProcessEnv } {
+  // A worker moved elsewhere has the preload in its own execArgv: its workers get their own, or none.
+  const execArgv = request.execArgv.filter((arg) => !arg.startsWith(CHDIR_PRELOAD));
+  const target = resolve(request.cwd ?? process.cwd());
+  if (target !== launchDir) execArgv.push(`${CHDIR_PRELOAD}${encodeURIComponent(`${JSON.stringify(target)});`)}`);
+  return { execArgv, cwd: launchDir, env: { ...request.env, [LAUNCH_DIR_VARIABLE]: launchDir } };
 }
 
 function launchLocal(request: LaunchRequest): LaunchedProcess {
@@ -46,8 +54,10 @@ function launchLocal(request: LaunchRequest): LaunchedProcess {
   try {
     // fd 3: control channel (bootstrap, ready, failures). fd 4: lifeline, never written: its end-of-file tells the
     // worker its spawner is gone, even if the spawner was SIGKILLed.
-    child = spawn(request.execPath, [...execArgvIn(request.execArgv, request.cwd), request.entry, ...request.args], {
-      env: request.env,
+    const where = placement(request);
+    child = spawn(request.execPath, [...where.execArgv, request.entry, ...request.args], {
+      cwd: where.cwd,
+      env: where.env,
       stdio: ['ignore', out.stdio, err.stdio, 'pipe', 'pipe'],
     });
   } finally {
