@@ -37,7 +37,7 @@ describe('spawn options', () => {
     }>('spawn-options.ts', { args: ['process'] });
     expect(workerPids).toHaveLength(5);
     expect(result.elsewhereInfo.cwd).toBe(dirname(result.masterCwd));
-    expect(result.grandchildInfo.cwd).toBe(dirname(result.masterCwd));
+    expect(result.grandchildInfo.cwd).toBe('/');
     expect(result.info.cwd).toBe(result.masterCwd);
     expect(result.info.env).toBe('bar');
     expect(result.info.execArgv).toEqual([...result.masterExecArgv, '--max-old-space-size=200', '--no-warnings']);
