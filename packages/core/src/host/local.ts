@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { CohortError } from '../errors.js';
+import { WORKER_MARKER } from '../parallel/bootstrap.js';
 import type { ExitStatus } from '../process/exit-status.js';
 import { closeOutputFd, forwardLines, outputStdio } from '../process/output.js';
 import type { Host, LaunchedProcess, LaunchRequest } from './host.js';
@@ -28,15 +29,17 @@ export function localHost(): Host {
 }
 
 const CHDIR_PRELOAD = '--import=data:text/javascript,process.chdir(';
-const LAUNCH_DIR_VARIABLE = 'COHORT_LAUNCH_DIR';
+/** Environment variable that tells a worker where the app's root started; removed once read, like the marker. */
+export const LAUNCH_DIR_VARIABLE = 'COHORT_LAUNCH_DIR';
 
 /**
  * Node resolves `--import`/`--require` specifiers (tsx and other loaders) against the directory it starts in, so
  * every worker of the app starts where the app's root program started (a worker passes the place on to its own
  * workers in the environment) and then moves to its working directory from one last preload, after the loaders and
- * before the entry script runs. Read once, when this module loads: before the program could move.
+ * before the entry script runs. Read once, when this module loads: before the program could move. Only a worker
+ * trusts the variable: another program started from a worker is a root of its own.
  */
-const launchDir = process.env[LAUNCH_DIR_VARIABLE] ?? process.cwd();
+const launchDir = (process.env[WORKER_MARKER] === '1' ? process.env[LAUNCH_DIR_VARIABLE] : undefined) ?? process.cwd();
 
 /** The flags and start directory of a worker that must end up in `cwd` (default: where the spawner is now). */
 function placement(request: LaunchRequest): { execArgv: string[]; cwd: string; env: NodeJS.ProcessEnv } {

@@ -2,7 +2,7 @@ import { Socket } from 'node:net';
 import type { Connection, RpcSettings } from '@cohort/rpc';
 import { makeApp, setApp } from '../app/app.js';
 import { removeIfEmpty } from '../app/socket-dir.js';
-import { CONTROL_FD, LIFELINE_FD } from '../host/local.js';
+import { CONTROL_FD, LAUNCH_DIR_VARIABLE, LIFELINE_FD } from '../host/local.js';
 import { ControlChannel } from '../process/control-channel.js';
 import { watchLifeline } from '../process/lifeline.js';
 import { processGone } from '../process/process-gone.js';
@@ -23,6 +23,7 @@ function describeError(error: unknown): string {
 export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<never> {
   // Children this worker starts for its own purposes must not mistake themselves for Cohort workers.
   delete process.env[WORKER_MARKER];
+  delete process.env[LAUNCH_DIR_VARIABLE];
   const control = new ControlChannel(new Socket({ fd: CONTROL_FD, readable: true, writable: true }));
   const bootstrap = await readBootstrap(control);
   const entry = process.argv[1] ?? '(unknown entry script)';
