@@ -6,6 +6,7 @@ import type { ErrorReport } from './fixtures/side-channel.js';
 
 interface RerunResult {
   afterStartApp: string[];
+  launchDirVariable?: string;
   beforeStart: ErrorReport | null;
   info: { pid: number; execArgv: string[]; env?: string };
   cmdline: string[];
@@ -23,8 +24,9 @@ describe('startApp', () => {
     expect(result.masterExecArgv).toEqual(expect.arrayContaining(['--import', 'tsx']));
     expect(result.info.execArgv).toEqual(result.masterExecArgv);
     expect(result.cmdline).toEqual([result.execPath, ...result.masterExecArgv, result.entry, 'rerun']);
-    // The marker is consumed: the worker's own children are not mistaken for workers.
+    // The marker is consumed: the worker's own children are not mistaken for workers (nor for parts of this app).
     expect(result.info.env).toBeUndefined();
+    expect(result.launchDirVariable).toBeUndefined();
     expect(result.status).toEqual({ code: 0, signal: null });
     // Only the master ran the code after `await startApp()`.
     expect(result.afterStartApp).toEqual([String(pid)]);
