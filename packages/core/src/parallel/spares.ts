@@ -9,6 +9,8 @@ export class SparePool {
   private readonly ready: LaunchedProcess[] = [];
   private launching = 0;
   private closed = false;
+  /** The spawner's working directory when the current spares were launched: theirs too. */
+  private cwd = process.cwd();
 
   constructor(
     private readonly size: number,
@@ -19,6 +21,13 @@ export class SparePool {
 
   /** A spare, if one is ready; a replacement starts at once. */
   take(): LaunchedProcess | undefined {
+    if (process.cwd() !== this.cwd) {
+      // The program moved since: a spawn's default directory is the spawner's current one, which spares lack.
+      for (const stale of this.ready.splice(0)) stale.kill('SIGKILL');
+      this.cwd = process.cwd();
+      this.refill();
+      return undefined;
+    }
     const spare = this.ready.shift();
     spare?.hold?.(true);
     this.refill();
@@ -28,9 +37,16 @@ export class SparePool {
   private refill(): void {
     while (!this.closed && this.ready.length + this.launching < this.size) {
       this.launching++;
+      const launchedIn = this.cwd;
       this.launch().then(
         (spare) => {
           this.launching--;
+          if (launchedIn !== this.cwd) {
+            void spare.exited.then(() => spare.release());
+            spare.kill('SIGKILL');
+            this.refill();
+            return;
+          }
           spare.hold?.(false);
           this.ready.push(spare);
           void spare.exited.then(() => {
