@@ -23,7 +23,8 @@ describe('cleanup', () => {
   }, 120_000);
 
   it('Ctrl-C (SIGINT to the process group) ends the master and every worker, busy, idle or nested', async () => {
-    const run = startFixture('ctrl-c.ts', { detached: true });
+    // privateTmp: the app's socket directory, left behind when every process dies of SIGINT, goes with the run's.
+    const run = startFixture('ctrl-c.ts', { detached: true, privateTmp: true });
     const { pids } = await run.waitFor<{ pids: number[] }>('READY');
     await run.waitNoted('spinning');
     // What a terminal does on Ctrl-C: the signal goes to the whole foreground process group.
