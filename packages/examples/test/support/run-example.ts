@@ -1,0 +1,94 @@
+// Runs one example as a real child process, through tsx as its README does, and proves afterwards that neither the
+// example nor any process it started is still alive.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+// The pid checks of the core tests (a zombie counts as gone), shared rather than copied.
+import { childPids, expectAllGone } from '../../../core/test/support/processes.js';
+
+export const examplesDir = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Put in the example's environment; every worker inherits it, so a worker that outlives its spawner is still found. */
+const RUN_MARKER = 'COHORT_EXAMPLE_RUN';
+const POLL_MS = 25;
+const GONE_DEADLINE_MS = 15_000;
+
+export interface ExampleEnd {
+  readonly pid: number;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout, one entry per line. */
+  readonly lines: readonly string[];
+  /** The pids of the example's `worker pids: …` line. */
+  readonly workerPids: readonly number[];
+  /** Every process seen below the example while it ran, with the pid of its parent then. */
+  readonly parents: ReadonlyMap<number, number>;
+  /** The run's output, for failure messages. */
+  describe(): string;
+}
+
+/** Runs `src/<name>/main.ts` to its end, then fails if any process of the run is still alive. */
+export async function runExample(name: string, timeoutMs = 90_000): Promise<ExampleEnd> {
+  const marker = `${RUN_MARKER}=${randomUUID()}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', join('src', name, 'main.ts')], {
+    cwd: examplesDir,
+    env: { ...process.env, [RUN_MARKER]: marker.slice(RUN_MARKER.length + 1) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid!;
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const describe = (): string => `example ${name} (pid ${pid})\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`;
+
+  // Workers that come and go are caught by watching the process tree while the example runs.
+  const parents = new Map<number, number>();
+  const watch = (): void => {
+    const pending = [pid];
+    for (let parent = pending.pop(); parent !== undefined; parent = pending.pop()) {
+      for (const descendant of childPids(parent)) {
+        if (!parents.has(descendant)) parents.set(descendant, parent);
+        pending.push(descendant);
+      }
+    }
+  };
+  const watcher = setInterval(watch, POLL_MS);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (exitCode, exitSignal) => resolve({ code: exitCode, signal: exitSignal })),
+  );
+  clearInterval(watcher);
+  clearTimeout(timer);
+
+  const lines = stdout.split('\n');
+  const pidsLine = lines.find((line) => line.startsWith('worker pids: '));
+  const workerPids = pidsLine?.slice('worker pids: '.length).split(' ').map(Number) ?? [];
+  // Re-parented processes are no longer below the example: its environment marker still finds them.
+  const marked = processesWithEnv(marker);
+  await expectAllGone([pid, ...parents.keys(), ...workerPids, ...marked], GONE_DEADLINE_MS, `${describe()}\n`);
+  if (timedOut) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
+  return { pid, code, signal, stdout, stderr, lines, workerPids, parents, describe };
+}
+
+/** Pids of the live processes whose initial environment holds `entry` (`NAME=value`). */
+function processesWithEnv(entry: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(entry)) pids.push(Number(name));
+    } catch {
+      // Gone, or another user's.
+    }
+  }
+  return pids;
+}
