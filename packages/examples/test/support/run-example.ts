@@ -23,20 +23,39 @@ export interface ExampleEnd {
   readonly stderr: string;
   /** stdout, one entry per line. */
   readonly lines: readonly string[];
-  /** The pids of the example's `worker pids: …` line. */
+  /** The worker pids the example printed (see `ExampleOptions.workerPids`). */
   readonly workerPids: readonly number[];
   /** Every process seen below the example while it ran, with the pid of its parent then. */
   readonly parents: ReadonlyMap<number, number>;
+  /** Every pid proven gone after the run: the example, what was seen below it, what it printed, what carried its marker. */
+  readonly checkedPids: readonly number[];
   /** The run's output, for failure messages. */
   describe(): string;
 }
 
+export interface ExampleOptions {
+  /** The example's own arguments. */
+  readonly args?: readonly string[];
+  /** Replaces the inherited environment (the run marker is added to it). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** @default 90000 */
+  readonly timeoutMs?: number;
+  /** Reads the worker pids the example printed. @default the pids of its `worker pids: …` line */
+  readonly workerPids?: (lines: readonly string[]) => number[];
+}
+
+function workerPidsLine(lines: readonly string[]): number[] {
+  const line = lines.find((l) => l.startsWith('worker pids: '));
+  return line?.slice('worker pids: '.length).split(' ').map(Number) ?? [];
+}
+
 /** Runs `src/<name>/main.ts` to its end, then fails if any process of the run is still alive. */
-export async function runExample(name: string, timeoutMs = 90_000): Promise<ExampleEnd> {
+export async function runExample(name: string, options: ExampleOptions = {}): Promise<ExampleEnd> {
+  const { args = [], env = process.env, timeoutMs = 90_000, workerPids: readPids = workerPidsLine } = options;
   const marker = `${RUN_MARKER}=${randomUUID()}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', join('src', name, 'main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join('src', name, 'main.ts'), ...args], {
     cwd: examplesDir,
-    env: { ...process.env, [RUN_MARKER]: marker.slice(RUN_MARKER.length + 1) },
+    env: { ...env, [RUN_MARKER]: marker.slice(RUN_MARKER.length + 1) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid!;
@@ -70,13 +89,12 @@ export async function runExample(name: string, timeoutMs = 90_000): Promise<Exam
   clearTimeout(timer);
 
   const lines = stdout.split('\n');
-  const pidsLine = lines.find((line) => line.startsWith('worker pids: '));
-  const workerPids = pidsLine?.slice('worker pids: '.length).split(' ').map(Number) ?? [];
+  const workerPids = readPids(lines);
   // Re-parented processes are no longer below the example: its environment marker still finds them.
-  const marked = processesWithEnv(marker);
-  await expectAllGone([pid, ...parents.keys(), ...workerPids, ...marked], GONE_DEADLINE_MS, `${describe()}\n`);
+  const checkedPids = [...new Set([pid, ...parents.keys(), ...workerPids, ...processesWithEnv(marker)])];
+  await expectAllGone(checkedPids, GONE_DEADLINE_MS, `${describe()}\n`);
   if (timedOut) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
-  return { pid, code, signal, stdout, stderr, lines, workerPids, parents, describe };
+  return { pid, code, signal, stdout, stderr, lines, workerPids, parents, checkedPids, describe };
 }
 
 /** Pids of the live processes whose initial environment holds `entry` (`NAME=value`). */
