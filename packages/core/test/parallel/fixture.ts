@@ -1,11 +1,11 @@
 // Runs a fixture program (a Parallel master) as a child process, and proves afterwards that neither it nor any
 // worker it started is still alive.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expectAllGone } from '../support/processes.js';
+import { expectAllGone, processesWithEnv } from '../support/processes.js';
 import type { PidRecord } from './fixtures/side-channel.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -168,19 +168,6 @@ export class RunningFixture {
   }
 }
 
-/** Pids of the live processes whose initial environment holds `entry` (`NAME=value`). */
-function processesWithEnv(entry: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(entry)) pids.push(Number(name));
-    } catch {
-      // Gone, or another user's.
-    }
-  }
-  return pids;
-}
 
 export function startFixture(name: string, options: FixtureOptions = {}): RunningFixture {
   return new RunningFixture(name, options);

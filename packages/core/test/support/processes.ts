@@ -1,5 +1,5 @@
 // Process checks shared by every core test: a test that spawns processes proves afterwards that none is alive.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Whether `pid` is a running process. An exited worker whose master is gone is re-parented to pid 1, which in a
@@ -51,4 +51,21 @@ export function childPids(pid: number): number[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Pids of the live processes whose initial environment holds `entry` (`NAME=value`): finds the workers of a run even
+ * once they have been re-parented away from it.
+ */
+export function processesWithEnv(entry: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(entry)) pids.push(Number(name));
+    } catch {
+      // Gone, or another user's.
+    }
+  }
+  return pids;
 }

@@ -2,11 +2,10 @@
 // example nor any process it started is still alive.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // The pid checks of the core tests (a zombie counts as gone), shared rather than copied.
-import { childPids, expectAllGone } from '../../../core/test/support/processes.js';
+import { childPids, expectAllGone, processesWithEnv } from '../../../core/test/support/processes.js';
 
 export const examplesDir = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -97,16 +96,3 @@ export async function runExample(name: string, options: ExampleOptions = {}): Pr
   return { pid, code, signal, stdout, stderr, lines, workerPids, parents, checkedPids, describe };
 }
 
-/** Pids of the live processes whose initial environment holds `entry` (`NAME=value`). */
-function processesWithEnv(entry: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(entry)) pids.push(Number(name));
-    } catch {
-      // Gone, or another user's.
-    }
-  }
-  return pids;
-}
