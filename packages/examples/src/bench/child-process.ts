@@ -16,8 +16,21 @@ const live = new Set<ChildProcess>();
 
 export interface ServerProcess {
   readonly pid: number;
+  /** Resolves when the child has exited, however it ended. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Writes one line to the child's stdin (the channel of a sampler process, see `sampler-process.ts`). */
+  send(line: string): void;
   /** Closes the child's stdin (its cue to exit); SIGKILLs it if it has not exited after a grace period. */
   stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Added to this process's environment. */
+  env?: NodeJS.ProcessEnv;
+  /** Receives every line the child prints on stdout but its ready line; without it they are dropped. */
+  onLine?: (line: string) => void;
+  /** Milliseconds between closing stdin and the SIGKILL. @default 3000 */
+  stopTimeoutMs?: number;
 }
 
 /**
@@ -30,50 +43,55 @@ function childExecArgv(): string[] {
 }
 
 /** Starts `script` (a module next to the bench) and resolves once it prints its ready line. */
-export async function startServer(script: URL, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+export async function startServer(script: URL, args: readonly string[], options: StartOptions = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...childExecArgv(), fileURLToPath(script), ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...options.env },
   });
+  // A child that dies while we write to it must not take the bench down with an EPIPE.
+  child.stdin!.on('error', () => undefined);
   live.add(child);
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
       live.delete(child);
-      resolve();
+      resolve({ code, signal });
     });
   });
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.stdin?.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.stopTimeoutMs ?? STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);
   };
   try {
-    await waitForReady(child, script);
+    await waitForReady(child, script, options.onLine);
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
     throw error;
   }
-  return { pid: child.pid!, stop };
+  return { pid: child.pid!, exited, send: (line) => void child.stdin!.write(`${line}\n`), stop };
 }
 
-async function waitForReady(child: ChildProcess, script: URL): Promise<void> {
+async function waitForReady(child: ChildProcess, script: URL, onLine: ((line: string) => void) | undefined): Promise<void> {
   const stdout = child.stdout!;
   stdout.setEncoding('utf8');
-  let seen = '';
+  let pending = '';
+  let isReady = false;
   const ready = new Promise<void>((resolve, reject) => {
-    const onData = (text: string): void => {
-      seen += text;
-      if (seen.split('\n').includes(READY_LINE)) {
-        stdout.off('data', onData);
-        // Keep draining, so a chatty child never blocks on a full pipe.
-        stdout.resume();
-        resolve();
+    // Read to the end, so a chatty child never blocks on a full pipe.
+    stdout.on('data', (text: string) => {
+      pending += text;
+      for (let newline = pending.indexOf('\n'); newline !== -1; newline = pending.indexOf('\n')) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        if (!isReady && line === READY_LINE) {
+          isReady = true;
+          resolve();
+        } else onLine?.(line);
       }
-    };
-    stdout.on('data', onData);
+    });
     child.once('exit', (code, signal) =>
       reject(new Error(`bench server ${fileURLToPath(script)} exited before it was ready (code ${code}, signal ${signal})`)),
     );

@@ -10,6 +10,8 @@ export type Target =
   | { kind: 'ratio'; limit: number }
   /** `cohort` itself must be ≥ `limit` (higher is better) or ≤ `limit` (lower is better). */
   | { kind: 'absolute'; limit: number }
+  /** `cohort − baseline` must be ≤ `limit` (lower is better), e.g. at most 15 MiB more memory. */
+  | { kind: 'difference'; limit: number }
   /** Reported for information only. */
   | { kind: 'none' };
 
@@ -64,6 +66,12 @@ export interface BenchGroup {
 /** One sample: runs the workload once and returns its value in the metric's unit. */
 export type Sampler = () => Promise<number>;
 
+/** Several values read off one run of a workload (e.g. spawn time and memory of the same process), by name. */
+export type Readings = Readonly<Record<string, number>>;
+
+/** One sample of a workload that yields several readings. */
+export type ReadingsSampler = () => Promise<Readings>;
+
 export interface CompareOptions {
   /** Samples of each side taken and thrown away first (JIT, socket buffers, allocator). */
   warmup: number;
@@ -92,25 +100,57 @@ export async function measure(sampler: Sampler, warmup: number, repetitions: num
   return summarize(samples);
 }
 
-/** Samples baseline and Cohort in alternating order (ABBA…) after warming both up. */
-export async function compare(options: CompareOptions): Promise<{ baseline: Summary; cohort: Summary }> {
-  const { warmup, repetitions, baseline, cohort } = options;
+/** Runs `a` and `b` in alternating order (ABBA…) after warming both up; returns the samples that count. */
+async function alternate<T>(warmup: number, repetitions: number, a: () => Promise<T>, b: () => Promise<T>): Promise<{ a: T[]; b: T[] }> {
   for (let i = 0; i < warmup; i++) {
-    await baseline();
-    await cohort();
+    await a();
+    await b();
   }
-  const baselineSamples: number[] = [];
-  const cohortSamples: number[] = [];
+  const samplesA: T[] = [];
+  const samplesB: T[] = [];
   for (let i = 0; i < repetitions; i++) {
     if (i % 2 === 0) {
-      baselineSamples.push(await baseline());
-      cohortSamples.push(await cohort());
+      samplesA.push(await a());
+      samplesB.push(await b());
     } else {
-      cohortSamples.push(await cohort());
-      baselineSamples.push(await baseline());
+      samplesB.push(await b());
+      samplesA.push(await a());
     }
   }
-  return { baseline: summarize(baselineSamples), cohort: summarize(cohortSamples) };
+  return { a: samplesA, b: samplesB };
+}
+
+/** Samples baseline and Cohort in alternating order (ABBA…) after warming both up. */
+export async function compare(options: CompareOptions): Promise<{ baseline: Summary; cohort: Summary }> {
+  const { a, b } = await alternate(options.warmup, options.repetitions, options.baseline, options.cohort);
+  return { baseline: summarize(a), cohort: summarize(b) };
+}
+
+export interface CompareReadingsOptions {
+  warmup: number;
+  repetitions: number;
+  baseline: ReadingsSampler;
+  cohort: ReadingsSampler;
+}
+
+/** Summaries per reading name, for both sides: what `compareReadings` returns. */
+export interface ReadingsComparison {
+  baseline(reading: string): Summary;
+  cohort(reading: string): Summary;
+}
+
+/**
+ * `compare` for workloads that yield several readings per run: each reading gets its own medians, all taken
+ * from the same paired runs.
+ */
+export async function compareReadings(options: CompareReadingsOptions): Promise<ReadingsComparison> {
+  const { a, b } = await alternate(options.warmup, options.repetitions, options.baseline, options.cohort);
+  const pick = (samples: Readings[], side: string) => (reading: string): Summary => {
+    const values = samples.map((sample) => sample[reading]);
+    if (values.some((value) => value === undefined)) throw new Error(`bench: the ${side} samples lack the reading "${reading}"`);
+    return summarize(values as number[]);
+  };
+  return { baseline: pick(a, 'baseline'), cohort: pick(b, 'Cohort') };
 }
 
 export interface MetricInput {
@@ -133,6 +173,7 @@ export function metric(input: MetricInput): Metric {
   const met =
     target.kind === 'none' ? true
     : target.kind === 'absolute' ? better(cohort, target.limit)
+    : target.kind === 'difference' ? baseline !== null && cohort - baseline <= target.limit
     : ratio !== null && better(ratio, target.limit);
   return {
     group: input.group,

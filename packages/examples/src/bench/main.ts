@@ -11,10 +11,11 @@ import { parseArgs } from 'node:util';
 import { killServersOnExit } from './child-process.js';
 import type { BenchContext, BenchGroup, Metric } from './harness.js';
 import { describeMachine, workspaceRoot, writeResults } from './results-file.js';
+import { parallelGroup } from './parallel.js';
 import { rpcGroup } from './rpc.js';
 import { formatTable } from './table.js';
 
-const GROUPS: readonly BenchGroup[] = [rpcGroup];
+const GROUPS: readonly BenchGroup[] = [rpcGroup, parallelGroup];
 
 const { values, positionals } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } },

@@ -138,7 +138,7 @@ export const rpcGroup: BenchGroup = {
     const clients: RpcSubject[] = [];
     try {
       context.progress('rpc: starting the server process');
-      server = await startServer(new URL('./rpc/server-main.ts', import.meta.url), [rawPath, cohortPath], { BENCH_SECRET: secret });
+      server = await startServer(new URL('./rpc/server-main.ts', import.meta.url), [rawPath, cohortPath], { env: { BENCH_SECRET: secret } });
       const raw = await RawClient.connect(rawPath);
       clients.push(raw);
       const cohort = await CohortClient.connect(cohortPath, secret);

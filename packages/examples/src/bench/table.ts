@@ -18,6 +18,8 @@ function formatTarget(target: Target, higherIsBetter: boolean, unit: string): st
       return `ratio ${sign} ${target.limit}`;
     case 'absolute':
       return `${sign} ${formatNumber(target.limit)} ${unit}`;
+    case 'difference':
+      return `≤ baseline + ${formatNumber(target.limit)} ${unit}`;
     case 'none':
       return '(info)';
   }
@@ -28,6 +30,15 @@ function spread(samples: readonly number[] | null, median: number | null): strin
   return `${Math.round(((Math.max(...samples) - Math.min(...samples)) / median) * 100)}%`;
 }
 
+/** The ratio, and for a difference target the difference itself, which is what the target is about. */
+function formatRatio(metric: Metric): string {
+  if (metric.ratio === null) return '–';
+  const ratio = `${metric.ratio.toFixed(2)}×`;
+  if (metric.target.kind !== 'difference' || metric.baseline === null) return ratio;
+  const difference = metric.cohort - metric.baseline;
+  return `${ratio} (${difference >= 0 ? '+' : '−'}${formatNumber(Math.abs(difference))} ${metric.unit})`;
+}
+
 function row(metric: Metric): string[] {
   const unit = metric.unit;
   const baseline = metric.baseline === null ? '–' : `${formatNumber(metric.baseline)} ${unit}`;
@@ -35,7 +46,7 @@ function row(metric: Metric): string[] {
     `${metric.group}: ${metric.name}`,
     `${formatNumber(metric.cohort)} ${unit}`,
     metric.baselineName === null ? baseline : `${baseline} (${metric.baselineName})`,
-    metric.ratio === null ? '–' : `${metric.ratio.toFixed(2)}×`,
+    formatRatio(metric),
     formatTarget(metric.target, metric.higherIsBetter, unit),
     metric.target.kind === 'none' ? '–' : metric.met ? 'yes' : 'NO',
     `${spread(metric.samples.cohort, metric.cohort)} / ${spread(metric.samples.baseline, metric.baseline)}`,

@@ -8,9 +8,13 @@ export const echo = Rpc.rpc({ name: 'echo', input: z.instanceof(Uint8Array), out
 /** Streams the integers `0 … n-1`. */
 export const count = Rpc.pipe({ name: 'count', input: z.number().int().nonnegative(), item: z.number() });
 
-/** What both clients offer the workloads, so each workload is one piece of code run against both. */
-export interface RpcSubject {
+/** What the call workloads need: one tiny call. Cohort workers and the peer libraries' pools offer it too. */
+export interface Adder {
   add(a: number, b: number): Promise<number>;
+}
+
+/** What both clients offer the workloads, so each workload is one piece of code run against both. */
+export interface RpcSubject extends Adder {
   echo(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array>;
   /** Streams `0 … n-1` from the server and returns how many items arrived and their sum. */
   count(n: number): Promise<{ items: number; sum: number }>;

@@ -1,5 +1,5 @@
 import { now, type Sampler } from '../harness.js';
-import type { RpcSubject } from './definitions.js';
+import type { Adder, RpcSubject } from './definitions.js';
 
 // Each workload is written once against `RpcSubject` and run against both clients, so both do exactly the same
 // operations on exactly the same payloads. Each returns a `Sampler` whose sample is in the metric's unit.
@@ -9,7 +9,7 @@ function expect(condition: boolean, what: string): void {
 }
 
 /** `calls` sequential `add` round trips; one sample is their mean latency in µs. */
-export function sequentialLatency(subject: RpcSubject, calls: number): Sampler {
+export function sequentialLatency(subject: Adder, calls: number): Sampler {
   return async () => {
     const start = now();
     for (let i = 0; i < calls; i++) {
@@ -21,7 +21,7 @@ export function sequentialLatency(subject: RpcSubject, calls: number): Sampler {
 }
 
 /** `total` `add` calls with `window` always outstanding; one sample is calls per second. */
-export function windowedThroughput(subject: RpcSubject, total: number, window: number): Sampler {
+export function windowedThroughput(subject: Adder, total: number, window: number): Sampler {
   return async () => {
     let issued = 0;
     const lane = async (): Promise<void> => {
