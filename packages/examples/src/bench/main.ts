@@ -13,9 +13,10 @@ import type { BenchContext, BenchGroup, Metric } from './harness.js';
 import { describeMachine, workspaceRoot, writeResults } from './results-file.js';
 import { parallelGroup } from './parallel.js';
 import { rpcGroup } from './rpc.js';
+import { schedulerGroup } from './scheduler.js';
 import { formatTable } from './table.js';
 
-const GROUPS: readonly BenchGroup[] = [rpcGroup, parallelGroup];
+const GROUPS: readonly BenchGroup[] = [rpcGroup, parallelGroup, schedulerGroup];
 
 const { values, positionals } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } },

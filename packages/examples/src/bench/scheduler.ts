@@ -1,0 +1,56 @@
+import { compareReadings, metric, type BenchGroup } from './harness.js';
+import type { NoopRunArg } from './scheduler/samplers.js';
+import { startSamplerProcess } from './sampler-process.js';
+
+// Cohort's Scheduler (Tezt's design) running no-op tasks on 2 workers, against workerpool's process pool running
+// the same no-op: what a task costs when the task itself costs nothing. Measured in one child process
+// (scheduler/entry.ts), which is the scheduler and also drives workerpool.
+
+const GROUP = 'scheduler';
+const WORKERPOOL = "workerpool, workerType 'process'";
+
+const FULL = { tasks: 10_000, workers: 2, warmup: 1, repetitions: 5 };
+const QUICK = { tasks: 2_000, workers: 2, warmup: 1, repetitions: 3 };
+
+export const schedulerGroup: BenchGroup = {
+  name: GROUP,
+  title: 'Cohort Scheduler vs workerpool (process workers), no-op tasks, workers started and stopped in each run',
+  async run(context) {
+    const plan = context.quick ? QUICK : FULL;
+    context.progress('scheduler: starting the scheduler process');
+    const driver = await startSamplerProcess(new URL('./scheduler/entry.ts', import.meta.url));
+    try {
+      context.progress(`scheduler: ${plan.tasks.toLocaleString('en-US')} no-op tasks on ${plan.workers} workers`);
+      const arg: NoopRunArg = { tasks: plan.tasks, workers: plan.workers };
+      const runs = await compareReadings({
+        warmup: plan.warmup,
+        repetitions: plan.repetitions,
+        baseline: driver.readings('noop.workerpool', arg),
+        cohort: driver.readings('noop.cohort', arg),
+      });
+      const tasks = `${plan.tasks.toLocaleString('en-US')} no-op tasks, ${plan.workers} workers`;
+      return [
+        metric({
+          group: GROUP,
+          name: `${tasks}, whole run`,
+          unit: 'tasks/s',
+          higherIsBetter: true,
+          target: { kind: 'ratio', limit: 1 },
+          cohort: runs.cohort('tasksPerSecond'),
+          baseline: { name: WORKERPOOL, summary: runs.baseline('tasksPerSecond') },
+        }),
+        metric({
+          group: GROUP,
+          name: 'per-task overhead, steady state',
+          unit: 'µs',
+          higherIsBetter: false,
+          target: { kind: 'none' },
+          cohort: runs.cohort('overheadUs'),
+          baseline: { name: WORKERPOOL, summary: runs.baseline('overheadUs') },
+        }),
+      ];
+    } finally {
+      await driver.stop();
+    }
+  },
+};
