@@ -11,12 +11,13 @@ import { parseArgs } from 'node:util';
 import { killServersOnExit } from './child-process.js';
 import type { BenchContext, BenchGroup, Metric } from './harness.js';
 import { describeMachine, workspaceRoot, writeResults } from './results-file.js';
+import { mapreduceGroup } from './mapreduce.js';
 import { parallelGroup } from './parallel.js';
 import { rpcGroup } from './rpc.js';
 import { schedulerGroup } from './scheduler.js';
 import { formatTable } from './table.js';
 
-const GROUPS: readonly BenchGroup[] = [rpcGroup, parallelGroup, schedulerGroup];
+const GROUPS: readonly BenchGroup[] = [rpcGroup, parallelGroup, schedulerGroup, mapreduceGroup];
 
 const { values, positionals } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } },

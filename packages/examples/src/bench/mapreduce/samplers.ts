@@ -1,0 +1,101 @@
+// The mapreduce group's workloads, run in entry.ts's process. Every run starts cold and ends with its workers
+// gone: a MapReduce operation spawns its workers and shuts them down, so the workerpool run is timed from
+// creating its pool to its terminate().
+
+/**
+ * Calls kept in flight on workerpool: enough to keep its queue from running dry. Queueing all 200 000 at once is
+ * 2.5× slower for workerpool (its queue is an array it shifts), and MapReduce itself reads its input lazily, so
+ * a bounded window is the fair comparison.
+ */
+const PEER_WINDOW = 256;
+import { MapReduce } from '@cohort/core';
+import { now } from '../harness.js';
+import { startWorkerpool } from '../peers/pools.js';
+import { serveSamplers } from '../sampler-serving.js';
+import { HashChunk, Increment } from './definitions.js';
+
+export interface TinyArg {
+  items: number;
+  workers: number;
+  /** `false`: one item per call, one call in flight per worker (rpc_parallel's design). */
+  batching: boolean;
+}
+
+export interface PeerTinyArg {
+  items: number;
+  workers: number;
+}
+
+export interface HashArg {
+  chunks: number;
+  workers: number;
+}
+
+/** `0 … n-1`, made once per size: the inputs are the same array for every run and both sides. */
+const ranges = new Map<number, readonly number[]>();
+function range(n: number): readonly number[] {
+  let values = ranges.get(n);
+  if (values === undefined) ranges.set(n, (values = Array.from({ length: n }, (_, i) => i)));
+  return values;
+}
+
+/** The sum of `x + 1` over `0 … n-1`: what a correct tiny map adds up to. */
+const expectedSum = (n: number): number => (n * (n - 1)) / 2 + n;
+
+function check(sum: number, n: number): void {
+  if (sum !== expectedSum(n)) throw new Error(`wrong map results: sum ${sum}, expected ${expectedSum(n)}`);
+}
+
+export function serveMapReduceSamplers(): void {
+  serveSamplers(
+    {
+      tiny: async (arg) => {
+        const { items, workers, batching } = arg as TinyArg;
+        const inputs = range(items);
+        const start = now();
+        let sum = 0;
+        for await (const output of MapReduce.map(Increment, inputs, { workers, batching })) sum += output;
+        const seconds = (now() - start) / 1000;
+        check(sum, items);
+        return { itemsPerSecond: items / seconds };
+      },
+      'tiny.workerpool': async (arg) => {
+        const { items, workers } = arg as PeerTinyArg;
+        const inputs = range(items);
+        const start = now();
+        const pool = startWorkerpool(workers, false);
+        let sum = 0;
+        let next = 0;
+        const lane = async (): Promise<void> => {
+          while (next < items) {
+            const output = (await pool.exec('increment', [inputs[next++]])) as number;
+            sum += output;
+          }
+        };
+        try {
+          await Promise.all(Array.from({ length: PEER_WINDOW }, lane));
+        } finally {
+          await pool.terminate();
+        }
+        const seconds = (now() - start) / 1000;
+        check(sum, items);
+        return { itemsPerSecond: items / seconds };
+      },
+      hash: async (arg) => {
+        const { chunks, workers } = arg as HashArg;
+        const start = now();
+        let firstResultAt: number | undefined;
+        let count = 0;
+        for await (const _digest of MapReduce.mapUnordered(HashChunk, range(chunks), { workers })) {
+          firstResultAt ??= now();
+          count++;
+        }
+        const end = now();
+        if (count !== chunks) throw new Error(`${count} of ${chunks} chunks hashed`);
+        // After the first result, the workers have started: that rate is the scaling of the hashing alone.
+        return { itemsPerSecond: chunks / ((end - start) / 1000), computeItemsPerSecond: chunks / ((end - firstResultAt!) / 1000) };
+      },
+    },
+    async () => undefined,
+  );
+}
