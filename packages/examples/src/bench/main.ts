@@ -1,16 +1,19 @@
 // `pnpm bench`: runs the benchmark groups, prints one table (Cohort, baseline or peer, ratio, target, met?) and
-// writes bench-results.json at the workspace root.
+// writes bench-results.json and bench-results.svg (the ratios against their targets) at the workspace root.
 //
 //   pnpm bench                 every group
 //   pnpm bench rpc             only the named groups
 //   pnpm bench --quick         a smoke run: fewer repetitions, numbers not worth quoting
-//   pnpm bench --out file.json write the results elsewhere
+//   pnpm bench --out file.json write the results elsewhere (the chart goes beside it, as file.svg)
 //   BENCH_CPU_PROF_DIR=/tmp/p  also write a .cpuprofile per bench server process
+import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { killServersOnExit } from './child-process.js';
 import type { BenchContext, BenchGroup, Metric } from './harness.js';
-import { describeMachine, workspaceRoot, writeResults } from './results-file.js';
+import { renderChart } from './results-chart.js';
+import { describeMachine, workspaceRoot, writeResults, type BenchResults } from './results-file.js';
 import { mapreduceGroup } from './mapreduce.js';
 import { parallelGroup } from './parallel.js';
 import { rpcGroup } from './rpc.js';
@@ -53,11 +56,15 @@ const missed = metrics.filter((m) => !m.met);
 console.log(missed.length === 0 ? '\nall targets met' : `\n${missed.length} target(s) missed: ${missed.map((m) => `${m.group}: ${m.name}`).join('; ')}`);
 
 const out = values.out === undefined ? join(workspaceRoot(), 'bench-results.json') : resolve(values.out);
-await writeResults(out, {
+const chart = out.endsWith('.json') ? `${out.slice(0, -'.json'.length)}.svg` : `${out}.svg`;
+const results: BenchResults = {
   date: new Date().toISOString(),
   ...machine,
+  loadAverageAtEnd: loadavg()[0] ?? 0,
   durationMs: Math.round(durationMs),
   groups: selected.map((group) => group.name),
   metrics,
-});
-console.log(`results written to ${out}${values.quick ? ' (quick run)' : ''}`);
+};
+await writeResults(out, results);
+await writeFile(chart, renderChart(results));
+console.log(`results written to ${out} and ${chart}${values.quick ? ' (quick run)' : ''}; the run took ${(durationMs / 1000).toFixed(0)} s`);

@@ -13,6 +13,8 @@ export interface BenchResults {
   cpu: { model: string; cores: number };
   /** 1-minute load average when the run started: a busy machine explains noisy numbers. */
   loadAverage: number;
+  /** The same when the run ended: with the start's, how busy the machine was while it ran. */
+  loadAverageAtEnd: number;
   durationMs: number;
   groups: string[];
   metrics: Metric[];
