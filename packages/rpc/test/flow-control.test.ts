@@ -202,4 +202,34 @@ describe.each(transports)('flow control over %s', (transport) => {
     const good = await h.connect({ address: server.address, settings: { streamWindowBytes: 1024 } });
     expect(await good.dispatch(add, [1, 2])).toBe(3);
   });
+
+  it('peers with different windows interoperate: each producer starts from the window its consumer announced', async () => {
+    const big = { streamWindowBytes: 4 * 1024 * 1024 };
+    const small = { streamWindowBytes: 16 * 1024 };
+    const item = z.instanceof(Uint8Array);
+    const blobs = Rpc.pipe({ name: 'blobs', input: z.number(), item });
+    const upload = Rpc.reversePipe({ name: 'upload', input: z.void(), item, output: z.number() });
+    const { client } = await h.pair(transport, {
+      server: {
+        settings: big,
+        implementations: [
+          Rpc.implement(blobs, function* (n) {
+            for (let i = 0; i < n; i++) yield new Uint8Array(8 * 1024);
+          }),
+          Rpc.implement(upload, async (_, items) => {
+            let bytes = 0;
+            for await (const b of items) bytes += b.length;
+            return bytes;
+          }),
+        ],
+      },
+      client: { settings: small },
+    });
+    let received = 0;
+    for await (const b of await client.dispatch(blobs, 2000)) received += b.length;
+    expect(received).toBe(2000 * 8 * 1024);
+    const chunks = Array.from({ length: 500 }, () => new Uint8Array(8 * 1024));
+    expect(await client.dispatch(upload, [undefined, chunks])).toBe(500 * 8 * 1024);
+    expect(client.isClosed).toBe(false);
+  });
 });

@@ -92,6 +92,16 @@ describe.each(transports)('every kind over %s', (transport) => {
     expect(notes).toEqual(['hello', 'world']);
   });
 
+  it('oneWay: a note dispatched right before close() still reaches the server', async () => {
+    const notes: string[] = [];
+    const { client } = await h.pair(transport, { server: { implementations: serverImplementations(notes) } });
+    await client.dispatch(note, 'last words');
+    void client.dispatch(note, 'not even awaited');
+    await client.close('done');
+    await waitFor(() => notes.length === 2, 'both notes');
+    expect(notes).toEqual(['last words', 'not even awaited']);
+  });
+
   it('reversePipe: items from a sync iterable, an async iterable, or none at all', async () => {
     const { client } = await h.pair(transport, { server: { implementations: serverImplementations([]) } });
     expect(await client.dispatch(upload, ['a', [bytes(1, 2), bytes(3)]])).toEqual({ name: 'a', bytes: 3, chunks: 2 });

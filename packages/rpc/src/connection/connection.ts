@@ -68,6 +68,7 @@ export class Connection {
   readonly description: string;
   private peerDescription = 'peer';
   private peerMenu = new Set<string>();
+  private peerWindowBytes = 0;
   private readonly settings: ResolvedRpcSettings;
   private readonly writer: FrameWriter;
   private readonly decoder: FrameDecoder;
@@ -223,6 +224,9 @@ export class Connection {
       get peer() {
         return self.peerDescription;
       },
+      get peerWindowBytes() {
+        return self.peerWindowBytes;
+      },
       get open() {
         return self.closeReason === undefined;
       },
@@ -333,11 +337,12 @@ export class Connection {
         }
       }
       this.step = 'menu';
-      this.sendQuietly([Kind.Menu, this.incoming.menu()]);
+      this.sendQuietly([Kind.Menu, this.incoming.menu(), this.settings.streamWindowBytes]);
       return;
     }
     if (this.step === 'menu' && message[0] === Kind.Menu) {
       this.peerMenu = new Set(message[1].map(([name, version]) => `${name}@${version}`));
+      this.peerWindowBytes = message[2] ?? this.settings.streamWindowBytes;
       this.step = 'done';
       clearTimeout(this.handshakeTimer);
       this.heartbeat?.start();
@@ -387,7 +392,7 @@ export class Connection {
     this.incoming.closeAll(this.closedError());
     const socket = this.socket;
     if (by === 'local' && !socket.destroyed && socket.writable) {
-      this.writer.discard();
+      // What was sent before the close goes out before it (a one-way call resolved just before `close()` included).
       this.sendQuietly([Kind.Close, reason.slice(0, 4096), code ?? null]);
       this.writer.flush();
       socket.end();

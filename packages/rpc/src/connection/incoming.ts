@@ -216,7 +216,7 @@ export class IncomingCalls {
   }
 
   private stream(id: number, call: IncomingCall, schema: AnyRpcDef['input'], source: Source<unknown>, what: string): void {
-    call.gate = new CreditGate(this.link.settings.streamWindowBytes);
+    call.gate = new CreditGate(this.link.peerWindowBytes);
     let index = 0;
     produce(source, {
       gate: call.gate,

@@ -9,6 +9,11 @@ export interface Link {
   /** Encodes and queues a message; throws `MESSAGE_TOO_BIG` (nothing queued) or a `TypeError` for unencodable values. */
   send(message: Message, rpc?: string): number;
   readonly peer: string;
+  /**
+   * The stream window the peer announced in its menu: the credit a stream we produce starts with. Streams we consume
+   * are governed by our own `settings.streamWindowBytes`, so peers with different windows interoperate.
+   */
+  readonly peerWindowBytes: number;
   readonly open: boolean;
   /** Whether the peer's menu lists this RPC. */
   peerImplements(key: string): boolean;

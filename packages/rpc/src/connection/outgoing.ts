@@ -73,7 +73,8 @@ export class OutgoingCalls {
     if (def.kind === 'oneWay') {
       try {
         link.send([Kind.Query, 0, def.name, def.version, input], def.name);
-        return Promise.resolve(undefined);
+        // Resolves once written: the frame writer flushes on the tick it was queued in, before this callback runs.
+        return new Promise<undefined>((resolve) => process.nextTick(resolve, undefined));
       } catch (error) {
         return Promise.reject(error as Error);
       }
@@ -147,7 +148,7 @@ export class OutgoingCalls {
 
   private sendItems(id: number, call: OutgoingCall, items: Source<unknown>): void {
     const def = call.def as Extract<AnyRpcDef, { kind: 'reversePipe' }>;
-    const gate = new CreditGate(this.link.settings.streamWindowBytes);
+    const gate = new CreditGate(this.link.peerWindowBytes);
     call.gate = gate;
     let index = 0;
     const stopped = (): boolean => !this.link.open || this.calls.get(id) !== call || call.answered;

@@ -7,7 +7,7 @@
 export const Kind = {
   Hello: 0, //      [0, magic, protocolVersion, nonce, description]
   Auth: 1, //       [1, proof | null]
-  Menu: 2, //       [2, [[name, version], …]]
+  Menu: 2, //       [2, [[name, version], …], streamWindowBytes]
   Query: 3, //      up   [3, id, name, version, input]           id 0: one-way, no response
   Result: 4, //     down [4, id, value]                           rpc output, state, stream accepted, reverse-pipe output
   Error: 5, //      down [5, id, WireError]                       the call (or its stream) failed
@@ -34,7 +34,7 @@ export type WireError =
 export type Message =
   | [typeof Kind.Hello, string, number, Uint8Array, string]
   | [typeof Kind.Auth, Uint8Array | null]
-  | [typeof Kind.Menu, [string, number][]]
+  | [typeof Kind.Menu, [string, number][], number?]
   | [typeof Kind.Query, number, string, number, unknown]
   | [typeof Kind.Result, number, unknown]
   | [typeof Kind.Error, number, WireError]
@@ -98,6 +98,8 @@ export function checkMessage(value: unknown): Message {
       break;
     case Kind.Menu:
       ok(Array.isArray(m[1]) && (m[1] as unknown[]).every((e) => Array.isArray(e) && typeof e[0] === 'string' && isId(e[1])));
+      // The window is optional so that a peer written before it existed still interoperates (with ours assumed).
+      ok(m[2] === undefined || (isId(m[2]) && m[2] > 0));
       break;
     case Kind.Query:
       ok(m.length === 5 && isId(m[1]) && typeof m[2] === 'string' && isId(m[3]));
