@@ -20,7 +20,10 @@ export interface SamplerRequest {
 
 export type SamplerAnswer = { id: number; readings: Readings } | { id: number; error: string };
 
-/** Serves `samplers` until the bench closes stdin; then `close` (given `graceMs`) and exit. */
+/**
+ * Serves `samplers` until the bench closes stdin; then `close` (given `graceMs`) and exit. A workload still
+ * running then is not waited for: the bench is gone (or stopping), and its workers and pools must go with it.
+ */
 export function serveSamplers(samplers: Readonly<Record<string, RemoteSampler>>, close: () => Promise<void>, graceMs = 5000): void {
   let queue = Promise.resolve();
   let pending = '';
@@ -34,6 +37,8 @@ export function serveSamplers(samplers: Readonly<Record<string, RemoteSampler>>,
       answer({ id: request.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     }
   };
+  // The bench may be gone (SIGKILLed) when an answer is written: not worth a crash on top of the exit under way.
+  process.stdout.on('error', () => undefined);
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (text: string) => {
     pending += text;
@@ -45,8 +50,5 @@ export function serveSamplers(samplers: Readonly<Record<string, RemoteSampler>>,
       queue = queue.then(() => run(request));
     }
   });
-  serveUntilStdinCloses(async () => {
-    await queue;
-    await close();
-  }, graceMs);
+  serveUntilStdinCloses(close, graceMs);
 }
