@@ -9,8 +9,11 @@ export class SparePool {
   private readonly ready: LaunchedProcess[] = [];
   private launching = 0;
   private closed = false;
-  /** The spawner's working directory when the current spares were launched: theirs too. */
-  private cwd = process.cwd();
+  /**
+   * What a spare inherited from the spawner when it was launched: its working directory, arguments and environment.
+   * A spawn's defaults are the spawner's *current* ones, so a spare launched before they changed must not serve it.
+   */
+  private context = launchContext();
 
   constructor(
     private readonly size: number,
@@ -21,10 +24,10 @@ export class SparePool {
 
   /** A spare, if one is ready; a replacement starts at once. */
   take(): LaunchedProcess | undefined {
-    if (process.cwd() !== this.cwd) {
-      // The program moved since: a spawn's default directory is the spawner's current one, which spares lack.
+    const now = launchContext();
+    if (now !== this.context) {
       for (const stale of this.ready.splice(0)) stale.kill('SIGKILL');
-      this.cwd = process.cwd();
+      this.context = now;
       this.refill();
       return undefined;
     }
@@ -37,11 +40,11 @@ export class SparePool {
   private refill(): void {
     while (!this.closed && this.ready.length + this.launching < this.size) {
       this.launching++;
-      const launchedIn = this.cwd;
+      const launchedIn = this.context;
       this.launch().then(
         (spare) => {
           this.launching--;
-          if (launchedIn !== this.cwd) {
+          if (launchedIn !== this.context) {
             void spare.exited.then(() => spare.release());
             spare.kill('SIGKILL');
             this.refill();
@@ -67,4 +70,9 @@ export class SparePool {
       );
     }
   }
+}
+
+/** A few microseconds per spawn: cheaper than any spawn, and it catches every change a spare would miss. */
+function launchContext(): string {
+  return JSON.stringify([process.cwd(), process.argv, process.env]);
 }

@@ -65,7 +65,11 @@ describe('startApp', () => {
   });
 
   it('spareWorkers: spawns take spares under their own names; the program still ends while a spare waits', async () => {
-    const { result, workerPids, stdout, code } = await runFixture<{ spawns: Array<{ pid: number; startedBeforeSpawn: boolean }>; movedCwd: string }>('start-app.ts', {
+    const { result, workerPids, stdout, code } = await runFixture<{
+      spawns: Array<{ pid: number; startedBeforeSpawn: boolean }>;
+      movedCwd: string;
+      lateEnv: string | undefined;
+    }>('start-app.ts', {
       args: ['spares'],
     });
     expect(code).toBe(0);
@@ -77,6 +81,8 @@ describe('startApp', () => {
     for (const name of ['first', 'second']) expect(stdout).toContain(`[${name}] hello from ${name}\n`);
     // After the program moved, a spawn starts in its new directory, not in a spare's.
     expect(result.movedCwd).toBe('/');
+    // And after the environment changed, in the new environment.
+    expect(result.lateEnv).toBe('late');
   });
 
   it('a worker whose program does not define the requested type: spawn rejects naming the type and the entry, no process left', async () => {
