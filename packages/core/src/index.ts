@@ -1,7 +1,7 @@
 export { Parallel } from './parallel/parallel.js';
 export { startApp } from './parallel/start-app.js';
 export type { StartAppOptions } from './parallel/start-app.js';
-export type { SpawnArgs, WorkerType, WorkerTypeSpec } from './parallel/worker-type.js';
+export type { ServeOptions, SpawnArgs, WorkerType, WorkerTypeSpec } from './parallel/worker-type.js';
 export type {
   AnyFunction,
   FunctionBuilder,

@@ -197,7 +197,13 @@ export async function* runBatches(
     await stopWorkers(slots, finished);
     if (!finished && syncSource !== undefined) syncSource.return?.();
     if (!finished && asyncSource !== undefined) void Promise.resolve(asyncSource.return?.()).catch(() => undefined);
-    if (trace !== undefined && options.trace !== undefined) await trace.write(options.trace, `map-reduce ${fns.def.name}`);
+    if (trace !== undefined && options.trace !== undefined) {
+      await trace.write(options.trace, `map-reduce ${fns.def.name}`).catch((error: unknown) => {
+        // A trace that cannot be written must not hide why the operation failed (or silently end a `break`).
+        if (finished) throw error;
+        process.emitWarning(`could not write the map-reduce trace ${options.trace}: ${(error as Error).message}`, 'CohortWarning');
+      });
+    }
   }
 }
 

@@ -7,10 +7,10 @@ import { spawnWorker } from './spawn.js';
 import { Worker } from './worker.js';
 import { openWorkerConnection, type WorkerConnection } from './worker-connection.js';
 import { WorkerServer } from './worker-server.js';
-import { installWorkerTypeOperations, workerTypes, type AnyWorkerType } from './worker-type.js';
+import { installWorkerTypeOperations, workerTypes, type AnyWorkerType, type ServeOptions } from './worker-type.js';
 
 /** `Type.serve(init)`: the worker type served inside this process. */
-async function serveInProcess(type: AnyWorkerType, init: unknown): Promise<Worker<string>> {
+async function serveInProcess(type: AnyWorkerType, init: unknown, options: ServeOptions<unknown>): Promise<Worker<string>> {
   const app = requireApp(`${type.name}.serve()`);
   const id = app.nextWorkerId();
   const name = `${type.name}-${id}`;
@@ -29,7 +29,11 @@ async function serveInProcess(type: AnyWorkerType, init: unknown): Promise<Worke
   });
   const peer = { name, pid: process.pid, exited: exited.promise };
   const connectionOptions = { address: server.address, secret: app.secret, rpc: app.rpc, workerType: type.name, connectionInitSchema: type.connectionInit, peer };
-  const defaultConnection = type.connectionInit.safeParse(undefined).success ? await openWorkerConnection(connectionOptions, undefined) : undefined;
+  const { connectionInit } = options;
+  // As for spawn: opened now when its argument allows, else on the first `run` (which then names the missing init).
+  const defaultConnection = type.connectionInit.safeParse(connectionInit).success
+    ? await openWorkerConnection(connectionOptions, connectionInit)
+    : undefined;
   return new Worker<string>({
     typeName: type.name,
     connectionInitSchema: type.connectionInit,
@@ -41,7 +45,7 @@ async function serveInProcess(type: AnyWorkerType, init: unknown): Promise<Worke
     rpc: app.rpc,
     exited: exited.promise,
     defaultConnection,
-    connectionInit: undefined,
+    connectionInit,
     // An in-process worker has no process of its own to signal: "killing" it stops serving.
     kill: (signal) => stop({ code: null, signal }),
   });
@@ -72,7 +76,13 @@ async function connectToRef(type: AnyWorkerType, ref: WorkerRef, init: unknown, 
   );
   if (shutdownOnDisconnect) {
     const { shutdownOnDisconnect: rpc } = await import('./internal-rpcs.js');
-    await connection.connection.dispatch(rpc, undefined);
+    try {
+      await connection.connection.dispatch(rpc, undefined);
+    } catch (error) {
+      // A connection that does not end the worker is not what the caller asked for: don't leave it open either.
+      await connection.close();
+      throw error;
+    }
   }
   return connection;
 }

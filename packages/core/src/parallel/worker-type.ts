@@ -38,6 +38,12 @@ export type SpawnArgs<WI extends z.ZodType, CI extends z.ZodType, Extra> =
     ? [options?: SpawnOptions<z.input<WI>, z.input<CI>> & Extra]
     : [options: SpawnOptions<z.input<WI>, z.input<CI>> & { init: z.input<WI> } & Extra];
 
+/** Options of `Type.serve`. */
+export interface ServeOptions<ConnectionInit> {
+  /** Argument of the handle's default connection; needed for `worker.run` when the type's `connectionInit` requires one. */
+  connectionInit?: ConnectionInit;
+}
+
 /** A worker type: its functions, and the ways to start or reach its workers. */
 export interface WorkerType<N extends string, WI extends z.ZodType, CI extends z.ZodType, F extends Record<string, AnyFunction<N>>> {
   readonly name: N;
@@ -52,8 +58,15 @@ export interface WorkerType<N extends string, WI extends z.ZodType, CI extends z
   // options are optional too when the type needs no init).
   spawn(...args: SpawnArgs<WI, CI, { shutdownOn?: 'heartbeat-lost' | 'shutdown-called' }>): Promise<Worker<N, z.input<CI>>>;
   spawn(...args: SpawnArgs<WI, CI, { shutdownOn: 'connection-closed' }>): Promise<WorkerConnection<N>>;
-  /** Serves this type inside the current process (no child); `shutdown()` stops serving. */
-  serve(...args: undefined extends z.input<WI> ? [init?: z.input<WI>] : [init: z.input<WI>]): Promise<Worker<N, z.input<CI>>>;
+  /**
+   * Serves this type inside the current process (no child); `shutdown()` stops serving. `connectionInit` is the
+   * argument of the handle's default connection (the one `worker.run` uses), as for `spawn`.
+   */
+  serve(
+    ...args: undefined extends z.input<WI>
+      ? [init?: z.input<WI>, options?: ServeOptions<z.input<CI>>]
+      : [init: z.input<WI>, options?: ServeOptions<z.input<CI>>]
+  ): Promise<Worker<N, z.input<CI>>>;
   /** Connects to a running worker of this type from a `WorkerRef`. */
   connect(
     ref: WorkerRef,
@@ -107,7 +120,7 @@ function finalize(typeName: string, key: string, pending: PendingFunction): AnyF
 /** Installed by the spawn module, which imports this one (kept apart so each file holds one idea). */
 export interface WorkerTypeOperations {
   spawn(type: AnyWorkerType, options: unknown): Promise<unknown>;
-  serve(type: AnyWorkerType, init: unknown): Promise<unknown>;
+  serve(type: AnyWorkerType, init: unknown, options: ServeOptions<unknown>): Promise<unknown>;
   connect(type: AnyWorkerType, ref: WorkerRef, init: unknown): Promise<unknown>;
 }
 
@@ -171,7 +184,7 @@ export function defineWorkerType<
     workerInit: erased.workerInit,
     connectionInit: erased.connectionInit,
     spawn: (options?: unknown) => ops().spawn(erased, options ?? {}),
-    serve: (init?: unknown) => ops().serve(erased, init),
+    serve: (init?: unknown, options?: ServeOptions<unknown>) => ops().serve(erased, init, options ?? {}),
     connect: (ref: WorkerRef, init?: unknown) => ops().connect(erased, ref, init),
   };
   return Object.freeze(type) as unknown as WorkerType<N, WI, CI, F>;

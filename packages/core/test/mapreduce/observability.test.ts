@@ -58,4 +58,15 @@ describe('MapReduce progress and trace', () => {
     expect(inputs).toBe(20_000);
     expect(result.aliveAfter).toEqual([]);
   });
+
+  it('a trace that cannot be written does not hide a failing map; a successful one then rejects with the write error', async () => {
+    const { result } = await runFixture<{ failingMap: { name: string; message: string }; succeedingMap: { message: string; code?: string } }>(
+      'trace',
+      { args: ['unwritable'] },
+    );
+    expect(result.failingMap).toMatchObject({ name: 'RemoteError' });
+    expect(result.failingMap.message).toContain('777');
+    expect(result.succeedingMap).toMatchObject({ code: 'ENOENT' });
+    expect(result.aliveAfter).toEqual([]);
+  });
 });

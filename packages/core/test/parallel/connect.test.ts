@@ -31,6 +31,7 @@ describe('connecting to workers', () => {
       masterPid: number;
       added: number;
       who: { label: string; pid: number };
+      onHandle: { label: string; pid: number };
       viaRelay: { total: number; label: string; pid: number };
       status: { code: number; signal: null };
       afterShutdown: ErrorReport | null;
@@ -39,6 +40,7 @@ describe('connecting to workers', () => {
     expect(result.pid).toBe(result.masterPid);
     expect(result.added).toBe(101);
     expect(result.who).toMatchObject({ label: 'in-process', pid: result.masterPid });
+    expect(result.onHandle).toMatchObject({ label: 'default', pid: result.masterPid });
     expect(result.viaRelay).toEqual({ total: 111, label: 'via-relay', pid: result.masterPid });
     expect(result.status).toEqual({ code: 0, signal: null });
     expect(result.afterShutdown).not.toBeNull();

@@ -95,6 +95,9 @@ describe('Parallel types', () => {
     >();
     expectTypeOf(Other.spawn()).resolves.toEqualTypeOf<Worker<'type-test-other', void>>();
     expectTypeOf(Counter.serve({ start: 1 })).resolves.toEqualTypeOf<Worker<'type-test-counter', string>>();
+    expectTypeOf(Counter.serve({ start: 1 }, { connectionInit: 'main' })).resolves.toEqualTypeOf<Worker<'type-test-counter', string>>();
+    // @ts-expect-error serve's connectionInit must match the type's connectionInit
+    void Counter.serve({ start: 1 }, { connectionInit: 5 });
     // @ts-expect-error init is required when workerInit does not accept undefined
     void Counter.spawn();
     // @ts-expect-error init must match workerInit
