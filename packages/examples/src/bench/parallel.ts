@@ -11,18 +11,22 @@ const BARE = 'bare node child';
 
 interface Plan {
   spawn: { warmup: number; repetitions: number };
+  /** `settleMs`: the pause before each sample of both sides, for the spare launched by the last spawn. */
+  spare: { warmup: number; repetitions: number; settleMs: number };
   roundTrip: { callsPerSample: number; warmup: number; repetitions: number };
   inFlight: { calls: number; window: number; warmup: number; repetitions: number };
 }
 
 const FULL: Plan = {
   spawn: { warmup: 2, repetitions: 15 },
+  spare: { warmup: 1, repetitions: 7, settleMs: 700 },
   roundTrip: { callsPerSample: 100, warmup: 40, repetitions: 101 },
   inFlight: { calls: 20_000, window: 256, warmup: 1, repetitions: 5 },
 };
 
 const QUICK: Plan = {
   spawn: { warmup: 1, repetitions: 3 },
+  spare: { warmup: 0, repetitions: 2, settleMs: 700 },
   roundTrip: { callsPerSample: 100, warmup: 10, repetitions: 21 },
   inFlight: { calls: 5_000, window: 256, warmup: 1, repetitions: 3 },
 };
@@ -62,6 +66,30 @@ async function measureAll(context: BenchContext, driver: SamplerProcess): Promis
       baseline: { name: BARE, summary: spawns.baseline('rssMiB') },
     }),
   );
+
+  context.progress('parallel: spawn to first call from a spare worker, in a second master started with spareWorkers: 1');
+  const spareDriver = await startSamplerProcess(new URL('./parallel/entry.ts', import.meta.url), { env: { BENCH_SPARE_WORKERS: '1' } });
+  try {
+    const { settleMs, ...sampling } = plan.spare;
+    const spares = await compare({
+      ...sampling,
+      baseline: spareDriver.sampler('spawn.bare', 'ms', { settleMs }),
+      cohort: spareDriver.sampler('spawn.spare', 'ms', { settleMs }),
+    });
+    metrics.push(
+      metric({
+        group: GROUP,
+        name: 'spawn to first call, from a spare (startApp({ spareWorkers: 1 }))',
+        unit: 'ms',
+        higherIsBetter: false,
+        target: { kind: 'none' },
+        cohort: spares.cohort,
+        baseline: { name: `${BARE}, ready line`, summary: spares.baseline },
+      }),
+    );
+  } finally {
+    await spareDriver.stop();
+  }
 
   context.progress('parallel: sequential round trips, worker.run against the raw baseline');
   const { roundTrip } = plan;

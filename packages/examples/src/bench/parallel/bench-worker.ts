@@ -17,5 +17,7 @@ export const BenchWorker = Parallel.make({
   },
   functions: (f) => ({
     add: f.rpc({ input: z.tuple([z.number(), z.number()]), output: z.number(), run: ([a, b]) => a + b }),
+    /** When this process started (epoch ms): tells a worker taken from the spares from one launched for the spawn. */
+    startedAt: f.rpc({ input: z.void(), output: z.number(), run: () => performance.timeOrigin }),
   }),
 });

@@ -4,6 +4,7 @@
 import { startApp } from '@cohort/core';
 import './bench-worker.js';
 
-await startApp();
+// BENCH_SPARE_WORKERS: the process that measures spawns from a spare (ignored in workers).
+await startApp({ spareWorkers: Number(process.env['BENCH_SPARE_WORKERS'] ?? 0) });
 const { serveParallelSamplers } = await import('./samplers.js');
 serveParallelSamplers();

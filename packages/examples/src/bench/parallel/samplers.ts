@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import type { Worker } from '@cohort/core';
 import type Tinypool from 'tinypool';
 import { startServer } from '../child-process.js';
@@ -29,6 +30,14 @@ export interface InFlightArg {
 }
 
 const bareChild = new URL('./bare-child.ts', import.meta.url);
+
+/** Attempts at a spawn from a spare before giving up: the spare launched after the last spawn may not be ready. */
+const SPARE_ATTEMPTS = 10;
+
+/** Of the spawn samplers: milliseconds to wait before the clock starts (for a spare launched meanwhile). */
+export interface SpawnArg {
+  settleMs?: number;
+}
 
 /** A value computed on first use, and whether it was. */
 function lazy<T>(make: () => Promise<T>): { get(): Promise<T>; started: () => Promise<T> | undefined } {
@@ -85,8 +94,27 @@ export function serveParallelSamplers(): void {
         if (sum !== 3) throw new Error(`add(1, 2) = ${sum}`);
         return { ms, rssMiB };
       },
+      // The same from a spare (startApp({ spareWorkers: 1 })): only spawns that did take one count.
+      'spawn.spare': async (arg): Promise<Readings> => {
+        const { settleMs = 0 } = (arg ?? {}) as SpawnArg;
+        for (let attempt = 0; attempt < SPARE_ATTEMPTS; attempt++) {
+          // Outside the timing: time for the spare launched by the last spawn to get ready.
+          await setTimeout(settleMs);
+          const startedAtEpoch = performance.timeOrigin + performance.now();
+          const start = now();
+          const worker = await BenchWorker.spawn({ init: {} });
+          await worker.run(BenchWorker.functions.add, [1, 2]);
+          const ms = now() - start;
+          const processStarted = await worker.run(BenchWorker.functions.startedAt, undefined);
+          await worker.shutdown();
+          if (processStarted < startedAtEpoch) return { ms };
+        }
+        throw new Error(`no spawn took a spare in ${SPARE_ATTEMPTS} attempts ${settleMs} ms apart`);
+      },
       // From nothing to the ready line of a node child that only prints it, then that child's memory.
-      'spawn.bare': async (): Promise<Readings> => {
+      'spawn.bare': async (arg): Promise<Readings> => {
+        // The same pause as the spare's, so that no spare's launch overlaps either side's measurement.
+        await setTimeout((arg as SpawnArg | undefined)?.settleMs ?? 0);
         const start = now();
         const child = await startServer(bareChild, []);
         const ms = now() - start;
