@@ -22,6 +22,7 @@ export { showProcessStatus } from './process/exit-status.js';
 export type { ExitStatus } from './process/exit-status.js';
 export { Hosts } from './host/hosts.js';
 export type { Host, LaunchRequest, LaunchedProcess } from './host/host.js';
+export type { SshHostOptions } from './host/ssh/ssh-options.js';
 export { CohortError } from './errors.js';
 export type { CohortErrorCode } from './errors.js';
 // The errors a call on a worker rejects with come from the RPC layer; re-exported so users import from one place.

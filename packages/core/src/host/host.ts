@@ -15,6 +15,23 @@ export interface LaunchRequest {
   readonly cwd: string | undefined;
   /** The environment, already including Cohort's worker marker. */
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * The spawn's `env` option as given (`undefined` when the spawn set none). A launcher on another machine applies
+   * only this over that machine's own environment: the spawner's `process.env` (PATH, HOME…) describes this one.
+   */
+  readonly spawnEnv: NodeJS.ProcessEnv | undefined;
+  /**
+   * Whether the worker is meant to outlive its spawner (`shutdownOn: 'shutdown-called'`): a launcher must then not
+   * tie the worker's life to the spawner's.
+   */
+  readonly detached: boolean;
+  /**
+   * The spawn's RPC heartbeat settings: how often a launcher that reaches its worker over a network should prove
+   * the spawner alive, and how long a silence means it is gone. `false`: only a closed channel counts.
+   */
+  readonly heartbeat: { readonly intervalMs: number; readonly timeoutMs: number } | false;
+  /** Aborted when the spawn gives up (its `spawnTimeoutMs` passed): the launcher rejects and leaves nothing behind. */
+  readonly signal?: AbortSignal;
   readonly stdout: OutputOption | undefined;
   readonly stderr: OutputOption | undefined;
   /** The worker's name, for output prefixes and messages. */
@@ -23,6 +40,7 @@ export interface LaunchRequest {
 
 /** A launched worker process, as the spawner sees it. */
 export interface LaunchedProcess {
+  /** The process id on the machine it runs on. */
   readonly pid: number;
   /** Carries the bootstrap (with the secret) to the worker, and its ready/failure reports back. */
   readonly control: Duplex;
@@ -31,8 +49,10 @@ export interface LaunchedProcess {
   kill(signal?: NodeJS.Signals): void;
   /** Where the worker should listen: a Unix socket beside its spawner, or TCP for workers on other machines. */
   readonly transport: 'unix' | 'tcp';
-  /** For TCP: the host name the spawner connects to. */
+  /** For TCP: the host name or address the spawner (and other processes given a `WorkerRef`) connects to. */
   readonly connectHost?: string;
+  /** For TCP: the interface the worker listens on. @default '0.0.0.0' */
+  readonly listenHost?: string;
   /** The last lines the process wrote to stderr, for spawn error messages. */
   stderrTail(): string;
   /** Releases the spawner-side handles (pipes) once the process has exited. */

@@ -1,24 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { CohortError } from '../errors.js';
 import { WORKER_MARKER } from '../parallel/bootstrap.js';
 import type { ExitStatus } from '../process/exit-status.js';
-import { closeOutputFd, forwardLines, outputStdio } from '../process/output.js';
+import { closeOutputFd, forwardLines, keepTail, outputStdio } from '../process/output.js';
 import type { Host, LaunchedProcess, LaunchRequest } from './host.js';
 
 /** File descriptors of the two pipes a local worker gets besides stdio. */
 export const CONTROL_FD = 3;
 export const LIFELINE_FD = 4;
-const STDERR_TAIL_BYTES = 4096;
-
-function keepTail(stream: Readable | null): () => string {
-  let tail = '';
-  stream?.on('data', (chunk: Buffer | string) => {
-    tail = (tail + chunk.toString()).slice(-STDERR_TAIL_BYTES);
-  });
-  return () => tail;
-}
 
 /** Runs workers as child processes of this one. */
 export function localHost(): Host {
@@ -29,6 +20,16 @@ export function localHost(): Host {
 }
 
 const CHDIR_PRELOAD = '--import=data:text/javascript,process.chdir(';
+
+/** The spawner's Node flags without the preload that moved it (a worker's own workers get their own, or none). */
+export function withoutChdirPreload(execArgv: readonly string[]): string[] {
+  return execArgv.filter((arg) => !arg.startsWith(CHDIR_PRELOAD));
+}
+
+/** The last Node flag of a worker that starts in one directory and must run in `target`. */
+export function chdirPreload(target: string): string {
+  return `${CHDIR_PRELOAD}${encodeURIComponent(`${JSON.stringify(target)});`)}`;
+}
 /** Environment variable that tells a worker where the app's root started; removed once read, like the marker. */
 export const LAUNCH_DIR_VARIABLE = 'COHORT_LAUNCH_DIR';
 
@@ -39,14 +40,13 @@ export const LAUNCH_DIR_VARIABLE = 'COHORT_LAUNCH_DIR';
  * before the entry script runs. Read once, when this module loads: before the program could move. Only a worker
  * trusts the variable: another program started from a worker is a root of its own.
  */
-const launchDir = (process.env[WORKER_MARKER] === '1' ? process.env[LAUNCH_DIR_VARIABLE] : undefined) ?? process.cwd();
+export const launchDir = (process.env[WORKER_MARKER] === '1' ? process.env[LAUNCH_DIR_VARIABLE] : undefined) ?? process.cwd();
 
 /** The flags and start directory of a worker that must end up in `cwd` (default: where the spawner is now). */
 function placement(request: LaunchRequest): { execArgv: string[]; cwd: string; env: NodeJS.ProcessEnv } {
-  // A worker moved elsewhere has the preload in its own execArgv: its workers get their own, or none.
-  const execArgv = request.execArgv.filter((arg) => !arg.startsWith(CHDIR_PRELOAD));
+  const execArgv = withoutChdirPreload(request.execArgv);
   const target = resolve(request.cwd ?? process.cwd());
-  if (target !== launchDir) execArgv.push(`${CHDIR_PRELOAD}${encodeURIComponent(`${JSON.stringify(target)});`)}`);
+  if (target !== launchDir) execArgv.push(chdirPreload(target));
   return { execArgv, cwd: launchDir, env: { ...request.env, [LAUNCH_DIR_VARIABLE]: launchDir } };
 }
 

@@ -17,9 +17,10 @@ export const bootstrapSchema = z.object({
   rpc: z.record(z.string(), z.unknown()).optional(),
   shutdownOn: z.enum(['heartbeat-lost', 'connection-closed', 'shutdown-called']),
   connectionTimeoutMs: z.number(),
-  socketDir: z.string(),
-  /** The app's root process, owner of `socketDir`. */
-  rootPid: z.number().int(),
+  /** The app's directory of Unix sockets; absent for a worker on another machine, which makes its own. */
+  socketDir: z.string().optional(),
+  /** The app's root process, owner of `socketDir` (absent with it). */
+  rootPid: z.number().int().optional(),
 });
 export type Bootstrap = z.infer<typeof bootstrapSchema>;
 

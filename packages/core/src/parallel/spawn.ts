@@ -1,4 +1,4 @@
-import { ValidationError, type AnyImplementation, type RpcSettings } from '@cohort/rpc';
+import { ValidationError, resolveRpcSettings, type AnyImplementation, type RpcSettings } from '@cohort/rpc';
 import { requireApp, type App } from '../app/app.js';
 import { CohortError } from '../errors.js';
 import type { LaunchedProcess, LaunchRequest } from '../host/host.js';
@@ -43,9 +43,12 @@ export async function spawnWorker(type: AnyWorkerType, options: AnySpawnOptions,
   const name = options.name ?? `${type.name}-${id}`;
   const host = options.host ?? localHost();
   const rpc = options.rpc ?? app.rpc;
+  const spawnTimeoutMs = options.spawnTimeoutMs ?? DEFAULT_SPAWN_TIMEOUT_MS;
+  const began = performance.now();
   const spare = usesDefaultProcess(options) ? app.spares?.take() : undefined;
   spare?.rename?.(name);
-  const launched = spare ?? (await host.launch(launchRequest(app, name, options)));
+  // The launch counts against spawnTimeoutMs too: reaching another machine may take most of it.
+  const launched = spare ?? (await host.launch({ ...launchRequest(app, name, options), signal: AbortSignal.timeout(spawnTimeoutMs) }));
   const bootstrap: Bootstrap = {
     v: 1,
     type: type.name,
@@ -53,12 +56,12 @@ export async function spawnWorker(type: AnyWorkerType, options: AnySpawnOptions,
     name,
     secret: app.secret,
     init: options.init,
-    listen: launched.transport === 'unix' ? { path: app.socketPath(id) } : { host: '0.0.0.0', port: 0 },
+    listen: launched.transport === 'unix' ? { path: app.socketPath(id) } : { host: launched.listenHost ?? '0.0.0.0', port: 0 },
     ...(rpc === undefined ? {} : { rpc: rpc as Record<string, unknown> }),
     shutdownOn,
     connectionTimeoutMs: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
-    socketDir: app.socketDir(),
-    rootPid: app.rootPid,
+    // A worker on another machine has no access to this directory: it makes its own, as the root of its machine.
+    ...(launched.transport === 'unix' ? { socketDir: app.socketDir(), rootPid: app.rootPid } : {}),
   };
   if (shutdownOn === 'shutdown-called' && 'path' in bootstrap.listen) {
     // The worker outlives this process: its socket must outlive this process's cleanup of the directory.
@@ -74,7 +77,8 @@ export async function spawnWorker(type: AnyWorkerType, options: AnySpawnOptions,
   });
   try {
     control.send(bootstrap).catch(() => undefined);
-    const address = await waitReady(control, launched, describe, options.spawnTimeoutMs ?? DEFAULT_SPAWN_TIMEOUT_MS);
+    const remainingMs = Math.max(0, spawnTimeoutMs - (performance.now() - began));
+    const address = await waitReady(control, launched, describe, spawnTimeoutMs, remainingMs);
     watchFailures(control, name, options.onFailure);
     const connectAddress = 'path' in address ? address : { host: launched.connectHost ?? address.host, port: address.port };
     return await connect(type, app, rpc, options, shutdownOn, launched, { id, name, address: connectAddress }, internal);
@@ -87,6 +91,7 @@ export async function spawnWorker(type: AnyWorkerType, options: AnySpawnOptions,
 
 /** How a worker process of this app is started; spares use the defaults. */
 export function launchRequest(app: App, name: string, options: AnySpawnOptions = {}): LaunchRequest {
+  const rpc = resolveRpcSettings(options.rpc ?? app.rpc);
   return {
     execPath: process.execPath,
     execArgv: [...process.execArgv, ...(options.execArgv ?? [])],
@@ -94,6 +99,9 @@ export function launchRequest(app: App, name: string, options: AnySpawnOptions =
     args: process.argv.slice(2),
     cwd: options.cwd,
     env: { ...(options.env ?? process.env), [WORKER_MARKER]: '1' },
+    spawnEnv: options.env,
+    detached: options.shutdownOn === 'shutdown-called',
+    heartbeat: rpc.heartbeat,
     stdout: options.stdout,
     stderr: options.stderr,
     name,
@@ -157,7 +165,13 @@ async function connect(
   });
 }
 
-function waitReady(control: ControlChannel, launched: LaunchedProcess, describe: string, timeoutMs: number): Promise<{ path: string } | { host: string; port: number }> {
+function waitReady(
+  control: ControlChannel,
+  launched: LaunchedProcess,
+  describe: string,
+  timeoutMs: number,
+  remainingMs: number,
+): Promise<{ path: string } | { host: string; port: number }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       done();
@@ -168,7 +182,7 @@ function waitReady(control: ControlChannel, launched: LaunchedProcess, describe:
             '`await startApp()` quickly and that initWorkerState finishes, or raise spawnTimeoutMs',
         ),
       );
-    }, timeoutMs);
+    }, remainingMs);
     const stopListening = control.onMessage((raw) => {
       const report = reportSchema.safeParse(raw);
       if (!report.success) return;

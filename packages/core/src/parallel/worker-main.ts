@@ -37,7 +37,7 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
     }),
   );
   // Read now: once the spawner is gone, this process is re-parented.
-  const spawnerIsRoot = process.ppid === bootstrap.rootPid;
+  const spawnerIsRoot = bootstrap.rootPid !== undefined && process.ppid === bootstrap.rootPid;
 
   let server: WorkerServer | undefined;
   let exiting = false;
@@ -51,7 +51,11 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
       // The socket directory belongs to the app's root process, which removes it when it exits normally. Once the
       // root is gone (it may have been SIGKILLed), the last worker out removes it; while the root lives, an empty
       // directory is still its to spawn into, even if this worker's own spawner (another worker) is gone.
-      if ((lostSpawner && spawnerIsRoot) || processGone(bootstrap.rootPid)) removeIfEmpty(bootstrap.socketDir);
+      // A worker without the app's directory (on another machine) made its own, removed by its own exit hook.
+      const { socketDir, rootPid } = bootstrap;
+      if (socketDir !== undefined && rootPid !== undefined && ((lostSpawner && spawnerIsRoot) || processGone(rootPid))) {
+        removeIfEmpty(socketDir);
+      }
       process.exit(code);
     }
     return new Promise<never>(() => undefined);

@@ -17,6 +17,17 @@ export function outputStdio(option: OutputOption | undefined): { stdio: 'pipe' |
   return { stdio: fd, fd };
 }
 
+const TAIL_BYTES = 4096;
+
+/** Keeps the last few KiB `stream` carries (a worker's stderr), for spawn error messages. */
+export function keepTail(stream: Readable | null): () => string {
+  let tail = '';
+  stream?.on('data', (chunk: Buffer | string) => {
+    tail = (tail + chunk.toString()).slice(-TAIL_BYTES);
+  });
+  return () => tail;
+}
+
 export function closeOutputFd(fd: number | undefined): void {
   if (fd !== undefined) closeSync(fd);
 }

@@ -1,0 +1,134 @@
+import { createWriteStream } from 'node:fs';
+import { Duplex, PassThrough, type Writable } from 'node:stream';
+import pDefer from 'p-defer';
+import type { ExitStatus } from '../../process/exit-status.js';
+import { forwardLines, keepTail, type OutputOption } from '../../process/output.js';
+import type { LaunchedProcess } from '../host.js';
+import { Kind } from './agent-protocol.js';
+
+/** What a remote process needs from its session. */
+export interface SessionLink {
+  /** Sends a frame for this process; false once the session is gone. */
+  send(kind: number, id: number, body?: Uint8Array): boolean;
+}
+
+/** A stream of the worker's output, as its spawn asked: forwarded with a prefix, to a local file, or dropped. */
+function outputSink(option: OutputOption | undefined, target: Writable, prefixOf: () => string): PassThrough {
+  const sink = new PassThrough();
+  if (option === undefined || option === 'inherit') forwardLines(sink, target, prefixOf);
+  else if (option === 'ignore') sink.resume();
+  else sink.pipe(createWriteStream(option.file, { flags: option.append === true ? 'a' : 'w' }));
+  return sink;
+}
+
+/**
+ * One worker started by a remote agent, as its spawner sees it: the same `LaunchedProcess` a local child is, with
+ * the control channel, output and exit status relayed by the agent's frames, and signals sent as frames too.
+ */
+export class RemoteProcess implements LaunchedProcess {
+  readonly transport = 'tcp' as const;
+  readonly control: Duplex;
+  readonly exited: Promise<ExitStatus>;
+  readonly stderrTail: () => string;
+  private remotePid = 0;
+  private status: ExitStatus | undefined;
+  private readonly exit = pDefer<ExitStatus>();
+  private readonly launched = pDefer<void>();
+  private readonly stdout: PassThrough;
+  private readonly stderr: PassThrough;
+  private prefix: string;
+  private abandoned = false;
+  private notes = '';
+
+  constructor(
+    private readonly session: SessionLink,
+    readonly id: number,
+    name: string,
+    output: { stdout: OutputOption | undefined; stderr: OutputOption | undefined },
+    readonly connectHost: string,
+    readonly listenHost: string,
+  ) {
+    this.prefix = `[${name}] `;
+    this.exited = this.exit.promise;
+    this.stdout = outputSink(output.stdout, process.stdout, () => this.prefix);
+    this.stderr = outputSink(output.stderr, process.stderr, () => this.prefix);
+    const tail = keepTail(this.stderr);
+    this.stderrTail = () => tail() + this.notes;
+    this.control = new Duplex({
+      read: () => undefined,
+      write: (chunk: Buffer, _encoding, callback) => {
+        if (this.session.send(Kind.control, this.id, chunk)) callback();
+        else callback(new Error('the ssh session is gone'));
+      },
+    });
+    this.control.on('error', () => undefined);
+    // The launch may be abandoned (spawn timed out) before anyone awaits it.
+    this.launched.promise.catch(() => undefined);
+  }
+
+  get pid(): number {
+    return this.remotePid;
+  }
+
+  /** Resolves once the agent has started the process; rejects with the agent's reason if it could not. */
+  whenLaunched(): Promise<void> {
+    return this.launched.promise;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.status !== undefined) return;
+    // Before the agent has started it, the kill waits for the process to exist (see onLaunched).
+    if (this.remotePid === 0) this.abandoned = true;
+    else this.session.send(Kind.kill, this.id, Buffer.from(JSON.stringify({ signal })));
+  }
+
+  release(): void {
+    this.control.destroy();
+  }
+
+  rename(name: string): void {
+    this.prefix = `[${name}] `;
+  }
+
+  // The session's side, one method per frame.
+
+  onLaunched(pid: number): void {
+    this.remotePid = pid;
+    if (this.abandoned) this.kill('SIGKILL');
+    this.launched.resolve();
+  }
+
+  onLaunchFailed(error: Error): void {
+    this.launched.reject(error);
+    this.settle({ code: null, signal: null });
+  }
+
+  onControl(bytes: Buffer): void {
+    this.control.push(bytes);
+  }
+
+  onOutput(stream: 'stdout' | 'stderr', bytes: Buffer): void {
+    (stream === 'stdout' ? this.stdout : this.stderr).write(bytes);
+  }
+
+  onExit(status: ExitStatus): void {
+    this.settle(status);
+  }
+
+  /** The session is gone: the agent ends the process on its side (lifeline); here, nothing more will be heard of it. */
+  onSessionLost(why: string): void {
+    if (this.status !== undefined) return;
+    this.notes += `\n(${why})`;
+    this.launched.reject(new Error(why));
+    this.settle({ code: null, signal: null });
+  }
+
+  private settle(status: ExitStatus): void {
+    if (this.status !== undefined) return;
+    this.status = status;
+    this.control.push(null);
+    this.stdout.end();
+    this.stderr.end();
+    this.exit.resolve(status);
+  }
+}
