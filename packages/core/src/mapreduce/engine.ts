@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import pDefer, { type DeferredPromise } from 'p-defer';
 import { CohortError } from '../errors.js';
+import type { Host } from '../host/host.js';
 import type { Worker } from '../parallel/worker.js';
 import { TraceRecorder } from '../scheduler/trace.js';
 import { approximateSize, BATCH_BYTES } from './approximate-size.js';
@@ -39,18 +40,18 @@ function knownTotal(inputs: unknown): number | undefined {
   return typeof size === 'number' ? size : undefined;
 }
 
-function workerPlan(options: MapReduceOptions<unknown>): number {
+/** The host of each worker to start, in worker index order: `hosts` expanded, or `workers` local ones. */
+function workerPlan(options: MapReduceOptions<unknown>): (Host | undefined)[] {
   if (options.hosts !== undefined) {
-    let total = 0;
-    for (const { host, workers } of options.hosts) {
-      if (host?.name !== 'local') {
-        throw new CohortError('INVALID_ARGUMENT', `map-reduce host "${String(host?.name)}" is not supported: only local hosts are, until remote workers land`);
+    return options.hosts.flatMap(({ host, workers }) => {
+      if (!Number.isInteger(workers) || workers < 0) {
+        throw new CohortError('INVALID_ARGUMENT', `map-reduce host "${host.name}" needs a whole number of workers, got ${workers}`);
       }
-      total += workers;
-    }
-    return total;
+      return Array.from({ length: workers }, () => host);
+    });
   }
-  return options.workers ?? availableParallelism();
+  const count = options.workers ?? availableParallelism();
+  return Number.isInteger(count) && count >= 1 ? Array.from({ length: count }, () => undefined) : [];
 }
 
 /**
@@ -65,9 +66,9 @@ export async function* runBatches(
   options: MapReduceOptions<unknown>,
   mode: { combine: boolean; ordered: boolean },
 ): AsyncGenerator<BatchResult> {
-  const workerCount = workerPlan(options);
-  if (!Number.isInteger(workerCount) || workerCount < 1) {
-    throw new CohortError('INVALID_ARGUMENT', `map-reduce needs at least one worker, got ${workerCount}`);
+  const plan = workerPlan(options);
+  if (plan.length < 1) {
+    throw new CohortError('INVALID_ARGUMENT', `map-reduce needs at least one worker, got ${options.hosts === undefined ? options.workers : 0}`);
   }
   if (mode.combine && fns.combine === undefined) {
     throw new CohortError('INVALID_ARGUMENT', `${fns.def.name} has no combine: give MapReduce.define a combine to reduce`);
@@ -79,7 +80,7 @@ export async function* runBatches(
   const asyncSource = (inputs as AsyncIterable<unknown>)[Symbol.asyncIterator]?.();
   const syncSource = asyncSource === undefined ? (inputs as Iterable<unknown>)[Symbol.iterator]() : undefined;
 
-  const slots = await spawnWorkers(fns, options, workerCount);
+  const slots = await spawnWorkers(fns, options, plan);
   const ready: BatchResult[] = [];
   const held = new Map<number, BatchResult>();
   let nextToYield = 0;
@@ -207,11 +208,12 @@ export async function* runBatches(
   }
 }
 
-async function spawnWorkers(fns: MapReduceFunctions, options: MapReduceOptions<unknown>, count: number): Promise<Slot[]> {
+async function spawnWorkers(fns: MapReduceFunctions, options: MapReduceOptions<unknown>, plan: readonly (Host | undefined)[]): Promise<Slot[]> {
   const spawned = await Promise.allSettled(
-    Array.from({ length: count }, (_, index) =>
+    plan.map((host, index) =>
       MapReduceWorker.spawn({
         ...options.spawn,
+        ...(host === undefined ? {} : { host }),
         init: { def: fns.def.name, param: options.param, workerIndex: index },
         name: `${fns.def.name}-${index}`,
       }),

@@ -14,8 +14,9 @@ export interface MapReduceOptions<Param> {
   /** Number of local worker processes. @default os.availableParallelism() */
   workers?: number;
   /**
-   * Where workers run, instead of `workers`: `[{ host, workers }]`. Only local hosts are accepted until remote
-   * workers land.
+   * Where workers run, instead of `workers`: `[{ host, workers }]`, e.g. local ones and some on another machine.
+   * Worker indices run across the list in order.
+   * @example [{ host: Hosts.local(), workers: 2 }, { host: Hosts.ssh({ destination: 'me@big-box' }), workers: 16 }]
    */
   hosts?: readonly { host: Host; workers: number }[];
   /** Called as inputs are mapped (after each batch). */

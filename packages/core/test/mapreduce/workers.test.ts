@@ -50,12 +50,12 @@ describe('MapReduce workers, param and init', () => {
     expect(result.aliveAfter).toEqual([]);
   });
 
-  it('hosts: a non-local host is a clear CohortError, and nothing is started', async () => {
+  it('hosts: a host of another kind is launched; when its launch fails, the map-reduce rejects with that error and the local worker is gone', async () => {
     const { result } = await runFixture<{ error: { name: string; code: string; message: string } | null }>('hosts', { args: ['remote'] });
-    expect(result.error).toMatchObject({ name: 'CohortError', code: 'INVALID_ARGUMENT' });
+    expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
     expect(result.error?.message).toContain('ssh:builder@elsewhere');
-    expect(result.error?.message).toMatch(/only local hosts/);
-    expect(result.workers).toEqual([]);
+    // The local worker may have started meanwhile: runFixture proves it gone.
+    expect(result.workers.length).toBeLessThanOrEqual(1);
   });
 
   it('hosts: no workers at all is a CohortError', async () => {
