@@ -1,4 +1,4 @@
-import { compare, compareReadings, metric, type BenchContext, type BenchGroup, type Metric } from './harness.js';
+import { compareReadings, metric, type BenchContext, type BenchGroup, type Metric, type ReadingsComparison } from './harness.js';
 import { CHUNK_BYTES } from './mapreduce/definitions.js';
 import type { HashArg, PeerTinyArg, TinyArg } from './mapreduce/samplers.js';
 import { startSamplerProcess, type SamplerProcess } from './sampler-process.js';
@@ -39,33 +39,43 @@ async function measureAll(context: BenchContext, driver: SamplerProcess): Promis
   const tinyArg = (batching: boolean): TinyArg => ({ items: tiny.items, workers: WORKERS, batching });
   const peerArg: PeerTinyArg = { items: tiny.items, workers: WORKERS };
   const metrics: Metric[] = [];
-  const tinyMetric = (baselineName: string, runs: Awaited<ReturnType<typeof compare>>): Metric =>
+  const tinyMetrics = (baselineName: string, runs: ReadingsComparison): Metric[] => [
     metric({
       group: GROUP,
-      name: `${items} tiny items (x → x + 1), ${WORKERS} workers`,
+      name: `${items} tiny items (x → x + 1), ${WORKERS} workers, whole run`,
       unit: 'items/s',
       higherIsBetter: true,
       target: { kind: 'ratio', limit: 10 },
-      cohort: runs.cohort,
-      baseline: { name: baselineName, summary: runs.baseline },
-    });
+      cohort: runs.cohort('itemsPerSecond'),
+      baseline: { name: baselineName, summary: runs.baseline('itemsPerSecond') },
+    }),
+    metric({
+      group: GROUP,
+      name: `${items} tiny items, after the workers started`,
+      unit: 'items/s',
+      higherIsBetter: true,
+      target: { kind: 'none' },
+      cohort: runs.cohort('computeItemsPerSecond'),
+      baseline: { name: baselineName, summary: runs.baseline('computeItemsPerSecond') },
+    }),
+  ];
 
   context.progress(`mapreduce: ${items} tiny items, batched against one item in flight per worker`);
-  const oneInFlight = await compare({
+  const oneInFlight = await compareReadings({
     warmup: tiny.warmup,
     repetitions: tiny.repetitions,
-    baseline: driver.sampler('tiny', 'itemsPerSecond', tinyArg(false)),
-    cohort: driver.sampler('tiny', 'itemsPerSecond', tinyArg(true)),
+    baseline: driver.readings('tiny', tinyArg(false)),
+    cohort: driver.readings('tiny', tinyArg(true)),
   });
-  metrics.push(tinyMetric('Cohort, batching: false (1 in flight)', oneInFlight));
+  metrics.push(...tinyMetrics('Cohort, batching: false (1 in flight)', oneInFlight));
 
   context.progress(`mapreduce: ${items} tiny items, against workerpool`);
-  const workerpool = await compare({
+  const workerpool = await compareReadings({
     ...plan.peer,
-    baseline: driver.sampler('tiny.workerpool', 'itemsPerSecond', peerArg),
-    cohort: driver.sampler('tiny', 'itemsPerSecond', tinyArg(true)),
+    baseline: driver.readings('tiny.workerpool', peerArg),
+    cohort: driver.readings('tiny', tinyArg(true)),
   });
-  metrics.push(tinyMetric("workerpool, workerType 'process'", workerpool));
+  metrics.push(...tinyMetrics("workerpool, workerType 'process'", workerpool));
 
   const chunks = hash.chunks.toLocaleString('en-US');
   context.progress(`mapreduce: SHA-256 of ${chunks} chunks of ${CHUNK_BYTES / 1024} KiB, 1 worker against 2`);
