@@ -38,7 +38,9 @@ function targetAsRatio(metric: Metric): number | undefined {
 const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function formatRatio(value: number): string {
-  if (value >= 10) return `${value.toFixed(0)}×`;
+  if (value >= 100) return `${value.toFixed(0)}×`;
+  // One decimal up to 100×: "10×" for 10.3× would read as a target exactly met.
+  if (value >= 10) return `${value.toFixed(1)}×`;
   if (value >= 0.1) return `${value.toFixed(2)}×`;
   return `${value.toPrecision(2)}×`;
 }
