@@ -14,6 +14,8 @@ const messageSchema = z.object({ message: z.string() });
 const exitSchema = z.object({ code: z.number().int().nullable(), signal: z.string().nullable() });
 /** How long a session told to close may take before its ssh client is killed. */
 const CLOSE_GRACE_MS = 5000;
+/** How long ssh has to end on SIGTERM before its process group is SIGKILLed. */
+const TERM_GRACE_MS = 1000;
 
 /** How to run the agent: a command whose stdin/stdout reach the agent's (ssh, or any other remote shell). */
 export interface AgentCommand {
@@ -58,8 +60,10 @@ export class AgentSession {
       this.rejectStarted = reject;
     });
     this.started.catch(() => undefined);
-    // No detached: a Ctrl-C in the terminal reaches ssh with the rest of the program's process group.
-    this.child = spawn(options.command.file, [...options.command.args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // In a process group of its own, so that ending the session ends what ssh started too (a ProxyCommand, which
+    // ssh does not end when it is killed while connecting). A Ctrl-C in the terminal reaches only the program: its
+    // exit closes ssh's stdin, which ends the session and the remote workers.
+    this.child = spawn(options.command.file, [...options.command.args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.sshStderrTail = keepTail(this.child.stderr);
     this.child.stdin!.on('error', () => undefined);
     this.child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -132,12 +136,28 @@ export class AgentSession {
     this.closing = true;
     this.heartbeat?.stop();
     if (this.hello === undefined) {
-      this.child.kill('SIGKILL');
+      this.terminate();
       return;
     }
     this.child.stdin!.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), CLOSE_GRACE_MS);
+    const timer = setTimeout(() => this.terminate(), CLOSE_GRACE_MS);
     this.child.once('exit', () => clearTimeout(timer));
+  }
+
+  /** Ends ssh and whatever it started (its process group): SIGTERM, then SIGKILL. */
+  private terminate(): void {
+    const { pid } = this.child;
+    if (pid === undefined) return;
+    const signalGroup = (signal: NodeJS.Signals): void => {
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        // Gone already.
+      }
+    };
+    signalGroup('SIGTERM');
+    // Not unref'd and not cancelled by ssh's exit: a ProxyCommand may outlive ssh in the group.
+    setTimeout(() => signalGroup('SIGKILL'), TERM_GRACE_MS);
   }
 
   /** @hidden for RemoteProcess: sends a frame of one of its processes. */
@@ -210,7 +230,7 @@ export class AgentSession {
     if (this.lostWhy !== undefined) return;
     this.lostWhy = why;
     this.heartbeat?.stop();
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    this.terminate();
     this.rejectStarted(new Error(why));
     for (const remote of this.processes.values()) remote.onSessionLost(why);
   }
