@@ -64,8 +64,37 @@ function checkVersion(version: unknown): number {
   return version as number;
 }
 
+/** The schemas each kind takes. Checked at definition time: without types (plain JS, tsx), a misspelt key would
+ * otherwise surface as a TypeError inside the first call, on the serving side. */
+const SCHEMA_KEYS: Readonly<Record<RpcKind, readonly string[]>> = {
+  rpc: ['input', 'output'],
+  pipe: ['input', 'item'],
+  state: ['input', 'state', 'update'],
+  oneWay: ['input'],
+  reversePipe: ['input', 'item', 'output'],
+};
+
+function isSchema(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { safeParse?: unknown }).safeParse === 'function';
+}
+
+function checkSchemas(kind: RpcKind, spec: Record<string, unknown>): void {
+  const wanted = SCHEMA_KEYS[kind];
+  for (const key of wanted) {
+    if (!isSchema(spec[key])) {
+      throw new TypeError(`RPC "${String(spec.name)}" (${kind}) needs a zod schema \`${key}\`, got ${spec[key] === undefined ? 'none' : typeof spec[key]}`);
+    }
+  }
+  for (const key of Object.keys(spec)) {
+    if (key !== 'name' && key !== 'version' && !wanted.includes(key)) {
+      throw new TypeError(`RPC "${String(spec.name)}" (${kind}) takes ${wanted.map((k) => `\`${k}\``).join(', ')}, not \`${key}\``);
+    }
+  }
+}
+
 function describe<D extends AnyRpcDef>(kind: D['kind'], spec: RpcSpec<D>): D {
   checkName(spec.name);
+  checkSchemas(kind, spec as Record<string, unknown>);
   return Object.freeze({ ...spec, kind, version: checkVersion(spec.version) }) as unknown as D;
 }
 

@@ -110,6 +110,16 @@ describe('Parallel.make', () => {
     }
   });
 
+  it('a function with a misspelt schema key throws at definition, naming the type and the function', () => {
+    const define = () =>
+      Parallel.make({
+        name: 'misspelt',
+        // `output` where a pipe takes `item`: what an unchecked (tsx, plain JS) program can do.
+        functions: (f) => ({ count: f.pipe({ input: nop, output: z.number(), run: async function* () {} } as never) }),
+      });
+    expect(define).toThrow('RPC "misspelt/count" (pipe) needs a zod schema `item`, got none');
+  });
+
   it('connectAndShutdownOnDisconnect rejects (does not throw) on a bad ref or an unknown type', async () => {
     const badRef = Parallel.connectAndShutdownOnDisconnect({ nonsense: true } as never);
     await expect(badRef).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
