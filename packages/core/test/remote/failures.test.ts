@@ -1,9 +1,17 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ErrorReport } from '../parallel/fixtures/side-channel.js';
 import { waitGone } from '../support/processes.js';
 import { skipReason, sshTarget, startRemoteFixture } from './run-fixture.js';
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 200);
+  } catch {
+    return '(gone)';
+  }
+}
 
 /**
  * Runs a failing spawn; once it has rejected, every process it started (ssh client, agent, worker) must be gone
@@ -13,16 +21,20 @@ async function failedSpawn(scenario: string): Promise<{ error: ErrorReport; afte
   const run = startRemoteFixture('failures.ts', { args: [scenario] });
   let error: ErrorReport;
   let left: number[] = [];
+  let leftWhat = '';
   try {
     error = await run.waitFor<ErrorReport>('FAILED', 30_000);
     const recorded = run.records().flatMap((r) => [r.pid, r.ppid]);
-    left = await waitGone([...new Set([...recorded, ...run.processes()])].filter((pid) => pid !== run.pid), 5000);
+    // The bound covers the slowest legitimate path: an idle session's ssh that does not end on end-of-file gets
+    // CLOSE_GRACE_MS (5 s), then SIGTERM and, 1 s later, SIGKILL (agent-session.ts).
+    left = await waitGone([...new Set([...recorded, ...run.processes()])].filter((pid) => pid !== run.pid), 10_000);
+    leftWhat = left.map((pid) => `${pid}: ${commandLine(pid)}`).join('\n');
   } finally {
     writeFileSync(join(run.dir, 'proceed'), '');
   }
   // Ends the run and kills (by pid) anything left before failing on it.
   const end = await run.finish().catch((failure: unknown) => failure as Error);
-  expect(left, `processes left by the failed spawn\n${run.describe()}`).toEqual([]);
+  expect(left, `processes left by the failed spawn:\n${leftWhat}\n${run.describe()}`).toEqual([]);
   if (end instanceof Error) throw end;
   expect(end.code, run.describe()).toBe(0);
   const line = end.stdout.split('\n').find((l) => l.startsWith('RESULT '))!;
