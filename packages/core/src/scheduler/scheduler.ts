@@ -3,15 +3,14 @@ import { Rpc, ValidationError } from '@cohort/rpc';
 import type { z } from 'zod';
 import { CohortError } from '../errors.js';
 import type { ExitStatus } from '../process/exit-status.js';
-import type { ActiveTask, QueuedTask } from './active-task.js';
-import { decodeMessage, encodeMessage, type AnyMessageType } from './message.js';
+import { ActiveTask, type QueuedTask } from './active-task.js';
+import { decodeMessage } from './message.js';
 import type { AddTaskOptions, RunOptions, TaskResult } from './options.js';
 import { spawnWorker } from '../parallel/spawn.js';
 import type { Worker } from '../parallel/worker.js';
 import { SchedulerWorker, schedulerWorkerType } from './scheduler-worker.js';
-import { idleExit, taskMessage, type TaskOutcome } from './worker-runtime.js';
+import { idleExit, taskMessage } from './worker-runtime.js';
 import type { TaskType } from './task.js';
-import type { SchedulerTaskContext } from './task-context.js';
 import { TimerQueue, type Timer } from './timers.js';
 import { TraceRecorder } from './trace.js';
 import { WorkerSlot } from './worker-slot.js';
@@ -225,45 +224,27 @@ export class Scheduler {
   }
 
   private start(slot: WorkerSlot, queued: QueuedTask, run: RunState): void {
-    const handle = slot.handle!;
-    const taskId = queued.id;
-    const task: ActiveTask = {
-      ...queued,
-      slot,
-      ctx: undefined as unknown as SchedulerTaskContext,
-      startUs: run.trace?.nowUs() ?? 0,
-      finished: false,
-      termTimer: undefined,
-      killTimer: undefined,
-    };
-    const ctx: SchedulerTaskContext = {
-      task: queued.type.name,
-      workerId: handle.id,
-      workerPid: handle.pid,
-      send: (type, value) => {
-        const message = encodeMessage(type as AnyMessageType, value);
-        // A stale context (its task finished) must never reach the worker's next task.
-        if (task.finished) return;
-        void handle.run(SchedulerWorker.functions.deliver, { taskId, message }).catch(() => undefined);
-      },
-    };
-    (task as { ctx: SchedulerTaskContext }).ctx = ctx;
+    const { id, type, input, options } = queued;
+    const task = new ActiveTask(id, type, input, options, slot, run.trace?.nowUs() ?? 0);
     slot.state = 'busy';
     slot.task = task;
     this.active.add(task);
-    const outcome = handle.run(SchedulerWorker.functions.run, { taskId, task: queued.type.name, input: queued.input });
-    const { termTimeoutMs, killTimeoutMs } = queued.options;
+    const outcome = slot.handle!.run(SchedulerWorker.functions.run, { taskId: id, task: type.name, input });
+    const { termTimeoutMs, killTimeoutMs } = options;
     if (termTimeoutMs !== undefined) {
       task.termTimer = setTimeout(() => {
         if (task.finished) return;
-        slot.signal(queued.options.termSignal ?? 'SIGTERM');
-        this.callHandler(() => queued.options.onTermTimeout?.());
+        slot.signal(options.termSignal ?? 'SIGTERM');
+        this.callHandler(() => options.onTermTimeout?.());
         this.armKill(task, killTimeoutMs);
       }, termTimeoutMs);
     } else this.armKill(task, killTimeoutMs);
     // After the timers are armed: an onStart that calls stop() must find (and cancel) the term timer.
-    this.callHandler(() => queued.options.onStart?.(ctx));
-    void this.settle(task, outcome);
+    if (options.onStart !== undefined) this.callHandler(() => options.onStart?.(task.ctx));
+    outcome.then(
+      (result) => this.finish(task, result),
+      (error: unknown) => void this.settleLost(task, error),
+    );
   }
 
   private armKill(task: ActiveTask, killTimeoutMs: number | undefined): void {
@@ -275,21 +256,15 @@ export class Scheduler {
     }, killTimeoutMs);
   }
 
-  private async settle(task: ActiveTask, outcome: Promise<TaskOutcome>): Promise<void> {
-    let result: TaskOutcome;
-    try {
-      result = await outcome;
-    } catch (error) {
-      if (task.finished) return;
-      // The worker died (or its connection broke): the error names how it ended.
-      const status = await task.slot.waitExit();
-      if (task.slot.quitIdle && !task.finished) {
-        this.requeue(task);
-        return;
-      }
-      result = { ok: false, error: task.slot.describeEnd(status, error) };
+  /** The call failed: the worker died (or its connection broke), and the error names how it ended. */
+  private async settleLost(task: ActiveTask, error: unknown): Promise<void> {
+    if (task.finished) return;
+    const status = await task.slot.waitExit();
+    if (task.slot.quitIdle && !task.finished) {
+      this.requeue(task);
+      return;
     }
-    this.finish(task, result);
+    this.finish(task, { ok: false, error: task.slot.describeEnd(status, error) });
   }
 
   /**
@@ -335,7 +310,7 @@ export class Scheduler {
     const wasBusy = slot.state === 'busy';
     const reusable = wasBusy && !slot.signalled;
     if (reusable) slot.state = 'idle';
-    this.callHandler(() => task.options.onFinish?.(result));
+    if (task.options.onFinish !== undefined) this.callHandler(() => task.options.onFinish?.(result));
     if (slot.state === 'exited') this.reportUnexpectedExit(slot);
     else if (reusable ? slot.state === 'idle' : wasBusy && slot.state === 'busy') this.workerAvailable(slot);
     this.checkDone();
