@@ -80,7 +80,6 @@ export async function* runBatches(
   const asyncSource = (inputs as AsyncIterable<unknown>)[Symbol.asyncIterator]?.();
   const syncSource = asyncSource === undefined ? (inputs as Iterable<unknown>)[Symbol.iterator]() : undefined;
 
-  const slots = await spawnWorkers(fns, options, plan);
   const ready: BatchResult[] = [];
   const held = new Map<number, BatchResult>();
   let nextToYield = 0;
@@ -96,6 +95,23 @@ export async function* runBatches(
     wake?.resolve();
     wake = undefined;
   };
+  // Each worker takes work as soon as it is ready: waiting for all of them would make the first ones idle for the
+  // difference, a good part of a short operation's time. A spawn that fails fails the operation.
+  const slots: Slot[] = [];
+  const spawned = Promise.allSettled(
+    plan.map((host, index) =>
+      spawnWorker(fns, options, host, index).then(
+        (worker) => {
+          slots.push({ worker, index, inflight: 0 });
+          notify();
+        },
+        (error: unknown) => {
+          failure ??= { error };
+          notify();
+        },
+      ),
+    ),
+  );
 
   const pull = async (): Promise<unknown[]> => {
     const items: unknown[] = [];
@@ -167,7 +183,7 @@ export async function* runBatches(
     );
   };
 
-  const room = (): boolean => ready.length + held.size + inflight < slots.length * pipeline * 2;
+  const room = (): boolean => ready.length + held.size + inflight < plan.length * pipeline * 2;
 
   try {
     while (true) {
@@ -195,41 +211,30 @@ export async function* runBatches(
       await wake.promise;
     }
   } finally {
+    // Workers still starting are stopped too, once they are up (or have failed).
+    await spawned;
     await stopWorkers(slots, finished);
     if (!finished && syncSource !== undefined) syncSource.return?.();
     if (!finished && asyncSource !== undefined) void Promise.resolve(asyncSource.return?.()).catch(() => undefined);
     if (trace !== undefined && options.trace !== undefined) {
       await trace.write(options.trace, `map-reduce ${fns.def.name}`).catch((error: unknown) => {
         // A trace that cannot be written must not hide why the operation failed (or silently end a `break`).
-        if (finished) throw error;
+        if (finished && failure === undefined) throw error;
         process.emitWarning(`could not write the map-reduce trace ${options.trace}: ${(error as Error).message}`, 'CohortWarning');
       });
     }
+    // A worker that could not start fails the operation even if the others did the work without it.
+    if (finished && failure !== undefined) throw failure.error;
   }
 }
 
-async function spawnWorkers(fns: MapReduceFunctions, options: MapReduceOptions<unknown>, plan: readonly (Host | undefined)[]): Promise<Slot[]> {
-  const spawned = await Promise.allSettled(
-    plan.map((host, index) =>
-      MapReduceWorker.spawn({
-        ...options.spawn,
-        ...(host === undefined ? {} : { host }),
-        init: { def: fns.def.name, param: options.param, workerIndex: index },
-        name: `${fns.def.name}-${index}`,
-      }),
-    ),
-  );
-  const slots: Slot[] = [];
-  let failed: unknown;
-  spawned.forEach((result, index) => {
-    if (result.status === 'fulfilled') slots.push({ worker: result.value, index, inflight: 0 });
-    else failed ??= result.reason;
+function spawnWorker(fns: MapReduceFunctions, options: MapReduceOptions<unknown>, host: Host | undefined, index: number): Promise<MapReduceWorkerHandle> {
+  return MapReduceWorker.spawn({
+    ...options.spawn,
+    ...(host === undefined ? {} : { host }),
+    init: { def: fns.def.name, param: options.param, workerIndex: index },
+    name: `${fns.def.name}-${index}`,
   });
-  if (failed !== undefined) {
-    await stopWorkers(slots, false);
-    throw failed;
-  }
-  return slots;
 }
 
 /** Done: let workers exit normally. Abandoned or failed: they may be mid-map, so kill them. */

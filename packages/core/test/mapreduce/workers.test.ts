@@ -32,6 +32,15 @@ describe('MapReduce workers, param and init', () => {
     expect(result.aliveAfter).toEqual([]);
   });
 
+  it('each worker takes work once it is ready, not once all are: a slow starter finds the work done, and is still stopped', async () => {
+    const { result } = await runFixture<{ outputs: { x: number; workerIndex: number }[] }>('staggered');
+    expect(result.outputs.map((o) => o.x)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    expect(new Set(result.outputs.map((o) => o.workerIndex))).toEqual(new Set([0]));
+    // Worker 1 did start (its init ran), and the operation waited for it to stop it.
+    expect(result.workers.map((w) => w.workerIndex).sort()).toEqual([0, 1]);
+    expect(result.aliveAfter).toEqual([]);
+  });
+
   it('workers defaults to os.availableParallelism()', async () => {
     const { result } = await runFixture<{ sum: number; availableParallelism: number }>('default-workers');
     expect(result.availableParallelism).toBe(availableParallelism());
