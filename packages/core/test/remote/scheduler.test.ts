@@ -19,14 +19,17 @@ const killedBy = (signal: NodeJS.Signals): string => showProcessStatus({ code: n
 
 describe.skipIf(sshTarget === undefined)(`Scheduler on remote workers over Hosts.ssh (${sshTarget === undefined ? skipReason : sshTarget.destination})`, () => {
   it('runs tasks on remote workers, reused from task to task, with messages both ways in order; nothing left after run', async () => {
-    const { result, records } = await runRemoteFixture<
+    const { result, records, stdout, stderr } = await runRemoteFixture<
       Common & {
         wheres: { startedOn: number; result: TaskResult<{ n: number; pid: number; ppid: number; workerIndex: number | null }> }[];
         chatter: { pid: number; messages: string[]; messagesAtFinish: number; result: TaskResult<{ nums: number[]; last: string }> };
       }
     >('scheduler.ts', { args: ['reuse-messages'] });
+    const context = `--- stdout\n${stdout.slice(-6000)}\n--- stderr\n${stderr.slice(-6000)}`;
+    expect(result.others.left, context).toEqual([]);
+    expect(result.unexpected, context).toEqual([]);
     // Two workers for seven tasks, both through one ssh connection.
-    expect(result.workers).toHaveLength(2);
+    expect(result.workers, context).toHaveLength(2);
     expect(result.sshPids).toHaveLength(1);
     const workerPids = result.workers.map((w) => w.pid);
     expect(records.map((r) => r.pid).sort()).toEqual([...workerPids].sort());
