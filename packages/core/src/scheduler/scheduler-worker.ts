@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineWorkerType, workerTypes, type AnyWorkerType } from '../parallel/worker-type.js';
-import { WorkerRuntime, deliverInput, runTaskInput, taskOutcome } from './worker-runtime.js';
+import { runTaskInput, taskOutcome } from './task-wire.js';
+import { WorkerRuntime, deliverInput } from './worker-runtime.js';
 
 const NAME = '__cohort.scheduler';
 
@@ -17,7 +18,8 @@ export const SchedulerWorker = defineWorkerType({
     run: f.rpc({
       input: runTaskInput,
       output: taskOutcome,
-      run: ({ taskId, task, input }, ctx) => ctx.workerState.runTask(taskId, task, input, ctx),
+      // Indexed, not destructured: array destructuring runs the iterator protocol until the code is optimized.
+      run: (task, ctx) => ctx.workerState.runTask(task[0], task[1], task[2], ctx),
     }),
     deliver: f.oneWay({
       input: deliverInput,

@@ -229,7 +229,7 @@ export class Scheduler {
     slot.state = 'busy';
     slot.task = task;
     this.active.add(task);
-    const outcome = slot.handle!.run(SchedulerWorker.functions.run, { taskId: id, task: type.name, input });
+    const outcome = slot.handle!.run(SchedulerWorker.functions.run, [id, type.name, input]);
     const { termTimeoutMs, killTimeoutMs } = options;
     if (termTimeoutMs !== undefined) {
       task.termTimer = setTimeout(() => {
@@ -242,7 +242,7 @@ export class Scheduler {
     // After the timers are armed: an onStart that calls stop() must find (and cancel) the term timer.
     if (options.onStart !== undefined) this.callHandler(() => options.onStart?.(task.ctx));
     outcome.then(
-      (result) => this.finish(task, result),
+      (ended) => this.finish(task, ended[0] ? { ok: true, value: ended[1] } : { ok: false, error: ended[1] }),
       (error: unknown) => void this.settleLost(task, error),
     );
   }

@@ -3,17 +3,11 @@ import { Rpc, type Connection } from '@cohort/rpc';
 import type { Message, AnyMessageType } from './message.js';
 import { decodeMessage, encodeMessage } from './message.js';
 import { taskTypes } from './task.js';
+import type { TaskOutcome } from './task-wire.js';
 import type { TaskContext, WorkerContext } from './task-context.js';
 
 export const wireMessage = z.object({ type: z.string(), value: z.unknown() });
-export const runTaskInput = z.object({ taskId: z.number(), task: z.string(), input: z.unknown() });
 export const deliverInput = z.object({ taskId: z.number(), message: wireMessage });
-/** How a task ended, as the worker reports it (a throw is an outcome, not an RPC failure). */
-export const taskOutcome = z.union([
-  z.object({ ok: z.literal(true), value: z.unknown() }),
-  z.object({ ok: z.literal(false), error: z.string() }),
-]);
-export type TaskOutcome = z.infer<typeof taskOutcome>;
 
 /**
  * Worker → scheduler: a message from a task (`taskId`) or from outside any task (`null`). Sent over the same
@@ -100,21 +94,21 @@ export class WorkerRuntime {
     this.useConnection(scheduler);
     const entry = taskTypes.get(name);
     if (entry === undefined) {
-      return { ok: false, error: `task "${name}" is not defined by this program; define it with Task.define at top level, before startApp()` };
+      return [false, `task "${name}" is not defined by this program; define it with Task.define at top level, before startApp()`];
     }
-    if (this.task !== undefined) return { ok: false, error: `worker ${this.workerId} is already running task ${this.task.taskId}` };
+    if (this.task !== undefined) return [false, `worker ${this.workerId} is already running task ${this.task.taskId}`];
     clearTimeout(this.idleTimer);
     const task: RunningTask = { taskId, inbox: [], waiters: [] };
     this.task = task;
     try {
       const parsed = entry.type.input.safeParse(input);
-      if (!parsed.success) return { ok: false, error: `invalid input for task "${name}": ${issuesText(parsed.error.issues)}` };
+      if (!parsed.success) return [false, `invalid input for task "${name}": ${issuesText(parsed.error.issues)}`];
       const output = await entry.run(parsed.data, this.taskContext(taskId, call));
       const checked = entry.type.output.safeParse(output);
-      if (!checked.success) return { ok: false, error: `task "${name}" returned an invalid output: ${issuesText(checked.error.issues)}` };
-      return { ok: true, value: checked.data };
+      if (!checked.success) return [false, `task "${name}" returned an invalid output: ${issuesText(checked.error.issues)}`];
+      return [true, checked.data];
     } catch (error) {
-      return { ok: false, error: errorText(error) };
+      return [false, errorText(error)];
     } finally {
       if (this.task === task) this.task = undefined;
       this.armIdleTimer();
