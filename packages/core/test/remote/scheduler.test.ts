@@ -28,6 +28,10 @@ describe.skipIf(sshTarget === undefined)(`Scheduler on remote workers over Hosts
     const context = `--- stdout\n${stdout.slice(-6000)}\n--- stderr\n${stderr.slice(-6000)}`;
     expect(result.others.left, context).toEqual([]);
     expect(result.unexpected, context).toEqual([]);
+    expect(
+      result.wheres.filter((w) => !w.result.ok),
+      context,
+    ).toEqual([]);
     // Two workers for seven tasks, both through one ssh connection.
     expect(result.workers, context).toHaveLength(2);
     expect(result.sshPids).toHaveLength(1);
@@ -121,25 +125,35 @@ describe.skipIf(sshTarget === undefined)(`Scheduler on remote workers over Hosts
     expect(result.others.left).toEqual([]);
   });
 
-  it('a scheduler master SIGKILLed while its remote workers are busy (one in a synchronous loop) takes them, the agent and ssh down within 2 s', async () => {
-    const run = startRemoteFixture('scheduler.ts', { args: ['master-killed'] });
-    const ready = await run.waitFor<{ pids: number[]; sshPids: number[] }>('READY');
-    // Let the spinning one enter its loop.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const agents = [...new Set(run.records().map((r) => r.ppid))];
-    expect(agents).toHaveLength(1);
-    expect(ready.sshPids).toHaveLength(1);
-    const everyone = [...ready.pids, ...agents, ...ready.sshPids];
-    expect(everyone.filter(isAlive)).toEqual(everyone);
-    const began = Date.now();
-    process.kill(run.pid, 'SIGKILL');
-    const survivors = await waitGone(everyone, MASTER_DEATH_BOUND_MS);
-    const goneMs = Date.now() - began;
-    console.log(`remote scheduler workers, agent and ssh gone ${goneMs} ms after the master's SIGKILL`);
-    const end = await run.finish();
-    expect(end.signal).toBe('SIGKILL');
-    expect(end.records.map((r) => r.pid).sort()).toEqual([...ready.pids].sort());
-    expect(survivors).toEqual([]);
-    expect(goneMs).toBeLessThan(MASTER_DEATH_BOUND_MS);
-  });
+  it.each(['SIGKILL', 'exit'])(
+    'a scheduler master that dies (%s) while its remote workers are busy (one in a synchronous loop) takes them, the agent and ssh down within 2 s',
+    async (how) => {
+      const run = startRemoteFixture('scheduler.ts', { args: ['master-killed', how] });
+      const ready = await run.waitFor<{ pids: number[]; sshPids: number[] }>('READY');
+      const agents = [...new Set(run.records().map((r) => r.ppid))];
+      expect(agents).toHaveLength(1);
+      expect(ready.sshPids).toHaveLength(1);
+      const everyone = [...ready.pids, ...agents, ...ready.sshPids];
+      let began = Date.now();
+      if (how === 'SIGKILL') {
+        // Let the spinning one enter its loop.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(everyone.filter(isAlive)).toEqual(everyone);
+        began = Date.now();
+        process.kill(run.pid, 'SIGKILL');
+      } else {
+        await waitGone([run.pid], 10_000);
+        began = Date.now();
+      }
+      const survivors = await waitGone(everyone, MASTER_DEATH_BOUND_MS);
+      const goneMs = Date.now() - began;
+      console.log(`remote scheduler workers, agent and ssh gone ${goneMs} ms after the master's ${how}`);
+      const end = await run.finish();
+      if (how === 'SIGKILL') expect(end.signal).toBe('SIGKILL');
+      else expect(end.code).toBe(7);
+      expect(end.records.map((r) => r.pid).sort()).toEqual([...ready.pids].sort());
+      expect(survivors).toEqual([]);
+      expect(goneMs).toBeLessThan(MASTER_DEATH_BOUND_MS);
+    },
+  );
 });
