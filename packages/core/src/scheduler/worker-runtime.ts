@@ -5,6 +5,7 @@ import { decodeMessage, encodeMessage } from './message.js';
 import { taskTypes } from './task.js';
 import type { TaskOutcome } from './task-wire.js';
 import type { TaskContext, WorkerContext } from './task-context.js';
+import { RunContext } from './run-context.js';
 
 export const wireMessage = z.object({ type: z.string(), value: z.unknown() });
 export const deliverInput = z.object({ taskId: z.number(), message: wireMessage });
@@ -160,14 +161,7 @@ export class WorkerRuntime {
       if (found !== undefined) return Promise.resolve(unwrap(found));
       return new Promise((resolve) => task.waiters.push({ type: type?.name, resolve: (m) => resolve(unwrap(m)) }));
     };
-    return {
-      workerId: this.workerId,
-      get signal() {
-        return call.signal;
-      },
-      send: (type, value) => this.send(type as AnyMessageType, value, taskId),
-      receive: receive as TaskContext['receive'],
-    };
+    return new RunContext(this.workerId, call, (type, value) => this.send(type as AnyMessageType, value, taskId), receive as TaskContext['receive']);
   }
 
   private armIdleTimer(): void {
