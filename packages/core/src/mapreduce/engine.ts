@@ -103,6 +103,7 @@ export async function* runBatches(
       spawnWorker(fns, options, host, index).then(
         (worker) => {
           slots.push({ worker, index, inflight: 0 });
+          trace?.nameTrack(index + 1, worker.name);
           notify();
         },
         (error: unknown) => {

@@ -28,6 +28,7 @@ export function summarize(value: unknown): string {
  */
 export class TraceRecorder {
   private readonly slices: Slice[] = [];
+  private readonly trackNames = new Map<number, string>();
   private readonly origin = performance.now();
 
   nowUs(): number {
@@ -36,6 +37,11 @@ export class TraceRecorder {
 
   add(slice: Slice): void {
     this.slices.push(slice);
+  }
+
+  /** Names a track even if no slice lands on it (a worker that started but was given no work). */
+  nameTrack(track: number, name: string): void {
+    this.trackNames.set(track, name);
   }
 
   /** One task's slice, on its worker's track (index 0 is track 1: track 0 names the process). */
@@ -56,7 +62,7 @@ export class TraceRecorder {
   }
 
   async write(path: string, processName: string): Promise<void> {
-    const tracks = new Map<number, string>();
+    const tracks = new Map(this.trackNames);
     for (const s of this.slices) tracks.set(s.track, s.trackName);
     const pid = process.pid;
     const traceEvents: object[] = [{ ph: 'M', pid, tid: 0, name: 'process_name', args: { name: processName } }];

@@ -33,11 +33,15 @@ describe('MapReduce workers, param and init', () => {
   });
 
   it('each worker takes work once it is ready, not once all are: a slow starter finds the work done, and is still stopped', async () => {
-    const { result } = await runFixture<{ outputs: { x: number; workerIndex: number }[] }>('staggered');
+    const { result, output } = await runFixture<{ outputs: { x: number; workerIndex: number }[] }>('staggered', { outputFile: 'trace.json' });
     expect(result.outputs.map((o) => o.x)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
     expect(new Set(result.outputs.map((o) => o.workerIndex))).toEqual(new Set([0]));
     // Worker 1 did start (its init ran), and the operation waited for it to stop it.
     expect(result.workers.map((w) => w.workerIndex).sort()).toEqual([0, 1]);
+    // One track per worker in the trace, the idle one included.
+    const events = (JSON.parse(output!) as { traceEvents: { ph: string; name: string; args?: { name?: string } }[] }).traceEvents;
+    const tracks = events.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args?.name);
+    expect(tracks.sort()).toEqual(['staggered-0', 'staggered-1']);
     expect(result.aliveAfter).toEqual([]);
   });
 
