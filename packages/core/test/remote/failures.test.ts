@@ -1,17 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ErrorReport } from '../parallel/fixtures/side-channel.js';
-import { waitGone } from '../support/processes.js';
+import { commandArgs, waitGone } from '../support/processes.js';
 import { skipReason, sshTarget, startRemoteFixture } from './run-fixture.js';
-
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 200);
-  } catch {
-    return '(gone)';
-  }
-}
 
 /**
  * Runs a failing spawn; once it has rejected, every process it started (ssh client, agent, worker) must be gone
@@ -28,7 +20,7 @@ async function failedSpawn(scenario: string): Promise<{ error: ErrorReport; afte
     // The bound covers the slowest legitimate path: an idle session's ssh that does not end on end-of-file gets
     // CLOSE_GRACE_MS (5 s), then SIGTERM and, 1 s later, SIGKILL (agent-session.ts).
     left = await waitGone([...new Set([...recorded, ...run.processes()])].filter((pid) => pid !== run.pid), 10_000);
-    leftWhat = left.map((pid) => `${pid}: ${commandLine(pid)}`).join('\n');
+    leftWhat = left.map((pid) => `${pid}: ${commandArgs(pid)?.join(' ').slice(0, 200) ?? '(gone)'}`).join('\n');
   } finally {
     writeFileSync(join(run.dir, 'proceed'), '');
   }

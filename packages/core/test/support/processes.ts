@@ -69,3 +69,12 @@ export function processesWithEnv(entry: string): number[] {
   }
   return pids;
 }
+
+/** A process's command line as its arguments, or undefined once it is gone. */
+export function commandArgs(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
+  } catch {
+    return undefined;
+  }
+}
