@@ -1,28 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../support/processes.js';
+import type { TaskTimeline } from '../support/task-timeline.js';
 import { runFixture, type FixtureRun } from './run-fixture.js';
-
-interface Timeline {
-  start?: number;
-  term?: number;
-  kill?: number;
-  finish?: number;
-  termCalls: number;
-  killCalls: number;
-  pid?: number;
-  result?: { ok: true; value: unknown } | { ok: false; error: string };
-  messages: string[];
-}
 
 // Timers are exact in a quiet process; these bounds allow for 2 busy cores.
 const SLACK_MS = 3000;
 
 describe('Scheduler term and kill timeouts', () => {
-  let run: FixtureRun<{ timelines: Record<string, Timeline>; unexpected: unknown[] }>;
+  let run: FixtureRun<{ timelines: Record<string, TaskTimeline>; unexpected: unknown[] }>;
   beforeAll(async () => {
     run = await runFixture('timeouts');
   });
-  const t = (tag: string): Timeline => run.result.timelines[tag]!;
+  const t = (tag: string): TaskTimeline => run.result.timelines[tag]!;
   const expectNoneAlive = (): void => {
     expect(run.result.aliveAfter).toEqual([]);
     expect(run.pids.filter(isAlive)).toEqual([]);
