@@ -19,7 +19,7 @@ async function failedSpawn(scenario: string): Promise<{ error: ErrorReport; afte
     const recorded = run.records().flatMap((r) => [r.pid, r.ppid]);
     // The bound covers the slowest legitimate path: an idle session's ssh that does not end on end-of-file gets
     // CLOSE_GRACE_MS (5 s), then SIGTERM and, 1 s later, SIGKILL (agent-session.ts).
-    left = await waitGone([...new Set([...recorded, ...run.processes()])].filter((pid) => pid !== run.pid), 10_000);
+    left = await waitGone([...new Set([...recorded.filter((pid) => pid !== run.pid), ...run.spawned()])], 10_000);
     leftWhat = left.map((pid) => `${pid}: ${commandArgs(pid)?.join(' ').slice(0, 200) ?? '(gone)'}`).join('\n');
   } finally {
     writeFileSync(join(run.dir, 'proceed'), '');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PidRecord } from '../parallel/fixtures/side-channel.js';
-import { expectAllGone } from '../support/processes.js';
+import { expectAllGone, isTsxCompiler } from '../support/processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const GONE_DEADLINE_MS = 15_000;
@@ -82,6 +82,14 @@ export class RemoteRun {
   /** Every live process of this run: the master's side and the remote side. */
   processes(): number[] {
     return processesWithEnv([`PAR_TEST_DIR=${this.dir}`, `COHORT_TEST_RUN_DIR=${this.dir}`]);
+  }
+
+  /**
+   * The live processes this run's spawns started: every process of the run but the master and its tsx compiler
+   * (see childPids in support/processes.ts).
+   */
+  spawned(): number[] {
+    return this.processes().filter((pid) => pid !== this.pid && !isTsxCompiler(pid, this.pid));
   }
 
   /** Waits for the master to print `<tag> {json}`. */

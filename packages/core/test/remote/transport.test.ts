@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Connection, Rpc, RpcError } from '@cohort/rpc';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { parentOf } from '../support/processes.js';
 import { skipReason, sshTarget, startRemoteFixture } from './run-fixture.js';
 
 interface Ready {
@@ -26,11 +27,6 @@ async function attempt(address: { host: string; port: number }, secret: string |
   } catch (error) {
     return error;
   }
-}
-
-function parentOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
 /** `pid` and its ancestors up to (excluding) pid 1: on the remote side, the agent, sshd's session processes. */

@@ -44,13 +44,24 @@ export async function expectAllGone(pids: readonly number[], deadlineMs = 15_000
   if (survivors.length > 0) throw new Error(`${what} pids ${survivors.join(', ')} still alive after ${deadlineMs} ms`);
 }
 
-/** Pids of the live children of `pid` (from /proc), to find workers a fixture started. */
+/**
+ * Pids of the live children of `pid` (from /proc), to find workers a fixture started. Not counted: the esbuild
+ * service tsx starts under a fixture run with `--import tsx` when it first compiles a module it has not cached (a
+ * cold cache, as on a fresh CI machine), which lives as long as the fixture and is no worker's.
+ */
 export function childPids(pid: number): number[] {
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return children.filter((child) => !isTsxCompiler(child, pid));
   } catch {
     return [];
   }
+}
+
+/** Whether `pid` is the esbuild service of the tsx run by `parent` (see childPids). */
+export function isTsxCompiler(pid: number, parent: number): boolean {
+  const args = commandArgs(pid);
+  return parentOf(pid) === parent && args !== undefined && /\/esbuild$/.test(args[0] ?? '') && args.some((arg) => arg.startsWith('--service'));
 }
 
 /**
@@ -68,6 +79,16 @@ export function processesWithEnv(entry: string): number[] {
     }
   }
   return pids;
+}
+
+/** A process's parent pid (from /proc), or 0 once it is gone. */
+export function parentOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0;
+  }
 }
 
 /** A process's command line as its arguments, or undefined once it is gone. */
