@@ -1,5 +1,5 @@
 import { compare, compareReadings, metric, type BenchContext, type BenchGroup, type Metric } from './harness.js';
-import type { InFlightArg, InFlightSubject } from './parallel/samplers.js';
+import type { InFlightArg, InFlightSubject, SpawnArg } from './parallel/samplers.js';
 import { startSamplerProcess, type SamplerProcess } from './sampler-process.js';
 
 // @cohort/core's Parallel workers: what a spawn costs against a bare node child, what worker.run adds to the raw
@@ -64,6 +64,34 @@ async function measureAll(context: BenchContext, driver: SamplerProcess): Promis
       target: { kind: 'difference', limit: 15 },
       cohort: spawns.cohort('rssMiB'),
       baseline: { name: BARE, summary: spawns.baseline('rssMiB') },
+    }),
+  );
+
+  context.progress('parallel: spawn to first call, and memory, against a node child that loads zod');
+  const zodSpawns = await compareReadings({
+    ...plan.spawn,
+    baseline: driver.readings('spawn.bare', { loadZod: true } satisfies SpawnArg),
+    cohort: driver.readings('spawn.cohort'),
+  });
+  // For information: what Cohort adds to a process that has loaded zod, as every worker's entry script does.
+  metrics.push(
+    metric({
+      group: GROUP,
+      name: 'spawn to first call, against a child that loads zod',
+      unit: 'ms',
+      higherIsBetter: false,
+      target: { kind: 'none' },
+      cohort: zodSpawns.cohort('ms'),
+      baseline: { name: `${BARE} importing zod, ready line`, summary: zodSpawns.baseline('ms') },
+    }),
+    metric({
+      group: GROUP,
+      name: 'worker RSS, against a child that loads zod',
+      unit: 'MiB',
+      higherIsBetter: false,
+      target: { kind: 'none' },
+      cohort: zodSpawns.cohort('rssMiB'),
+      baseline: { name: `${BARE} importing zod`, summary: zodSpawns.baseline('rssMiB') },
     }),
   );
 

@@ -37,6 +37,8 @@ const SPARE_ATTEMPTS = 10;
 /** Of the spawn samplers: milliseconds to wait before the clock starts (for a spare launched meanwhile). */
 export interface SpawnArg {
   settleMs?: number;
+  /** Of spawn.bare: the child loads zod before it is ready. */
+  loadZod?: boolean;
 }
 
 /** A value computed on first use, and whether it was. */
@@ -111,12 +113,13 @@ export function serveParallelSamplers(): void {
         }
         throw new Error(`no spawn took a spare in ${SPARE_ATTEMPTS} attempts ${settleMs} ms apart`);
       },
-      // From nothing to the ready line of a node child that only prints it, then that child's memory.
+      // From nothing to the ready line of a node child that only prints it (after loading zod, with `loadZod`),
+      // then that child's memory.
       'spawn.bare': async (arg): Promise<Readings> => {
         // The same pause as the spare's, so that no spare's launch overlaps either side's measurement.
         await setTimeout((arg as SpawnArg | undefined)?.settleMs ?? 0);
         const start = now();
-        const child = await startServer(bareChild, []);
+        const child = await startServer(bareChild, (arg as SpawnArg | undefined)?.loadZod === true ? ['--zod'] : []);
         const ms = now() - start;
         const rssMiB = await residentMiB(child.pid);
         await child.stop();
