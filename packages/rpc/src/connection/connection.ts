@@ -5,13 +5,13 @@ import { describeAddress, type Address } from '../address.js';
 import type { OneWayDef, PipeDef, ReversePipeDef, RpcDef, StateDef, AnyRpcDef } from '../definitions.js';
 import { RpcError, type RpcErrorCode } from '../errors.js';
 import type { AnyImplementation, Source } from '../implementation.js';
-import { authProof, newNonce, proofMatches, type Role } from '../protocol/handshake.js';
+import { Handshake, type Role } from '../protocol/handshake.js';
 import { HeartbeatMonitor } from '../protocol/heartbeat.js';
 import type { RpcStream } from '../protocol/stream-receiver.js';
 import { resolveRpcSettings, type ResolvedRpcSettings, type RpcSettings } from '../settings.js';
 import { FrameDecoder } from '../wire/frame-decoder.js';
 import { FrameWriter, packr } from '../wire/frame-writer.js';
-import { checkMessage, Kind, MAGIC, PROTOCOL_VERSION, ProtocolViolation, type Message } from '../wire/messages.js';
+import { checkMessage, Kind, ProtocolViolation, type Message } from '../wire/messages.js';
 import type { CloseReason } from './close-reason.js';
 import { IncomingCalls } from './incoming.js';
 import type { Link } from './link.js';
@@ -51,8 +51,6 @@ export type DispatchResult<D extends AnyRpcDef> =
 export type DispatchArg<D extends AnyRpcDef> =
   D extends ReversePipeDef<infer I, infer T> ? [z.input<I>, Source<z.input<T>>] : z.input<D['input']>;
 
-type HandshakeStep = 'hello' | 'auth' | 'menu' | 'done';
-
 /**
  * One authenticated, multiplexed RPC connection over a byte stream. Either side may dispatch to the other.
  *
@@ -66,8 +64,7 @@ export class Connection {
   readonly closed: Promise<CloseReason>;
   /** This side's description, as the peer sees it. */
   readonly description: string;
-  private peerDescription = 'peer';
-  private peerMenu = new Set<string>();
+  private peerMenu: ReadonlySet<string> = new Set<string>();
   private peerWindowBytes = 0;
   private readonly settings: ResolvedRpcSettings;
   private readonly writer: FrameWriter;
@@ -77,9 +74,7 @@ export class Connection {
   private readonly heartbeat: HeartbeatMonitor | undefined;
   private readonly resolveClosed: (reason: CloseReason) => void;
   private closeReason: CloseReason | undefined;
-  private step: HandshakeStep = 'hello';
-  private readonly nonce = newNonce();
-  private peerNonce: Uint8Array | undefined;
+  private readonly handshake: Handshake;
   private readonly handshakeDone = pDefer<void>();
   private handshakeTimer: NodeJS.Timeout | undefined;
   private readonly socketClosed: Promise<void>;
@@ -101,6 +96,7 @@ export class Connection {
     const link = this.link();
     this.outgoing = new OutgoingCalls(link);
     this.incoming = new IncomingCalls(link, options.implementations ?? []);
+    this.handshake = new Handshake({ role, secret: options.secret, menu: this.incoming.menu(), windowBytes: this.settings.streamWindowBytes });
     const heartbeat = this.settings.heartbeat;
     if (heartbeat !== false) {
       this.heartbeat = new HeartbeatMonitor(
@@ -198,7 +194,7 @@ export class Connection {
 
   /** The peer's description, as it announced itself in the handshake. */
   get peer(): string {
-    return this.peerDescription;
+    return this.handshake.peerDescription;
   }
 
   get isClosed(): boolean {
@@ -222,7 +218,7 @@ export class Connection {
       settings: this.settings,
       send: (message, rpc) => this.writer.send(message, rpc),
       get peer() {
-        return self.peerDescription;
+        return self.peer;
       },
       get peerWindowBytes() {
         return self.peerWindowBytes;
@@ -238,7 +234,7 @@ export class Connection {
   private closedError(rpc?: string): RpcError {
     const why = this.closeReason;
     const by = why?.by === 'remote' ? 'by the peer' : 'by this side';
-    const text = why === undefined ? 'connection closed' : `connection to ${this.peerDescription} closed ${by}: ${why.reason}`;
+    const text = why === undefined ? 'connection closed' : `connection to ${this.peer} closed ${by}: ${why.reason}`;
     return new RpcError('CONNECTION_CLOSED', rpc === undefined ? text : `${rpc} failed: ${text}`, rpc === undefined ? {} : { rpc });
   }
 
@@ -259,7 +255,7 @@ export class Connection {
     this.handshakeTimer = setTimeout(() => {
       this.shutdown('local', `handshake not completed within ${this.settings.handshakeTimeoutMs} ms`, 'HANDSHAKE_FAILED');
     }, this.settings.handshakeTimeoutMs);
-    this.sendQuietly([Kind.Hello, MAGIC, PROTOCOL_VERSION, this.nonce, this.description]);
+    this.sendQuietly(this.handshake.hello(this.description));
   }
 
   private onFrame(payload: Buffer): void {
@@ -274,7 +270,7 @@ export class Connection {
   }
 
   private onMessage(message: Message, bytes: number): void {
-    if (this.step !== 'done') {
+    if (!this.handshake.done) {
       this.onHandshakeMessage(message);
       return;
     }
@@ -309,47 +305,22 @@ export class Connection {
   }
 
   private onHandshakeMessage(message: Message): void {
-    const secret = this.options.secret;
     if (message[0] === Kind.Close) {
       this.shutdown('remote', message[1], (message[2] ?? 'HANDSHAKE_FAILED') as RpcErrorCode);
       return;
     }
-    if (this.step === 'hello' && message[0] === Kind.Hello) {
-      const [, magic, version, nonce, description] = message;
-      if (magic !== MAGIC) throw new ProtocolViolation('the peer does not speak the Cohort RPC protocol');
-      if (version !== PROTOCOL_VERSION) {
-        this.fail('HANDSHAKE_FAILED', `the peer speaks protocol version ${version}, this side ${PROTOCOL_VERSION}; upgrade one of them`);
-        return;
-      }
-      this.peerNonce = nonce;
-      this.peerDescription = description.slice(0, 200);
-      this.step = 'auth';
-      this.sendQuietly([Kind.Auth, secret === undefined ? null : authProof(secret, this.role, nonce, this.nonce)]);
-      return;
-    }
-    if (this.step === 'auth' && message[0] === Kind.Auth) {
-      if (secret !== undefined) {
-        const peerRole: Role = this.role === 'client' ? 'server' : 'client';
-        const expected = authProof(secret, peerRole, this.nonce, this.peerNonce!);
-        if (!proofMatches(expected, message[1])) {
-          this.fail('AUTH_FAILED', 'authentication failed: the peer does not know the shared secret');
-          return;
-        }
-      }
-      this.step = 'menu';
-      this.sendQuietly([Kind.Menu, this.incoming.menu(), this.settings.streamWindowBytes]);
-      return;
-    }
-    if (this.step === 'menu' && message[0] === Kind.Menu) {
-      this.peerMenu = new Set(message[1].map(([name, version]) => `${name}@${version}`));
-      this.peerWindowBytes = message[2] ?? this.settings.streamWindowBytes;
-      this.step = 'done';
+    const step = this.handshake.receive(message);
+    if ('send' in step) {
+      this.sendQuietly(step.send);
+    } else if ('fail' in step) {
+      this.fail(step.fail.code, step.fail.reason);
+    } else {
+      this.peerMenu = step.done.menu;
+      this.peerWindowBytes = step.done.windowBytes;
       clearTimeout(this.handshakeTimer);
       this.heartbeat?.start();
       this.handshakeDone.resolve();
-      return;
     }
-    throw new ProtocolViolation(`unexpected message of kind ${message[0]} during the handshake (${this.step} step)`);
   }
 
   /** Hostile or broken input: close with a reason, never throw out of a socket callback. */
@@ -381,12 +352,12 @@ export class Connection {
     this.closeReason = code === undefined ? { by, reason } : { by, reason, code };
     clearTimeout(this.handshakeTimer);
     this.heartbeat?.stop();
-    if (this.step !== 'done') {
+    if (!this.handshake.done) {
       const failure =
         code === 'AUTH_FAILED' || code === 'HANDSHAKE_FAILED' || code === 'MESSAGE_TOO_BIG' || code === 'PROTOCOL'
           ? code
           : 'HANDSHAKE_FAILED';
-      this.handshakeDone.reject(new RpcError(failure, `handshake with ${this.peerDescription} failed: ${reason}`));
+      this.handshakeDone.reject(new RpcError(failure, `handshake with ${this.peer} failed: ${reason}`));
     }
     this.outgoing.closeAll((rpc) => this.closedError(rpc));
     this.incoming.closeAll(this.closedError());
