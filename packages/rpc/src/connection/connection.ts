@@ -81,8 +81,8 @@ export class Connection {
 
   private constructor(
     private readonly socket: Socket,
-    private readonly role: Role,
-    private readonly options: ConnectionOptions,
+    role: Role,
+    options: ConnectionOptions,
   ) {
     this.settings = resolveRpcSettings(options.settings);
     this.description = options.description ?? `process ${process.pid}`;
