@@ -1,0 +1,66 @@
+// `pnpm bench --quick`, run as a real process tree (the bench, its Cohort masters, their workers, the peers'
+// pools): every group reports every metric it promises, the JSON and the chart are written, and no process is left
+// (runExample proves it). The figures of a quick run on a busy test machine mean nothing; only their shape is checked.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BenchResults } from '../src/bench/results-file.js';
+import { runExample } from './support/run-example.js';
+
+const GROUPS = ['rpc', 'parallel', 'scheduler', 'mapreduce'];
+
+let dir: string | undefined;
+afterEach(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe('pnpm bench --quick', () => {
+  it('runs every group, prints the table, writes bench-results JSON and SVG, and leaves no process', { timeout: 300_000 }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cohort-bench-test-'));
+    const out = join(dir, 'results.json');
+    const run = await runExample('bench', { args: ['--quick', '--out', out], timeoutMs: 240_000, workerPids: () => [] });
+    expect(run.code, run.describe()).toBe(0);
+    expect(run.stdout).toMatch(/^metric +Cohort +baseline \/ peer +ratio +target +met\?/m);
+    expect(run.stdout).toContain(`results written to ${out} and ${join(dir, 'results.svg')} (quick run)`);
+
+    const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+    expect(results.groups).toEqual(GROUPS);
+    expect(results.cpu.cores).toBeGreaterThan(0);
+    expect(new Set(results.metrics.map((m) => m.group))).toEqual(new Set(GROUPS));
+    for (const m of results.metrics) {
+      const what = `${m.group}: ${m.name}`;
+      expect(m.cohort, what).toBeGreaterThan(0);
+      expect(m.samples.cohort.length, what).toBeGreaterThan(0);
+      if (m.target.kind === 'ratio' || m.target.kind === 'difference') {
+        expect(m.baseline, what).toBeGreaterThan(0);
+        expect(m.ratio, what).toBeCloseTo(m.cohort / m.baseline!, 6);
+      }
+    }
+    // The metrics the issues name, each present once per baseline it is compared with.
+    const names = results.metrics.map((m) => `${m.group}: ${m.name}`);
+    for (const expected of [
+      /^rpc: round trip/,
+      /^rpc: 256 calls in flight/,
+      /^rpc: 16 MiB/,
+      /^rpc: pipe of/,
+      /^parallel: spawn to first call$/,
+      /^parallel: worker RSS after its first call$/,
+      /^parallel: spawn to first call, against a child that loads zod$/,
+      /^parallel: round trip, worker\.run/,
+      /^parallel: 256 calls in flight, 2 workers$/,
+      /^scheduler: .* no-op tasks, 2 workers, whole run$/,
+      /^mapreduce: .* tiny items .* whole run$/,
+      /^mapreduce: SHA-256 .* speed-up of 2 workers, whole run$/,
+    ]) {
+      expect(names.some((name) => expected.test(name)), `${expected} in\n${names.join('\n')}`).toBe(true);
+    }
+    const peers = results.metrics.filter((m) => m.name.includes('calls in flight,')).map((m) => m.baselineName);
+    expect(peers.filter((name) => name?.startsWith('workerpool'))).toHaveLength(2);
+    expect(peers.filter((name) => name?.startsWith('tinypool'))).toHaveLength(2);
+
+    const chart = readFileSync(join(dir, 'results.svg'), 'utf8');
+    expect(chart.trimStart()).toMatch(/^<svg[\s>]/);
+  });
+});
