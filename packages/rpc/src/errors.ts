@@ -1,15 +1,26 @@
 import type { z } from 'zod';
+import { formatIssues } from './describe.js';
+
+/** Every code an {@link RpcError} may carry; the type and the runtime check come from this one list. */
+export const RPC_ERROR_CODES = [
+  'CONNECTION_CLOSED',
+  'UNIMPLEMENTED',
+  'MESSAGE_TOO_BIG',
+  'HANDSHAKE_FAILED',
+  'AUTH_FAILED',
+  'TIMEOUT',
+  'ABORTED',
+  'PROTOCOL',
+] as const;
 
 /** Stable codes of {@link RpcError}. Branch on these, never on messages. */
-export type RpcErrorCode =
-  | 'CONNECTION_CLOSED'
-  | 'UNIMPLEMENTED'
-  | 'MESSAGE_TOO_BIG'
-  | 'HANDSHAKE_FAILED'
-  | 'AUTH_FAILED'
-  | 'TIMEOUT'
-  | 'ABORTED'
-  | 'PROTOCOL';
+export type RpcErrorCode = (typeof RPC_ERROR_CODES)[number];
+
+const rpcErrorCodes: ReadonlySet<string> = new Set(RPC_ERROR_CODES);
+
+export function isRpcErrorCode(code: unknown): code is RpcErrorCode {
+  return typeof code === 'string' && rpcErrorCodes.has(code);
+}
 
 /** A failure of the RPC machinery itself: the connection, the protocol, a deadline or a cancellation. */
 export class RpcError extends Error {
@@ -50,27 +61,29 @@ export class RemoteError extends Error {
 }
 
 /**
- * A value failed its zod schema. `side: 'input'` means the caller sent something the RPC's input schema refuses
- * (checked before sending and again by the server); `'output'` means the implementation produced a value (result,
- * item, state or update) its own schema refuses. The connection stays usable.
+ * A value failed its zod schema. `side: 'input'` means the caller sent something the schema refuses (checked before
+ * sending and again by the receiver); `'output'` means the implementation produced a value (result, item, state or
+ * update) its own schema refuses. The connection stays usable.
  */
 export class ValidationError extends Error {
   override readonly name = 'ValidationError';
   readonly side: 'input' | 'output';
-  readonly rpc: string;
+  /** The RPC whose value failed, when it was an RPC's (not, say, a worker's `workerInit`). */
+  readonly rpc: string | undefined;
+  /** What the value was for: the RPC name, or e.g. `worker type counter`, `task build`, `message log`. */
+  readonly subject: string;
   readonly issues: z.core.$ZodIssue[];
-  /** What failed: `input`, `output`, `state`, `item 3`, `update 0`… (kept across the wire, unlike a stack). */
+  /** Which value failed: `input`, `output`, `state`, `item 3`, `workerInit`… (kept across the wire, unlike a stack). */
   readonly what: string;
 
-  constructor(init: { side: 'input' | 'output'; rpc: string; issues: z.core.$ZodIssue[]; what?: string }) {
-    const summary = init.issues
-      .slice(0, 3)
-      .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
-      .join('; ');
+  constructor(init: { side: 'input' | 'output'; issues: z.core.$ZodIssue[]; what?: string } & ({ rpc: string; subject?: string } | { subject: string })) {
     const what = init.what ?? (init.side === 'input' ? 'input' : 'output');
-    super(`invalid ${what} for ${init.rpc}: ${summary}${init.issues.length > 3 ? '; …' : ''}`);
+    const rpc = 'rpc' in init ? init.rpc : undefined;
+    const subject = init.subject ?? rpc!;
+    super(`invalid ${what} for ${subject}: ${formatIssues(init.issues)}`);
     this.side = init.side;
-    this.rpc = init.rpc;
+    this.rpc = rpc;
+    this.subject = subject;
     this.issues = init.issues;
     this.what = what;
   }

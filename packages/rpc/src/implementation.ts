@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Connection } from './connection/connection.js';
-import type { OneWayDef, PipeDef, ReversePipeDef, RpcDef, StateDef, AnyRpcDef } from './definitions.js';
+import { menuKey, type OneWayDef, type PipeDef, type ReversePipeDef, type RpcDef, type StateDef, type AnyRpcDef } from './definitions.js';
 
 /** What every implementation receives besides its input. */
 export interface RpcContext {
@@ -56,3 +56,22 @@ export function implement<D extends AnyRpcDef>(def: D, handler: Handler<D>): Imp
   if (typeof handler !== 'function') throw new TypeError(`Rpc.implement(${def.name}): the handler must be a function`);
   return Object.freeze({ def, handler });
 }
+
+/** Implementations by `name@version`; two for the same RPC is a programming error, named in the `TypeError`. */
+export function indexImplementations(implementations: readonly AnyImplementation[]): Map<string, AnyImplementation> {
+  const byKey = new Map<string, AnyImplementation>();
+  for (const impl of implementations) {
+    const key = menuKey(impl.def.name, impl.def.version);
+    if (byKey.has(key)) throw new TypeError(`two implementations of ${impl.def.name} (version ${impl.def.version}); each RPC needs exactly one`);
+    byKey.set(key, impl);
+  }
+  return byKey;
+}
+
+/** Whether `value` can be a stream source (`for await` accepts it). */
+export function isSource(value: unknown): value is Source<unknown> {
+  return typeof value === 'object' && value !== null && (Symbol.iterator in value || Symbol.asyncIterator in value);
+}
+
+export const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';

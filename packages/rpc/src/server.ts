@@ -1,7 +1,7 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Address } from './address.js';
 import { Connection, type ConnectionOptions } from './connection/connection.js';
-import type { AnyImplementation } from './implementation.js';
+import { indexImplementations, type AnyImplementation } from './implementation.js';
 import { resolveRpcSettings, type RpcSettings } from './settings.js';
 
 export interface ListenOptions {
@@ -43,10 +43,7 @@ export class Server {
     if (options.settings !== undefined) connectionOptions.settings = options.settings;
     if (options.description !== undefined) connectionOptions.description = options.description;
     // Surface a bad implementation list or bad settings now, not on the first connection.
-    const keys = new Set(options.implementations.map((i) => `${i.def.name}@${i.def.version}`));
-    if (keys.size !== options.implementations.length) {
-      throw new TypeError('Server.listen: two implementations share a name and version; each RPC needs exactly one');
-    }
+    indexImplementations(options.implementations);
     resolveRpcSettings(options.settings);
 
     let server: Server | undefined;
@@ -90,6 +87,11 @@ export class Server {
   /** Live, authenticated connections. */
   get activeConnections(): readonly Connection[] {
     return [...this.connections];
+  }
+
+  /** `await using server = await Server.listen(…)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close('disposed');
   }
 
   /** Stops accepting and closes every connection with `reason`. Resolves once the listener is closed. */

@@ -3,16 +3,13 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { Address } from '../src/index.js';
 import { authProof, newNonce } from '../src/protocol/handshake.js';
 import { FrameDecoder } from '../src/wire/frame-decoder.js';
-import { packr } from '../src/wire/frame-writer.js';
+import { decodePayload, encodeFrame as encodeWireFrame } from '../src/wire/codec.js';
 import { Kind, MAGIC, PROTOCOL_VERSION } from '../src/wire/messages.js';
 import { within } from './waiting.js';
 
 /** One frame as the real writer would produce it: 4-byte big-endian length, then the msgpack payload. */
 export function encodeFrame(message: unknown): Buffer {
-  const payload = packr.pack(message);
-  const header = Buffer.alloc(4);
-  header.writeUInt32BE(payload.length, 0);
-  return Buffer.concat([header, payload]);
+  return Buffer.from(encodeWireFrame(message, Number.MAX_SAFE_INTEGER));
 }
 
 export type RawMessage = unknown[];
@@ -123,7 +120,7 @@ export class RawPeer {
   }
 
   private onFrame(payload: Buffer): void {
-    this.messages.push(packr.unpack(payload) as RawMessage);
+    this.messages.push(decodePayload(payload) as RawMessage);
     this.notify();
   }
 

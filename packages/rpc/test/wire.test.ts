@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { RpcError } from '../src/index.js';
 import { FrameDecoder } from '../src/wire/frame-decoder.js';
-import { FrameWriter, packr, type FrameSink } from '../src/wire/frame-writer.js';
+import { decodePayload } from '../src/wire/codec.js';
+import { FrameWriter, type FrameSink } from '../src/wire/frame-writer.js';
 import { checkMessage, Kind, ProtocolViolation, type Message } from '../src/wire/messages.js';
 import { encodeFrame } from './helpers.js';
 
@@ -97,7 +98,7 @@ describe('FrameWriter', () => {
     expect(s.writes).toHaveLength(1);
     const { frames, decoder } = decoderInto();
     decoder.push(s.writes[0]!);
-    expect(frames.map((f) => packr.unpack(f))).toEqual(messages);
+    expect(frames.map((f) => decodePayload(f))).toEqual(messages);
   });
 
   it('refuses a message over maxMessageSize and queues nothing', async () => {
@@ -161,7 +162,7 @@ describe('checkMessage', () => {
   ];
 
   it.each(valid.map((m) => [m[0], m]))('accepts a well-formed message of kind %s', (_kind, message) => {
-    const decoded = packr.unpack(encodeFrame(message).subarray(4)) as unknown[];
+    const decoded = decodePayload(encodeFrame(message).subarray(4)) as unknown[];
     expect(checkMessage(decoded)).toBe(decoded);
   });
 

@@ -1,8 +1,9 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import pDefer from 'p-defer';
 import type { z } from 'zod';
 import { describeAddress, type Address } from '../address.js';
-import type { OneWayDef, PipeDef, ReversePipeDef, RpcDef, StateDef, AnyRpcDef } from '../definitions.js';
+import { menuKey, type OneWayDef, type PipeDef, type ReversePipeDef, type RpcDef, type StateDef, type AnyRpcDef } from '../definitions.js';
 import { RpcError, type RpcErrorCode } from '../errors.js';
 import type { AnyImplementation, Source } from '../implementation.js';
 import { Handshake, type Role } from '../protocol/handshake.js';
@@ -10,7 +11,8 @@ import { HeartbeatMonitor } from '../protocol/heartbeat.js';
 import type { RpcStream } from '../protocol/stream-receiver.js';
 import { resolveRpcSettings, type ResolvedRpcSettings, type RpcSettings } from '../settings.js';
 import { FrameDecoder } from '../wire/frame-decoder.js';
-import { FrameWriter, packr } from '../wire/frame-writer.js';
+import { decodePayload } from '../wire/codec.js';
+import { FrameWriter } from '../wire/frame-writer.js';
 import { checkMessage, Kind, ProtocolViolation, type Message } from '../wire/messages.js';
 import type { CloseReason } from './close-reason.js';
 import { IncomingCalls } from './incoming.js';
@@ -80,7 +82,7 @@ export class Connection {
   private readonly socketClosed: Promise<void>;
 
   private constructor(
-    private readonly socket: Socket,
+    private readonly socket: Duplex & { setNoDelay?: (noDelay?: boolean) => unknown },
     role: Role,
     options: ConnectionOptions,
   ) {
@@ -139,13 +141,13 @@ export class Connection {
   }
 
   /**
-   * Runs the handshake on an already-connected socket. Servers use it with `role: 'server'`; launchers that bring
-   * their own transport can use it too. `onCreated` sees the connection before its handshake completes (so a
-   * server that closes meanwhile can tell the peer why).
-   * @internal
+   * Runs the handshake over an already-connected byte stream: a socket, a TLS socket, or a stream tunnelled through
+   * another channel. Servers use it with `role: 'server'`; the side that opened the stream is the `'client'`.
+   * `onCreated` sees the connection before its handshake completes (so a server that closes meanwhile can tell the
+   * peer why). On failure the stream is destroyed.
    */
   static async open(
-    socket: Socket,
+    socket: Duplex,
     role: Role,
     options: ConnectionOptions,
     onCreated?: (connection: Connection) => void,
@@ -189,7 +191,7 @@ export class Connection {
 
   /** Whether the peer serves `def` (its name and version are in the peer's menu). */
   implements(def: AnyRpcDef): boolean {
-    return this.peerMenu.has(`${def.name}@${def.version}`);
+    return this.peerMenu.has(menuKey(def.name, def.version));
   }
 
   /** The peer's description, as it announced itself in the handshake. */
@@ -210,21 +212,25 @@ export class Connection {
     await this.socketClosed;
   }
 
+  /** `await using conn = await Connection.connect(…)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close('disposed');
+  }
+
   private link(): Link {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const self = this;
+    const connection = this;
     return {
-      connection: this,
+      connection,
       settings: this.settings,
       send: (message, rpc) => this.writer.send(message, rpc),
       get peer() {
-        return self.peer;
+        return connection.peer;
       },
       get peerWindowBytes() {
-        return self.peerWindowBytes;
+        return connection.peerWindowBytes;
       },
       get open() {
-        return self.closeReason === undefined;
+        return connection.closeReason === undefined;
       },
       peerImplements: (key) => this.peerMenu.has(key),
       closedError: (rpc) => this.closedError(rpc),
@@ -262,7 +268,7 @@ export class Connection {
     if (this.closeReason !== undefined) return;
     let value: unknown;
     try {
-      value = packr.unpack(payload);
+      value = decodePayload(payload);
     } catch (error) {
       throw new ProtocolViolation(`undecodable frame (${(error as Error).message})`);
     }

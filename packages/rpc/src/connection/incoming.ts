@@ -1,6 +1,6 @@
 import { RpcError, ValidationError } from '../errors.js';
 import { menuKey, type AnyRpcDef } from '../definitions.js';
-import type { AnyImplementation, RpcContext, Source } from '../implementation.js';
+import { indexImplementations, isPromiseLike, isSource, type AnyImplementation, type RpcContext, type Source } from '../implementation.js';
 import { CreditGate, CreditReturner } from '../protocol/credit.js';
 import { produce } from '../protocol/stream-producer.js';
 import { StreamReceiver } from '../protocol/stream-receiver.js';
@@ -45,34 +45,21 @@ class IncomingCall implements RpcContext {
   }
 }
 
-const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
-  typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-
 /** The serving side of a connection: validates queries, runs implementations, streams their results back. */
 export class IncomingCalls {
   private readonly calls = new Map<number, IncomingCall>();
-  private readonly implementations = new Map<string, AnyImplementation>();
+  private readonly implementations: ReadonlyMap<string, AnyImplementation>;
 
   constructor(
     private readonly link: Link,
     implementations: readonly AnyImplementation[],
   ) {
-    for (const impl of implementations) {
-      const key = menuKey(impl.def.name, impl.def.version);
-      if (this.implementations.has(key)) {
-        throw new TypeError(`two implementations of ${impl.def.name} (version ${impl.def.version}); each RPC needs exactly one`);
-      }
-      this.implementations.set(key, impl);
-    }
+    this.implementations = indexImplementations(implementations);
   }
 
   /** What the peer learns in the handshake. */
   menu(): [string, number][] {
     return [...this.implementations.values()].map(({ def }) => [def.name, def.version]);
-  }
-
-  get running(): number {
-    return this.calls.size;
   }
 
   onQuery(id: number, name: string, version: number, input: unknown): void {
@@ -269,10 +256,9 @@ export class IncomingCalls {
     if (!this.link.open) return;
     try {
       this.link.send([Kind.Error, id, toWireError(error)]);
-    } catch (encodeError) {
+    } catch {
       // The error itself could not be encoded (too big, or exotic data): send its text alone.
       this.link.send([Kind.Error, id, toWireError(new Error(String((error as Error)?.message ?? error).slice(0, 4096)))]);
-      void encodeError;
     }
   }
 
@@ -301,10 +287,6 @@ export class IncomingCalls {
     this.calls.clear();
     for (const call of calls) call.stop(error);
   }
-}
-
-function isSource(value: unknown): value is Source<unknown> {
-  return typeof value === 'object' && value !== null && (Symbol.iterator in value || Symbol.asyncIterator in value);
 }
 
 /** The server checks every reverse-pipe item too: it trusts no caller. */

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { RpcError, ValidationError } from '../errors.js';
 import { menuKey, type AnyRpcDef } from '../definitions.js';
-import type { Source } from '../implementation.js';
+import { isSource, type Source } from '../implementation.js';
 import { CreditGate, CreditReturner } from '../protocol/credit.js';
 import { produce } from '../protocol/stream-producer.js';
 import { StreamReceiver } from '../protocol/stream-receiver.js';
@@ -44,10 +44,6 @@ export class OutgoingCalls {
   private readonly calls = new Map<number, OutgoingCall>();
 
   constructor(private readonly link: Link) {}
-
-  get pending(): number {
-    return this.calls.size;
-  }
 
   dispatch(def: AnyRpcDef, arg: unknown, options: DispatchOptions | undefined): Promise<unknown> {
     const link = this.link;
@@ -242,14 +238,6 @@ export class OutgoingCalls {
       else call.reject(reason);
     }
   }
-}
-
-function isSource(value: unknown): value is Source<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (Symbol.iterator in value || Symbol.asyncIterator in value)
-  );
 }
 
 function abortError(def: AnyRpcDef, signal: AbortSignal): RpcError {

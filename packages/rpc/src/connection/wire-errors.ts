@@ -1,22 +1,15 @@
 import type { z } from 'zod';
-import { RemoteError, RpcError, ValidationError, type RpcErrorCode } from '../errors.js';
+import { describeThrown } from '../describe.js';
+import { isRpcErrorCode, RemoteError, RpcError, ValidationError } from '../errors.js';
 import type { WireError } from '../wire/messages.js';
-
-const RPC_CODES = new Set<string>([
-  'CONNECTION_CLOSED',
-  'UNIMPLEMENTED',
-  'MESSAGE_TOO_BIG',
-  'HANDSHAKE_FAILED',
-  'AUTH_FAILED',
-  'TIMEOUT',
-  'ABORTED',
-  'PROTOCOL',
-]);
 
 /** What an implementation's failure looks like on the wire. Anything thrown is accepted, not only `Error`s. */
 export function toWireError(error: unknown): WireError {
   if (error instanceof ValidationError) {
-    return { type: 'validation', side: error.side, what: error.what, issues: stripIssues(error.issues) };
+    const wire: WireError = { type: 'validation', side: error.side, what: error.what, issues: stripIssues(error.issues) };
+    // A subject other than the RPC (a map-reduce's input, say) says more than the RPC's name would.
+    if (error.subject !== error.rpc) wire.subject = error.subject;
+    return wire;
   }
   if (error instanceof RpcError) return { type: 'rpc', code: error.code, message: error.message };
   if (error instanceof Error) {
@@ -27,14 +20,6 @@ export function toWireError(error: unknown): WireError {
     return wire;
   }
   return { type: 'remote', name: 'NonError', message: describeThrown(error) };
-}
-
-function describeThrown(value: unknown): string {
-  try {
-    return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }
 
 // zod issues may carry the offending input, which can be large or not encodable; the path and message suffice.
@@ -48,12 +33,12 @@ export function fromWireError(wire: WireError, rpc: string, peer: string): Error
       return new ValidationError({
         side: wire.side,
         rpc,
+        ...(typeof wire.subject === 'string' ? { subject: wire.subject.slice(0, 200) } : {}),
         issues: wire.issues as z.core.$ZodIssue[],
         ...(typeof wire.what === 'string' ? { what: wire.what.slice(0, 200) } : {}),
       });
     case 'rpc': {
-      const code = (RPC_CODES.has(wire.code) ? wire.code : 'PROTOCOL') as RpcErrorCode;
-      return new RpcError(code, wire.message, { rpc });
+      return new RpcError(isRpcErrorCode(wire.code) ? wire.code : 'PROTOCOL', wire.message, { rpc });
     }
     case 'remote': {
       const init: ConstructorParameters<typeof RemoteError>[0] = { remoteName: wire.name, message: wire.message, rpc, peer };

@@ -1,10 +1,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { menuKey } from '../definitions.js';
 import { Kind, MAGIC, PROTOCOL_VERSION, ProtocolViolation, type Message } from '../wire/messages.js';
 
 /** Which end opened the socket. Part of the signed text, so a proof can't be reflected back at its author. */
 export type Role = 'client' | 'server';
 
-export const NONCE_BYTES = 32;
+const NONCE_BYTES = 32;
 
 export const newNonce = (): Uint8Array => randomBytes(NONCE_BYTES);
 
@@ -96,7 +97,7 @@ export class Handshake {
     if (this.step === 'menu' && message[0] === Kind.Menu) {
       this.step = 'done';
       // A Menu without the window (a peer that predates it) means this side's own.
-      return { done: { menu: new Set(message[1].map(([name, version]) => `${name}@${version}`)), windowBytes: message[2] ?? this.options.windowBytes } };
+      return { done: { menu: new Set(message[1].map(([name, version]) => menuKey(name, version))), windowBytes: message[2] ?? this.options.windowBytes } };
     }
     throw new ProtocolViolation(`unexpected message of kind ${message[0]} during the handshake (${this.step} step)`);
   }

@@ -64,10 +64,6 @@ export class StreamReceiver<T> implements RpcStream<T> {
     this.settleWaiter();
   }
 
-  get finished(): boolean {
-    return this.ended || this.stopped;
-  }
-
   next(): Promise<IteratorResult<T>> {
     const batch = this.batches[0];
     if (batch !== undefined) {

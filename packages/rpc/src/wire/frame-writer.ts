@@ -1,14 +1,6 @@
-import { Packr, RESERVE_START_SPACE } from 'msgpackr';
-import { RpcError } from '../errors.js';
+import { encodeFrame, FRAME_HEADER_BYTES } from './codec.js';
 import type { Message } from './messages.js';
 
-// One encoder per process is enough: packing is synchronous. msgpackr writes each message after the previous one
-// in its buffer, so a returned frame stays valid while later frames are packed. Bigints use msgpackr's extension
-// so values beyond 64 bits survive instead of throwing.
-export const packr = new Packr({ useRecords: false, useBigIntExtension: true });
-
-const HEADER_BYTES = 4;
-const RESERVE_HEADER = RESERVE_START_SPACE | HEADER_BYTES;
 // Frames smaller than this are merged into one write; bigger ones are written as they are (no copy).
 const MERGE_LIMIT = 64 * 1024;
 
@@ -35,40 +27,19 @@ export class FrameWriter {
    * a value msgpack cannot carry.
    */
   encode(message: Message, rpc?: string): Buffer {
-    let frame: Buffer;
-    try {
-      frame = packr.pack(message, RESERVE_HEADER);
-    } catch (error) {
-      throw new TypeError(`cannot encode a message${rpc === undefined ? '' : ` of ${rpc}`}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    const size = frame.length - HEADER_BYTES;
-    if (size > this.maxMessageSize) {
-      throw new RpcError(
-        'MESSAGE_TOO_BIG',
-        `message of ${size} bytes${rpc === undefined ? '' : ` for ${rpc}`} exceeds maxMessageSize (${this.maxMessageSize}); ` +
-          'send it as a stream or raise maxMessageSize on both peers',
-        rpc === undefined ? {} : { rpc },
-      );
-    }
-    frame.writeUInt32BE(size, 0);
-    return frame;
+    return encodeFrame(message, this.maxMessageSize, rpc);
   }
 
-  /** Queues a frame for this tick's write; returns its payload size in bytes. */
-  enqueue(frame: Buffer): number {
+  /** Encodes a message and queues it for this tick's write; returns its payload size in bytes. */
+  send(message: Message, rpc?: string): number {
+    const frame = this.encode(message, rpc);
     this.queue.push(frame);
     this.queuedBytes += frame.length;
     if (!this.scheduled) {
       this.scheduled = true;
       process.nextTick(this.flushNow);
     }
-    return frame.length - HEADER_BYTES;
-  }
-
-  send(message: Message, rpc?: string): number {
-    return this.enqueue(this.encode(message, rpc));
+    return frame.length - FRAME_HEADER_BYTES;
   }
 
   flush(): void {

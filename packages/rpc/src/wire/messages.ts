@@ -28,7 +28,7 @@ export const PROTOCOL_VERSION = 1;
 /** An error as it crosses the wire. */
 export type WireError =
   | { type: 'remote'; name: string; message: string; stack?: string; data?: unknown }
-  | { type: 'validation'; side: 'input' | 'output'; what: string; issues: unknown[] }
+  | { type: 'validation'; side: 'input' | 'output'; what: string; subject?: string; issues: unknown[] }
   | { type: 'rpc'; code: string; message: string };
 
 export type Message =
