@@ -1,7 +1,8 @@
 export { Parallel } from './parallel/parallel.js';
 export { startApp } from './parallel/start-app.js';
 export type { StartAppOptions } from './parallel/start-app.js';
-export type { ServeOptions, SpawnArgs, WorkerType, WorkerTypeSpec } from './parallel/worker-type.js';
+export type { ServeOptions } from './parallel/serve.js';
+export type { SpawnArgs, WorkerType, WorkerTypeSpec } from './parallel/worker-type.js';
 export type {
   AnyFunction,
   FunctionBuilder,
@@ -15,7 +16,7 @@ export type {
 export { Worker } from './parallel/worker.js';
 export { WorkerConnection } from './parallel/worker-connection.js';
 export type { Runner, RunOptions } from './parallel/worker-connection.js';
-export type { SpawnOptions, ShutdownOn } from './parallel/spawn-options.js';
+export type { ConnectionClosedOptions, ProcessOptions, SpawnOptions, ShutdownOn } from './parallel/spawn-options.js';
 export type { WorkerRef } from './parallel/ref.js';
 export type { OutputOption } from './process/output.js';
 export { showProcessStatus } from './process/exit-status.js';
@@ -23,8 +24,10 @@ export type { ExitStatus } from './process/exit-status.js';
 export { Hosts } from './host/hosts.js';
 export type { Host, LaunchRequest, LaunchedProcess } from './host/host.js';
 export type { SshHostOptions } from './host/ssh/ssh-options.js';
-export { CohortError } from './errors.js';
-export type { CohortErrorCode } from './errors.js';
+export { CohortError, COHORT_ERROR_CODES } from './common/errors.js';
+export type { CohortErrorCode } from './common/errors.js';
+export { WARNING_CODES } from './common/warnings.js';
+export type { WarningCode } from './common/warnings.js';
 // The errors a call on a worker rejects with come from the RPC layer; re-exported so users import from one place.
 export { RemoteError, RpcError, ValidationError } from '@cohort/rpc';
 export type { RpcErrorCode, RpcSettings } from '@cohort/rpc';
@@ -35,9 +38,9 @@ export { Message } from './scheduler/message.js';
 export type { MessageType } from './scheduler/message.js';
 export { currentWorkerContext } from './scheduler/worker-runtime.js';
 export type { TaskContext, SchedulerTaskContext, WorkerContext } from './scheduler/task-context.js';
-export type { AddTaskOptions, RunOptions as SchedulerRunOptions, SchedulerWorkerInfo, TaskResult } from './scheduler/options.js';
+export type { AddTaskOptions, SchedulerRunOptions, SchedulerWorkerInfo, TaskResult } from './scheduler/options.js';
 export type { Timer } from './scheduler/timers.js';
 export { MapReduce } from './mapreduce/mapreduce.js';
 export type { MapReduceDef } from './mapreduce/definition.js';
-export type { Def as MapReduceDefOf, Inputs as MapReduceInputs } from './mapreduce/mapreduce.js';
+export type { MapReduceDefOf, MapReduceInputs } from './mapreduce/mapreduce.js';
 export type { MapReduceOptions, MapReduceProgress } from './mapreduce/options.js';

@@ -6,6 +6,7 @@
  */
 export { decodePayload, encodeFrame, FRAME_HEADER_BYTES } from './wire/codec.js';
 export { FrameDecoder } from './wire/frame-decoder.js';
+export { approximateSize } from './wire/approximate-size.js';
 export { HeartbeatMonitor } from './protocol/heartbeat.js';
 export { describeThrown, formatIssues, type IssueLike } from './describe.js';
 export { isPromiseLike, isSource } from './implementation.js';

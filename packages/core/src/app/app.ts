@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { RpcSettings } from '@cohort/rpc';
-import { CohortError } from '../errors.js';
-import type { SparePool } from '../parallel/spares.js';
+import { CohortError } from '../common/errors.js';
+import type { LaunchedProcess } from '../host/host.js';
 import { createSocketDir } from './socket-dir.js';
+
+/** Worker processes launched ahead of time, as the app sees them: something to take one from. */
+export interface SpareSource {
+  /** A ready spare, if any (it then belongs to the caller). */
+  take(): LaunchedProcess | undefined;
+}
 
 /** The process-wide state `startApp` sets up: what spawning and serving need. */
 export interface App {
@@ -12,8 +18,6 @@ export interface App {
   readonly rpc: RpcSettings | undefined;
   /** The entry script workers re-run. */
   readonly entry: string;
-  /** Whether this process is itself a worker (then `socketDir` is its spawner's). */
-  readonly isWorker: boolean;
   /** The app's root process (the program the user started), which owns the socket directory. */
   readonly rootPid: number;
   /** Sockets of workers that outlive this process ('shutdown-called'): its exit leaves them in place. */
@@ -21,41 +25,53 @@ export interface App {
   socketDir(): string;
   /** Ids unique across the app tree: the pid makes them unique per process, the counter within it. */
   nextWorkerId(): string;
+  /** The id `nextWorkerId()` will return next, without taking it (tests place obstacles there). */
+  upcomingWorkerId(): string;
   socketPath(workerId: string): string;
   /** Pre-launched workers (`startApp({ spareWorkers })`), root app only. */
-  spares: SparePool | undefined;
+  readonly spares: SpareSource | undefined;
+}
+
+export interface AppInit {
+  readonly secret: string;
+  readonly rpc: RpcSettings | undefined;
+  readonly entry: string;
+  /** The spawner's socket directory (a worker); absent for the root, which makes its own when first needed. */
+  readonly socketDir?: string;
+  readonly rootPid?: number;
+  readonly spares?: SpareSource;
 }
 
 let current: App | undefined;
 
-export function makeApp(init: { secret: string; rpc: RpcSettings | undefined; entry: string; socketDir?: string; rootPid?: number }): App {
+function makeApp(init: AppInit): App {
   let dir = init.socketDir;
   let counter = 0;
   const app: App = {
     secret: init.secret,
     rpc: init.rpc,
     entry: init.entry,
-    isWorker: init.socketDir !== undefined,
     rootPid: init.rootPid ?? process.pid,
     keptSockets: new Set(),
     socketDir: () => (dir ??= createSocketDir(() => app.keptSockets)),
     nextWorkerId: () => `${process.pid.toString(36)}-${(++counter).toString(36)}`,
+    upcomingWorkerId: () => `${process.pid.toString(36)}-${(counter + 1).toString(36)}`,
     socketPath: (workerId) => join(app.socketDir(), `${workerId}.sock`),
-    spares: undefined,
+    spares: init.spares,
   };
   return app;
 }
 
-export function setApp(app: App): void {
-  current = app;
+/** Sets up this process's app, once: a second set is a bug (two `startApp` paths racing), so it throws. */
+export function setApp(init: AppInit): App {
+  if (current !== undefined) throw new Error('Cohort: the app was set up twice in one process');
+  current = makeApp(init);
+  return current;
 }
 
-export function newRootApp(rpc: RpcSettings | undefined): App {
-  const entry = process.argv[1];
-  if (entry === undefined) {
-    throw new CohortError('APP_NOT_STARTED', 'startApp() needs an entry script to re-run in workers (process.argv[1] is empty)');
-  }
-  return makeApp({ secret: randomBytes(32).toString('hex'), rpc, entry });
+/** A new secret for a root app: 256 random bits. */
+export function newSecret(): string {
+  return randomBytes(32).toString('hex');
 }
 
 /** The started app, or the error that says to call `startApp()` first. */

@@ -1,15 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { CohortError } from '../errors.js';
-import { WORKER_MARKER } from '../parallel/bootstrap.js';
+import { CohortError } from '../common/errors.js';
 import type { ExitStatus } from '../process/exit-status.js';
 import { closeOutputFd, forwardLines, keepTail, outputStdio } from '../process/output.js';
+import { chdirPreload, CONTROL_FD, LAUNCH_DIR_VARIABLE, launchDir, LIFELINE_FD, withoutChdirPreload } from '../process/worker-launch.js';
 import type { Host, LaunchedProcess, LaunchRequest } from './host.js';
-
-/** File descriptors of the two pipes a local worker gets besides stdio. */
-export const CONTROL_FD = 3;
-export const LIFELINE_FD = 4;
 
 /** Runs workers as child processes of this one. */
 export function localHost(): Host {
@@ -19,35 +15,13 @@ export function localHost(): Host {
   };
 }
 
-const CHDIR_PRELOAD = '--import=data:text/javascript,process.chdir(';
-
-/** The spawner's Node flags without the preload that moved it (a worker's own workers get their own, or none). */
-export function withoutChdirPreload(execArgv: readonly string[]): string[] {
-  return execArgv.filter((arg) => !arg.startsWith(CHDIR_PRELOAD));
-}
-
-/** The last Node flag of a worker that starts in one directory and must run in `target`. */
-export function chdirPreload(target: string): string {
-  return `${CHDIR_PRELOAD}${encodeURIComponent(`${JSON.stringify(target)});`)}`;
-}
-/** Environment variable that tells a worker where the app's root started; removed once read, like the marker. */
-export const LAUNCH_DIR_VARIABLE = 'COHORT_LAUNCH_DIR';
-
-/**
- * Node resolves `--import`/`--require` specifiers (tsx and other loaders) against the directory it starts in, so
- * every worker of the app starts where the app's root program started (a worker passes the place on to its own
- * workers in the environment) and then moves to its working directory from one last preload, after the loaders and
- * before the entry script runs. Read once, when this module loads: before the program could move. Only a worker
- * trusts the variable: another program started from a worker is a root of its own.
- */
-export const launchDir = (process.env[WORKER_MARKER] === '1' ? process.env[LAUNCH_DIR_VARIABLE] : undefined) ?? process.cwd();
-
 /** The flags and start directory of a worker that must end up in `cwd` (default: where the spawner is now). */
 function placement(request: LaunchRequest): { execArgv: string[]; cwd: string; env: NodeJS.ProcessEnv } {
   const execArgv = withoutChdirPreload(request.execArgv);
   const target = resolve(request.cwd ?? process.cwd());
-  if (target !== launchDir) execArgv.push(chdirPreload(target));
-  return { execArgv, cwd: launchDir, env: { ...request.env, [LAUNCH_DIR_VARIABLE]: launchDir } };
+  const startDir = launchDir();
+  if (target !== startDir) execArgv.push(chdirPreload(target));
+  return { execArgv, cwd: startDir, env: { ...request.env, [LAUNCH_DIR_VARIABLE]: startDir } };
 }
 
 function launchLocal(request: LaunchRequest): LaunchedProcess {

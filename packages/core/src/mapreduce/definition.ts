@@ -1,6 +1,6 @@
 import type { MaybePromise } from '@cohort/rpc';
 import { z } from 'zod';
-import { Registry } from '../parallel/registry.js';
+import { Registry } from '../common/registry.js';
 
 /** A declared map-reduce: what its workers run, found by `name` in each worker (the same program, re-run). */
 export interface MapReduceDef<N extends string, P extends z.ZodType, I extends z.ZodType, O extends z.ZodType, S> {

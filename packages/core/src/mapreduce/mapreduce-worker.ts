@@ -1,6 +1,8 @@
+import { ValidationError } from '@cohort/rpc';
+import { approximateSize, describeThrown } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { defineWorkerType } from '../parallel/worker-type.js';
-import { approximateSize, BATCH_BYTES } from './approximate-size.js';
+import { BATCH_BYTES } from './batch-sizer.js';
 import { mapReduceDefs, type MapReduceFunctions } from './definition.js';
 
 /** Thrown by a worker when `map` or `combine` fails; `data.index` names the input. */
@@ -36,21 +38,18 @@ async function runBatch(
     const index = start + i;
     const input = def.input.safeParse(items[i]);
     if (!input.success) {
-      throw new MapError(`input ${index} of ${def.name} is invalid: ${input.error.issues.map((x) => x.message).join('; ')}`, { index, name: 'ValidationError' });
+      throw new ValidationError({ side: 'input', subject: `map-reduce ${def.name}`, issues: input.error.issues, what: `input ${index}` });
     }
     let output: unknown;
     try {
       output = await fns.map(state, input.data);
     } catch (error) {
-      const e = error instanceof Error ? error : new Error(String(error));
-      throw new MapError(`map of ${def.name} threw on input ${index}: ${e.name}: ${e.message}`, { index, name: e.name });
+      const name = error instanceof Error ? error.name : 'NonError';
+      throw new MapError(`map of ${def.name} threw on input ${index}: ${describeThrown(error)}`, { index, name });
     }
     const checked = def.output.safeParse(output);
     if (!checked.success) {
-      throw new MapError(`map of ${def.name} returned an invalid output for input ${index}: ${checked.error.issues.map((x) => x.message).join('; ')}`, {
-        index,
-        name: 'ValidationError',
-      });
+      throw new ValidationError({ side: 'output', subject: `map-reduce ${def.name}`, issues: checked.error.issues, what: `output of input ${index}` });
     }
     if (!combine) {
       outputs[i] = checked.data;
@@ -60,7 +59,7 @@ async function runBatch(
       try {
         combined = await fns.combine!(combined, checked.data);
       } catch (error) {
-        throw new MapError(`combine of ${def.name} threw at input ${index}: ${(error as Error)?.message ?? String(error)}`, { index, name: 'CombineError' });
+        throw new MapError(`combine of ${def.name} threw at input ${index}: ${describeThrown(error)}`, { index, name: 'CombineError' });
       }
     }
   }
@@ -78,7 +77,7 @@ export const MapReduceWorker = defineWorkerType({
       throw new Error(`map-reduce "${def}" is not defined by this program; define it with MapReduce.define at top level, before startApp()`);
     }
     const parsed = fns.def.param.safeParse(param);
-    if (!parsed.success) throw new Error(`invalid param for ${def}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    if (!parsed.success) throw new ValidationError({ side: 'input', subject: `map-reduce ${def}`, issues: parsed.error.issues, what: 'param' });
     return { fns, state: await fns.init(parsed.data, { workerIndex }) };
   },
   functions: (f) => ({

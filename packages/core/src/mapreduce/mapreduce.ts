@@ -1,16 +1,21 @@
 import type { z } from 'zod';
+import { CohortError } from '../common/errors.js';
 import { mapReduceDefs, define, type AnyMapReduceDef, type MapReduceDef, type MapReduceFunctions } from './definition.js';
 import { runBatches } from './engine.js';
 import type { MapReduceOptions } from './options.js';
 
 /** What map-reduce operations accept as inputs: consumed lazily. */
-export type Inputs<T> = Iterable<T> | AsyncIterable<T>;
+export type MapReduceInputs<T> = Iterable<T> | AsyncIterable<T>;
 /** Any map-reduce definition with these schemas (the state type does not matter to callers). */
-export type Def<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType> = MapReduceDef<string, P, I, O, unknown>;
+export type MapReduceDefOf<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType> = MapReduceDef<string, P, I, O, unknown>;
+type Inputs<T> = MapReduceInputs<T>;
+type Def<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType> = MapReduceDefOf<P, I, O>;
 
 function functionsOf(def: AnyMapReduceDef): MapReduceFunctions {
   const fns = mapReduceDefs.get(def.name);
-  if (fns === undefined || fns.def !== def) throw new TypeError(`${def.name} was not created by MapReduce.define`);
+  if (fns === undefined || fns.def !== def) {
+    throw new CohortError('INVALID_ARGUMENT', `${String(def?.name)} was not created by MapReduce.define: pass the object MapReduce.define returned`);
+  }
   return fns;
 }
 

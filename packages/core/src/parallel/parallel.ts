@@ -1,5 +1,4 @@
-import './operations.js';
-import { connectAndShutdownOnDisconnect } from './operations.js';
+import { connectAndShutdownOnDisconnect } from './connect.js';
 import { workerRefSchema } from './ref.js';
 import { make } from './worker-type.js';
 

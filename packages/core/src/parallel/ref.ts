@@ -1,6 +1,6 @@
+import type { Address } from '@cohort/rpc';
 import { z } from 'zod';
-
-const address = z.union([z.object({ path: z.string() }), z.object({ host: z.string(), port: z.number().int() })]);
+import { addressSchema } from '../process/bootstrap.js';
 
 /**
  * A plain-JSON reference to a running worker: pass it as an argument to another worker, which can then
@@ -12,7 +12,7 @@ export const workerRefSchema = z.object({
   id: z.string(),
   name: z.string(),
   pid: z.number().int(),
-  address,
+  address: addressSchema,
 });
 
 /** A reference to a running worker of type `N`: plain JSON, valid for any process of the same app. */
@@ -21,5 +21,5 @@ export interface WorkerRef<N extends string = string> {
   readonly id: string;
   readonly name: string;
   readonly pid: number;
-  readonly address: { path: string } | { host: string; port: number };
+  readonly address: Address;
 }

@@ -1,9 +1,14 @@
-import { resolveRpcSettings, type RpcSettings } from '@cohort/rpc';
-import { currentApp, newRootApp, setApp } from '../app/app.js';
-import { WORKER_MARKER } from './bootstrap.js';
+import type { RpcSettings } from '@cohort/rpc';
+import { z } from 'zod';
+import { currentApp, newSecret, setApp } from '../app/app.js';
+import { DEFAULTS } from '../common/defaults.js';
+import { CohortError } from '../common/errors.js';
+import { checkOptions } from '../common/options.js';
 import { localHost } from '../host/local.js';
+import { launchDir, WORKER_MARKER } from '../process/worker-launch.js';
+import { launchRequest } from './launch.js';
 import { SparePool } from './spares.js';
-import { launchRequest } from './spawn.js';
+import { checkRpcSettings, rpcSettingsOption } from './spawn-options.js';
 import { runWorker } from './worker-main.js';
 
 export interface StartAppOptions {
@@ -31,13 +36,31 @@ export interface StartAppOptions {
  * const worker = await Counter.spawn();
  */
 export async function startApp(options: StartAppOptions = {}): Promise<void> {
-  // Async so that invalid settings reject, like every other failure of a Promise-returning function.
-  resolveRpcSettings(options.rpc);
-  if (process.env[WORKER_MARKER] === '1') return runWorker(options.rpc);
-  if (currentApp() === undefined) {
-    const app = newRootApp(options.rpc);
-    setApp(app);
-    const spares = options.spareWorkers ?? 0;
-    if (spares > 0) app.spares = new SparePool(spares, () => localHost().launch(launchRequest(app, 'spare')));
+  // Async so that invalid options reject, like every other failure of a Promise-returning function.
+  const checked = checkOptions(startAppOptionsSchema, options, 'startApp()');
+  checkRpcSettings(checked.rpc, 'startApp(): option rpc');
+  if (process.env[WORKER_MARKER] === '1') return runWorker(checked.rpc);
+  if (currentApp() !== undefined) return;
+  const entry = process.argv[1];
+  if (entry === undefined) {
+    throw new CohortError('APP_NOT_STARTED', 'startApp() needs an entry script to re-run in workers (process.argv[1] is empty)');
   }
+  // Workers start where the app started, whatever directory the program moves to later.
+  launchDir();
+  const spareCount = checked.spareWorkers ?? DEFAULTS.spareWorkers;
+  let spares: SparePool | undefined;
+  const app = setApp({
+    secret: newSecret(),
+    rpc: checked.rpc,
+    entry,
+    spares: {
+      take: () => spares?.take(),
+    },
+  });
+  if (spareCount > 0) spares = new SparePool(spareCount, () => localHost().launch(launchRequest(app, 'spare')));
 }
+
+const startAppOptionsSchema = z.strictObject({
+  rpc: rpcSettingsOption.optional(),
+  spareWorkers: z.number().int().nonnegative().optional(),
+});

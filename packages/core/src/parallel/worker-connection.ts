@@ -11,7 +11,8 @@ import {
   type RpcStream,
   type Source,
 } from '@cohort/rpc';
-import { CohortError } from '../errors.js';
+import { CohortError } from '../common/errors.js';
+import { statusWithin } from '../process/exit-grace.js';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
 import type { AnyFunction, OneWayFunction, PipeFunction, ReversePipeFunction, RpcFunction, StateFunction } from './functions.js';
 import * as internal from './internal-rpcs.js';
@@ -47,17 +48,18 @@ export interface PeerInfo {
   readonly exited: Promise<ExitStatus> | undefined;
 }
 
+/** How long a broken connection waits for its worker's exit status, to say how the worker ended. */
 const EXIT_WAIT_MS = 2000;
+
+/** Worker connections never use RPC heartbeats: liveness is the socket and the lifeline (see the README). */
+export function workerConnectionSettings(rpc: RpcSettings | undefined): RpcSettings {
+  return { ...rpc, heartbeat: false };
+}
 
 /** Rewrites "connection closed" into "the worker exited with code 3" when the worker's exit is known. */
 export async function explainClosed(error: unknown, fn: AnyFunction | undefined, peer: PeerInfo): Promise<never> {
   if (!(error instanceof RpcError) || error.code !== 'CONNECTION_CLOSED' || peer.exited === undefined) throw error;
-  let timer: NodeJS.Timeout | undefined;
-  const status = await Promise.race([
-    peer.exited,
-    new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), EXIT_WAIT_MS))),
-  ]);
-  clearTimeout(timer);
+  const status = await statusWithin(peer.exited, EXIT_WAIT_MS);
   if (status === undefined) throw error;
   const what = fn === undefined ? 'setting up the connection' : `${fn.workerType}.${fn.name}`;
   throw new RpcError(
@@ -131,6 +133,11 @@ export class WorkerConnection<N extends string> {
     await this.connection.close(reason);
     await this.afterClose?.();
   }
+
+  /** `await using conn = await worker.connect()` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close('disposed');
+  }
 }
 
 export interface OpenConnectionOptions {
@@ -145,20 +152,31 @@ export interface OpenConnectionOptions {
   readonly implementations?: readonly AnyImplementation[];
 }
 
-/** Connects to a worker and initialises the connection's state there. */
-export async function openWorkerConnection<N extends string>(options: OpenConnectionOptions, init: unknown): Promise<WorkerConnection<N>> {
-  const { peer } = options;
-  const checked = options.connectionInitSchema.safeParse(init);
-  if (!checked.success) {
-    throw new ValidationError({ side: 'input', rpc: `${options.workerType} connectionInit`, issues: checked.error.issues, what: 'connectionInit' });
-  }
-  const connection = await Connection.connect({
+/** A connection to the worker with no connection state: enough for Cohort's own requests (shutdown). */
+export function bareConnection(options: OpenConnectionOptions): Promise<Connection> {
+  return Connection.connect({
     address: options.address,
     secret: options.secret,
-    settings: { ...options.rpc, heartbeat: false },
+    settings: workerConnectionSettings(options.rpc),
     description: `process ${process.pid}`,
     ...(options.implementations === undefined ? {} : { implementations: options.implementations }),
   });
+}
+
+/** A connection argument checked against the worker type's schema (by the caller, and again by the worker). */
+export function parseConnectionInit(schema: z.ZodType, workerType: string, init: unknown): unknown {
+  const checked = schema.safeParse(init);
+  if (!checked.success) {
+    throw new ValidationError({ side: 'input', subject: `worker type ${workerType}`, issues: checked.error.issues, what: 'connectionInit' });
+  }
+  return checked.data;
+}
+
+/** Connects to a worker and initialises the connection's state there. */
+export async function openWorkerConnection<N extends string>(options: OpenConnectionOptions, init: unknown): Promise<WorkerConnection<N>> {
+  const { peer } = options;
+  parseConnectionInit(options.connectionInitSchema, options.workerType, init);
+  const connection = await bareConnection(options);
   try {
     await connection.dispatch(internal.initConnection, init);
   } catch (failure) {

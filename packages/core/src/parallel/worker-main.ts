@@ -1,70 +1,43 @@
 import { Socket } from 'node:net';
-import type { Connection, RpcSettings } from '@cohort/rpc';
-import { makeApp, setApp } from '../app/app.js';
-import { removeIfEmpty } from '../app/socket-dir.js';
-import { CONTROL_FD, LAUNCH_DIR_VARIABLE, LIFELINE_FD } from '../host/local.js';
+import type { RpcSettings } from '@cohort/rpc';
+import { describeThrown } from '@cohort/rpc/internal';
+import { setApp } from '../app/app.js';
+import { bootstrapSchema, type Bootstrap, type Report } from '../process/bootstrap.js';
 import { ControlChannel } from '../process/control-channel.js';
 import { watchLifeline } from '../process/lifeline.js';
-import { processGone } from '../process/process-gone.js';
-import { WORKER_MARKER, bootstrapSchema, type Bootstrap, type Report } from './bootstrap.js';
+import { CONTROL_FD, LAUNCH_DIR_VARIABLE, launchDir, LIFELINE_FD, WORKER_MARKER } from '../process/worker-launch.js';
+import { WorkerExitPolicy } from './exit-policy.js';
+import { workerTypes } from './type-registry.js';
 import { ListenFailed, WorkerServer } from './worker-server.js';
-import { workerTypes } from './worker-type.js';
 
+/** How long a report may take to reach the spawner before the worker exits anyway. */
 const REPORT_FLUSH_MS = 1000;
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-}
 
 /**
  * The life of a worker process: read the bootstrap from the control channel, serve the requested type, report
- * ready, and exit when its shutdown condition is met. Never returns.
+ * ready; its exit policy ends it. Never returns.
  */
 export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<never> {
+  // Read before the variable goes: this worker's own workers start where the app started.
+  launchDir();
   // Children this worker starts for its own purposes must not mistake themselves for Cohort workers.
   delete process.env[WORKER_MARKER];
   delete process.env[LAUNCH_DIR_VARIABLE];
   const control = new ControlChannel(new Socket({ fd: CONTROL_FD, readable: true, writable: true }));
   const bootstrap = await readBootstrap(control);
   const entry = process.argv[1] ?? '(unknown entry script)';
-  setApp(
-    makeApp({
-      secret: bootstrap.secret,
-      rpc: (bootstrap.rpc as RpcSettings | undefined) ?? fallbackRpc,
-      entry,
-      socketDir: bootstrap.socketDir,
-      rootPid: bootstrap.rootPid,
-    }),
-  );
-  // Read now: once the spawner is gone, this process is re-parented.
-  const spawnerIsRoot = bootstrap.rootPid !== undefined && process.ppid === bootstrap.rootPid;
+  const rpc = (bootstrap.rpc as RpcSettings | undefined) ?? fallbackRpc;
+  setApp({ secret: bootstrap.secret, rpc, entry, socketDir: bootstrap.socketDir, rootPid: bootstrap.rootPid });
 
   let server: WorkerServer | undefined;
-  let exiting = false;
+  const policy = new WorkerExitPolicy(bootstrap, async () => server?.close('the worker is exiting'));
   const report = async (message: Report): Promise<void> => {
     await Promise.race([control.send(message).catch(() => undefined), new Promise((r) => setTimeout(r, REPORT_FLUSH_MS))]);
   };
-  const exit = async (code: number, lostSpawner = false): Promise<never> => {
-    if (!exiting) {
-      exiting = true;
-      await server?.close('the worker is exiting').catch(() => undefined);
-      // The socket directory belongs to the app's root process, which removes it when it exits normally. Once the
-      // root is gone (it may have been SIGKILLed), the last worker out removes it; while the root lives, an empty
-      // directory is still its to spawn into, even if this worker's own spawner (another worker) is gone.
-      // A worker without the app's directory (on another machine) made its own, removed by its own exit hook.
-      const { socketDir, rootPid } = bootstrap;
-      if (socketDir !== undefined && rootPid !== undefined && ((lostSpawner && spawnerIsRoot) || processGone(rootPid))) {
-        removeIfEmpty(socketDir);
-      }
-      process.exit(code);
-    }
-    return new Promise<never>(() => undefined);
-  };
-
   const fail = (kind: string) => (error: unknown) => {
-    const message = `${kind} in worker "${bootstrap.name}": ${describeError(error)}`;
+    const message = `${kind} in worker "${bootstrap.name}": ${describeThrown(error, { stack: true })}`;
     process.stderr.write(`${message}\n`);
-    void report({ t: 'failure', message }).then(() => exit(254));
+    void report({ t: 'failure', message }).then(() => policy.exit(254));
   };
   process.on('uncaughtException', fail('uncaught exception'));
   process.on('unhandledRejection', fail('unhandled rejection'));
@@ -74,7 +47,7 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
     process.stdout.on('error', () => undefined);
     process.stderr.on('error', () => undefined);
   } else {
-    watchLifeline(LIFELINE_FD, () => void exit(254, true));
+    watchLifeline(LIFELINE_FD, () => void policy.exit(254, { lostSpawner: true }));
   }
 
   const type = workerTypes.get(bootstrap.type);
@@ -87,17 +60,8 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
         `(it defines: ${known.length === 0 ? 'none' : known.join(', ')}); define it with Parallel.make at the top level, ` +
         'before `await startApp()`',
     });
-    return exit(1);
+    return policy.exit(1);
   }
-
-  let connectionTimer: NodeJS.Timeout | undefined;
-  let shutdownConnection: Connection | undefined;
-  const onConnectionReady = (connection: Connection): void => {
-    if (bootstrap.shutdownOn !== 'connection-closed' || shutdownConnection !== undefined) return;
-    shutdownConnection = connection;
-    clearTimeout(connectionTimer);
-    void connection.closed.then(() => exit(0));
-  };
   try {
     server = await WorkerServer.start(type, bootstrap.init, {
       id: bootstrap.id,
@@ -105,20 +69,15 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
       address: bootstrap.listen,
       secret: bootstrap.secret,
       rpc: bootstrap.rpc as RpcSettings | undefined,
-      onShutdown: () => void exit(0),
-      onConnectionReady,
+      onShutdown: () => void policy.exit(0),
+      onConnectionReady: (connection) => policy.onConnectionReady(connection),
     });
   } catch (error) {
-    const message = error instanceof ListenFailed ? error.message : `initWorkerState of type "${type.name}" threw: ${describeError(error)}`;
+    const message = error instanceof ListenFailed ? error.message : `initWorkerState of type "${type.name}" threw: ${describeThrown(error, { stack: true })}`;
     await report({ t: 'error', message });
-    return exit(1);
+    return policy.exit(1);
   }
-  if (bootstrap.shutdownOn === 'connection-closed') {
-    connectionTimer = setTimeout(() => {
-      process.stderr.write(`worker "${bootstrap.name}": no connection within ${bootstrap.connectionTimeoutMs} ms, exiting\n`);
-      void exit(254);
-    }, bootstrap.connectionTimeoutMs);
-  }
+  policy.armConnectionTimeout();
   await report({ t: 'ready', address: server.address });
   return new Promise<never>(() => undefined);
 }

@@ -1,10 +1,19 @@
-import { Rpc, Server, ValidationError, describeAddress, type AnyImplementation, type Connection, type RpcContext, type RpcSettings } from '@cohort/rpc';
-import type { z } from 'zod';
-import { CohortError } from '../errors.js';
+import {
+  Rpc,
+  Server,
+  ValidationError,
+  describeAddress,
+  type Address,
+  type AnyImplementation,
+  type Connection,
+  type RpcContext,
+  type RpcSettings,
+} from '@cohort/rpc';
+import { CohortError } from '../common/errors.js';
 import type { AnyFunction, FunctionContext, FunctionRunner } from './functions.js';
 import * as internal from './internal-rpcs.js';
-import type { AnyWorkerType } from './worker-type.js';
-import { runnerOf } from './worker-type.js';
+import { runnerOf, type AnyWorkerType } from './type-registry.js';
+import { parseConnectionInit, workerConnectionSettings } from './worker-connection.js';
 
 /** The per-call context: built per call, with the signal looked up only if the function reads it. */
 class CallContext implements FunctionContext<unknown, unknown> {
@@ -27,11 +36,11 @@ class CallContext implements FunctionContext<unknown, unknown> {
 export interface WorkerServerOptions {
   readonly id: string;
   readonly name: string;
-  readonly address: { path: string } | { host: string; port: number };
+  readonly address: Address;
   readonly secret: string;
   readonly rpc: RpcSettings | undefined;
   /** Called when the worker should exit normally (shutdown call, or its shutdown connection closed). */
-  readonly onShutdown: (why: string) => void;
+  readonly onShutdown: () => void;
   /** Called with each connection once its state is initialised. */
   readonly onConnectionReady?: (connection: Connection) => void;
 }
@@ -56,7 +65,7 @@ export class WorkerServer {
   static async start(type: AnyWorkerType, init: unknown, options: WorkerServerOptions): Promise<WorkerServer> {
     const parsed = type.workerInit.safeParse(init);
     if (!parsed.success) {
-      throw new ValidationError({ side: 'input', rpc: `${type.name} workerInit`, issues: parsed.error.issues, what: 'workerInit' });
+      throw new ValidationError({ side: 'input', subject: `worker type ${type.name}`, issues: parsed.error.issues, what: 'workerInit' });
     }
     const workerState = await type.initWorkerState(parsed.data, { workerId: options.id });
     const worker = new WorkerServer(type, workerState, options, undefined);
@@ -64,9 +73,8 @@ export class WorkerServer {
       worker.server = await Server.listen({
         address: options.address,
         secret: options.secret,
-        // Liveness of worker connections is the socket itself and the spawner's lifeline, never heartbeats: a
-        // function may legitimately block the worker's event loop for longer than any heartbeat timeout.
-        settings: { ...options.rpc, heartbeat: false },
+        // A function may legitimately block the worker's event loop for longer than any heartbeat timeout.
+        settings: workerConnectionSettings(options.rpc),
         description: `worker "${options.name}" (pid ${process.pid})`,
         implementations: worker.implementations(),
       });
@@ -77,7 +85,7 @@ export class WorkerServer {
     return worker;
   }
 
-  get address(): WorkerServerOptions['address'] {
+  get address(): Address {
     return this.server!.address;
   }
 
@@ -91,21 +99,18 @@ export class WorkerServer {
       Rpc.implement(internal.initConnection, (init, ctx) => this.initConnection(init, ctx.connection)),
       Rpc.implement(internal.shutdown, () => {
         // Answer first, then exit: the caller waits for the process to end anyway.
-        setImmediate(() => this.options.onShutdown('shutdown() was called'));
+        setImmediate(() => this.options.onShutdown());
       }),
       Rpc.implement(internal.shutdownOnDisconnect, (_input, ctx) => {
-        void ctx.connection.closed.then(() => this.options.onShutdown('its shutdown-on-disconnect connection closed'));
+        void ctx.connection.closed.then(() => this.options.onShutdown());
       }),
     );
     return impls;
   }
 
   private async initConnection(init: unknown, connection: Connection): Promise<void> {
-    const parsed = (this.type.connectionInit as z.ZodType).safeParse(init);
-    if (!parsed.success) {
-      throw new ValidationError({ side: 'input', rpc: `${this.type.name} connectionInit`, issues: parsed.error.issues, what: 'connectionInit' });
-    }
-    const state = await this.type.initConnectionState(parsed.data, { workerState: this.workerState, workerId: this.options.id });
+    const parsed = parseConnectionInit(this.type.connectionInit, this.type.name, init);
+    const state = await this.type.initConnectionState(parsed, { workerState: this.workerState, workerId: this.options.id });
     this.connectionStates.set(connection, state);
     this.options.onConnectionReady?.(connection);
   }

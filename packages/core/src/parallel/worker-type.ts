@@ -1,11 +1,14 @@
 import type { MaybePromise } from '@cohort/rpc';
-import { z } from 'zod';
 import { Rpc } from '@cohort/rpc';
-import { CohortError } from '../errors.js';
-import type { AnyFunction, FunctionBuilder, FunctionRunner, PendingFunction } from './functions.js';
-import { Registry } from './registry.js';
+import { z } from 'zod';
+import { CohortError } from '../common/errors.js';
+import { connectToRef } from './connect.js';
+import type { AnyFunction, FunctionBuilder, PendingFunction } from './functions.js';
 import type { WorkerRef } from './ref.js';
-import type { SpawnOptions } from './spawn-options.js';
+import { serveInProcess, type ServeOptions } from './serve.js';
+import { spawnWorker } from './spawn.js';
+import type { ConnectionClosedOptions, SpawnOptions } from './spawn-options.js';
+import { setRunner, workerTypes, type AnyWorkerType } from './type-registry.js';
 import type { Worker } from './worker.js';
 import type { WorkerConnection } from './worker-connection.js';
 
@@ -38,12 +41,6 @@ export type SpawnArgs<WI extends z.ZodType, CI extends z.ZodType, Extra> =
     ? [options?: SpawnOptions<z.input<WI>, z.input<CI>> & Extra]
     : [options: SpawnOptions<z.input<WI>, z.input<CI>> & { init: z.input<WI> } & Extra];
 
-/** Options of `Type.serve`. */
-export interface ServeOptions<ConnectionInit> {
-  /** Argument of the handle's default connection; needed for `worker.run` when the type's `connectionInit` requires one. */
-  connectionInit?: ConnectionInit;
-}
-
 /** A worker type: its functions, and the ways to start or reach its workers. */
 export interface WorkerType<N extends string, WI extends z.ZodType, CI extends z.ZodType, F extends Record<string, AnyFunction<N>>> {
   readonly name: N;
@@ -57,7 +54,7 @@ export interface WorkerType<N extends string, WI extends z.ZodType, CI extends z
   // The `Worker` overload comes first: `spawn()` without options must match it, not the connection one (whose
   // options are optional too when the type needs no init).
   spawn(...args: SpawnArgs<WI, CI, { shutdownOn?: 'heartbeat-lost' | 'shutdown-called' }>): Promise<Worker<N, z.input<CI>>>;
-  spawn(...args: SpawnArgs<WI, CI, { shutdownOn: 'connection-closed' }>): Promise<WorkerConnection<N>>;
+  spawn(...args: SpawnArgs<WI, CI, ConnectionClosedOptions>): Promise<WorkerConnection<N>>;
   /**
    * Serves this type inside the current process (no child); `shutdown()` stops serving. `connectionInit` is the
    * argument of the handle's default connection (the one `worker.run` uses), as for `spawn`.
@@ -72,25 +69,6 @@ export interface WorkerType<N extends string, WI extends z.ZodType, CI extends z
     ref: WorkerRef,
     ...init: undefined extends z.input<CI> ? [connectionInit?: z.input<CI>] : [connectionInit: z.input<CI>]
   ): Promise<WorkerConnection<N>>;
-}
-
-/** A worker type with its type parameters erased, for the runtime. */
-export interface AnyWorkerType {
-  readonly name: string;
-  readonly functions: Record<string, AnyFunction>;
-  readonly workerInit: z.ZodType;
-  readonly connectionInit: z.ZodType;
-  initWorkerState(init: unknown, info: { workerId: string }): unknown;
-  initConnectionState(init: unknown, info: { workerState: unknown; workerId: string }): unknown;
-}
-
-export const workerTypes = new Registry<AnyWorkerType>('worker type');
-
-const runners = new WeakMap<AnyFunction, FunctionRunner>();
-
-/** The serving side of a function (what its `run` does), known only inside the package. */
-export function runnerOf(fn: AnyFunction): FunctionRunner {
-  return runners.get(fn)!;
 }
 
 function builder(): FunctionBuilder<string, unknown, unknown> {
@@ -108,26 +86,13 @@ function builder(): FunctionBuilder<string, unknown, unknown> {
 
 function finalize(typeName: string, key: string, pending: PendingFunction): AnyFunction {
   const { run, ...schemas } = pending.spec;
-  if (typeof run !== 'function') throw new TypeError(`${typeName}.${key}: \`run\` must be a function`);
+  if (typeof run !== 'function') throw new CohortError('INVALID_ARGUMENT', `${typeName}.${key}: \`run\` must be a function`);
   const name = `${typeName}/${key}`;
   const describe = Rpc[pending.kind] as (spec: Record<string, unknown>) => AnyFunction['def'];
   const def = describe({ ...schemas, name });
   const fn = Object.freeze({ kind: pending.kind, workerType: typeName, name: key, def }) as AnyFunction;
-  runners.set(fn, run);
+  setRunner(fn, run);
   return fn;
-}
-
-/** Installed by the spawn module, which imports this one (kept apart so each file holds one idea). */
-export interface WorkerTypeOperations {
-  spawn(type: AnyWorkerType, options: unknown): Promise<unknown>;
-  serve(type: AnyWorkerType, init: unknown, options: ServeOptions<unknown>): Promise<unknown>;
-  connect(type: AnyWorkerType, ref: WorkerRef, init: unknown): Promise<unknown>;
-}
-
-let operations: WorkerTypeOperations | undefined;
-
-export function installWorkerTypeOperations(ops: WorkerTypeOperations): void {
-  operations = ops;
 }
 
 /**
@@ -174,18 +139,14 @@ export function defineWorkerType<
     initConnectionState: initConnectionState ?? (() => undefined),
   };
   workerTypes.add(typeName, erased);
-  const ops = (): WorkerTypeOperations => {
-    if (operations === undefined) throw new Error('@cohort/core is not fully loaded');
-    return operations;
-  };
   const type = {
     name: typeName,
     functions,
     workerInit: erased.workerInit,
     connectionInit: erased.connectionInit,
-    spawn: (options?: unknown) => ops().spawn(erased, options ?? {}),
-    serve: (init?: unknown, options?: ServeOptions<unknown>) => ops().serve(erased, init, options ?? {}),
-    connect: (ref: WorkerRef, init?: unknown) => ops().connect(erased, ref, init),
+    spawn: (options?: unknown) => spawnWorker(erased, options ?? {}),
+    serve: (init?: unknown, options?: ServeOptions<unknown>) => serveInProcess(erased, init, options ?? {}),
+    connect: (ref: WorkerRef, init?: unknown) => connectToRef(erased, ref, init),
   };
   return Object.freeze(type) as unknown as WorkerType<N, WI, CI, F>;
 }

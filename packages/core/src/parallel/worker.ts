@@ -1,23 +1,25 @@
-import { Connection, RpcError, type Address, type RpcSettings } from '@cohort/rpc';
-import type { z } from 'zod';
+import { RpcError } from '@cohort/rpc';
+import { DEFAULTS } from '../common/defaults.js';
 import { exitWithin } from '../process/exit-grace.js';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
 import type { AnyFunction } from './functions.js';
-import * as internal from './internal-rpcs.js';
+import { shutdown as shutdownRpc } from './internal-rpcs.js';
 import type { WorkerRef } from './ref.js';
-import { openWorkerConnection, runFunction, type PeerInfo, type RunOptions, type Runner, type WorkerConnection } from './worker-connection.js';
+import {
+  bareConnection,
+  openWorkerConnection,
+  runFunction,
+  type OpenConnectionOptions,
+  type RunOptions,
+  type Runner,
+  type WorkerConnection,
+} from './worker-connection.js';
 
 /** What the spawner knows about a worker it started (or serves in-process). */
 export interface WorkerInternals {
-  readonly typeName: string;
-  readonly connectionInitSchema: z.ZodType;
   readonly id: string;
-  readonly name: string;
-  readonly pid: number;
-  readonly address: Address;
-  readonly secret: string;
-  readonly rpc: RpcSettings | undefined;
-  readonly exited: Promise<ExitStatus>;
+  /** How to reach the worker: every connection the handle opens uses these. */
+  readonly connect: OpenConnectionOptions;
   /** The connection `worker.run` uses, opened by spawn when its `connectionInit` allows. */
   defaultConnection: WorkerConnection<string> | undefined;
   readonly connectionInit: unknown;
@@ -31,14 +33,12 @@ export class Worker<N extends string, ConnectionInit = unknown> {
   /** Resolves once, when the worker's process has ended. */
   readonly exited: Promise<ExitStatus>;
 
-  private readonly peer: PeerInfo;
   private exitStatus: ExitStatus | undefined;
 
   /** @hidden Workers come from `spawn` and `serve`. */
-  constructor(internals: WorkerInternals) {
+  constructor(internals: WorkerInternals, exited: Promise<ExitStatus>) {
     this.internals = internals;
-    this.exited = internals.exited;
-    this.peer = { name: internals.name, pid: internals.pid, exited: internals.exited };
+    this.exited = exited;
     void this.exited.then((status) => {
       this.exitStatus = status;
       void this.internals.defaultConnection?.connection.close('the worker exited');
@@ -51,17 +51,17 @@ export class Worker<N extends string, ConnectionInit = unknown> {
   }
 
   get name(): string {
-    return this.internals.name;
+    return this.internals.connect.peer.name;
   }
 
   get pid(): number {
-    return this.internals.pid;
+    return this.internals.connect.peer.pid;
   }
 
   /** A plain-JSON reference another worker can connect to (`Type.connect(ref, init)`). */
   get ref(): WorkerRef<N> {
-    const { typeName, id, name, pid, address } = this.internals;
-    return { type: typeName as N, id, name, pid, address };
+    const { workerType, address } = this.internals.connect;
+    return { type: workerType as N, id: this.id, name: this.name, pid: this.pid, address };
   }
 
   /**
@@ -71,10 +71,9 @@ export class Worker<N extends string, ConnectionInit = unknown> {
   readonly run: Runner<N>['run'] = ((fn: AnyFunction<N>, arg: unknown, options?: RunOptions) => {
     const ready = this.internals.defaultConnection;
     // The common case goes straight to the socket: no extra promise hop per call.
-    if (ready !== undefined && !ready.connection.isClosed) {
-      return runFunction(ready.connection, this.internals.typeName, this.peer, fn, arg, options);
-    }
-    return this.defaultConnection().then((c) => runFunction(c.connection, this.internals.typeName, this.peer, fn, arg, options));
+    const { workerType, peer } = this.internals.connect;
+    if (ready !== undefined && !ready.connection.isClosed) return runFunction(ready.connection, workerType, peer, fn, arg, options);
+    return this.defaultConnection().then((c) => runFunction(c.connection, workerType, peer, fn, arg, options));
   }) as Runner<N>['run'];
 
   /** Opens a new connection, with its own connection state (`initConnectionState(connectionInit)`). */
@@ -88,7 +87,7 @@ export class Worker<N extends string, ConnectionInit = unknown> {
   async shutdown(): Promise<ExitStatus> {
     const settled = await Promise.race([this.exited.then(() => 'exited' as const), Promise.resolve('running' as const)]);
     if (settled === 'running') {
-      const exited = exitWithin(this.exited, (signal) => this.kill(signal));
+      const exited = exitWithin(this.exited, (signal) => this.kill(signal), DEFAULTS.shutdownGraceMs);
       // Not awaited alone: a worker stuck in a synchronous loop never answers, and only the kill ends it.
       await Promise.race([this.requestShutdown().catch(() => undefined), exited]);
       await exited;
@@ -104,16 +103,20 @@ export class Worker<N extends string, ConnectionInit = unknown> {
   private async requestShutdown(): Promise<void> {
     const ready = this.internals.defaultConnection;
     if (ready !== undefined && !ready.connection.isClosed) {
-      await ready.connection.dispatch(internal.shutdown, undefined);
+      await ready.connection.dispatch(shutdownRpc, undefined);
       return;
     }
-    const { address, secret, rpc } = this.internals;
-    const connection = await Connection.connect({ address, secret, settings: { ...rpc, heartbeat: false } });
+    const connection = await bareConnection(this.internals.connect);
     try {
-      await connection.dispatch(internal.shutdown, undefined);
+      await connection.dispatch(shutdownRpc, undefined);
     } finally {
       await connection.close('shutdown requested');
     }
+  }
+
+  /** `await using worker = await Type.spawn()` shuts the worker down at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
   }
 
   /** Sends `signal` to the worker's process. @default 'SIGKILL' */
@@ -144,7 +147,6 @@ export class Worker<N extends string, ConnectionInit = unknown> {
   }
 
   private open(init: unknown): Promise<WorkerConnection<string>> {
-    const { address, secret, rpc, typeName, connectionInitSchema } = this.internals;
-    return openWorkerConnection({ address, secret, rpc, workerType: typeName, connectionInitSchema, peer: this.peer }, init);
+    return openWorkerConnection(this.internals.connect, init);
   }
 }

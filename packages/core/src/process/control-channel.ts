@@ -1,16 +1,15 @@
 import type { Duplex } from 'node:stream';
-import { Packr } from 'msgpackr';
+import { decodePayload, encodeFrame, FrameDecoder } from '@cohort/rpc/internal';
 
-// The control channel carries a handful of messages per worker life (bootstrap, ready, failure), so a simple
-// length-prefixed msgpack framing suffices; msgpack keeps `init` values such as Uint8Array intact.
-const packr = new Packr({ useRecords: false, useBigIntExtension: true });
-const HEADER_BYTES = 4;
 /** A bootstrap carries the worker's `init`; anything bigger than this is a bug or an attack. */
 const MAX_CONTROL_MESSAGE = 64 * 1024 * 1024;
 
-/** Length-prefixed msgpack messages over a stream (a pipe to a child process, or ssh's stdio). */
+/**
+ * Messages over a stream (a pipe to a child process, or relayed by a remote agent), framed and encoded exactly as
+ * RPC connections are, so `init` values such as Uint8Array arrive intact.
+ */
 export class ControlChannel {
-  private buffered: Buffer = Buffer.alloc(0);
+  private readonly decoder = new FrameDecoder(MAX_CONTROL_MESSAGE, (payload) => this.onFrame(payload));
   private readonly listeners = new Set<(message: unknown) => void>();
   private readonly closeListeners = new Set<(why: string) => void>();
   private closedWhy: string | undefined;
@@ -24,15 +23,18 @@ export class ControlChannel {
   }
 
   send(message: unknown): Promise<void> {
-    const body = packr.pack(message);
-    const header = Buffer.alloc(HEADER_BYTES);
-    header.writeUInt32BE(body.length, 0);
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(message, MAX_CONTROL_MESSAGE, 'the control channel');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
       if (this.closedWhy !== undefined || this.stream.destroyed) {
         reject(new Error(`cannot send on the control channel: ${this.closedWhy ?? 'closed'}`));
         return;
       }
-      this.stream.write(Buffer.concat([header, body]), (error) => (error ? reject(error) : resolve()));
+      this.stream.write(frame, (error) => (error ? reject(error) : resolve()));
     });
   }
 
@@ -60,24 +62,20 @@ export class ControlChannel {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    while (this.buffered.length >= HEADER_BYTES) {
-      const length = this.buffered.readUInt32BE(0);
-      if (length > MAX_CONTROL_MESSAGE) {
-        this.stream.destroy(new Error(`control message of ${length} bytes is over the ${MAX_CONTROL_MESSAGE}-byte limit`));
-        return;
-      }
-      if (this.buffered.length < HEADER_BYTES + length) return;
-      const body = this.buffered.subarray(HEADER_BYTES, HEADER_BYTES + length);
-      this.buffered = this.buffered.subarray(HEADER_BYTES + length);
-      let message: unknown;
-      try {
-        message = packr.unpack(body);
-      } catch (error) {
-        this.stream.destroy(new Error(`undecodable control message: ${(error as Error).message}`));
-        return;
-      }
-      for (const listener of this.listeners) listener(message);
+    try {
+      this.decoder.push(chunk);
+    } catch (error) {
+      this.stream.destroy(error as Error);
     }
+  }
+
+  private onFrame(payload: Buffer): void {
+    let message: unknown;
+    try {
+      message = decodePayload(payload);
+    } catch (error) {
+      throw new Error(`undecodable control message: ${(error as Error).message}`, { cause: error });
+    }
+    for (const listener of this.listeners) listener(message);
   }
 }

@@ -1,5 +1,7 @@
+import { ValidationError } from '@cohort/rpc';
+import { formatIssues } from '@cohort/rpc/internal';
 import type { z } from 'zod';
-import { Registry } from '../parallel/registry.js';
+import { Registry } from '../common/registry.js';
 
 /** A message of type `N` carrying a value of type `T`, as handlers and `ctx.receive()` see it. */
 export interface Message<N extends string = string, T = unknown> {
@@ -38,9 +40,11 @@ function define<const N extends string, S extends z.ZodType>(name: N, schema: S)
 /** Message types: `Message.define(name, schema)`. */
 export const Message = Object.freeze({ define });
 
-/** Encodes a message for the wire after checking it against its schema (throws a `ZodError` on bad values). */
+/** Encodes a message for the wire after checking it against its schema (a `ValidationError` on bad values). */
 export function encodeMessage(type: AnyMessageType, value: unknown): Message {
-  return { type: type.name, value: type.schema.parse(value) };
+  const checked = type.schema.safeParse(value);
+  if (!checked.success) throw new ValidationError({ side: 'input', subject: `message ${type.name}`, issues: checked.error.issues, what: 'value' });
+  return { type: type.name, value: checked.data };
 }
 
 /**
@@ -51,6 +55,6 @@ export function decodeMessage(raw: { type: string; value: unknown }): Message | 
   const type = messageTypes.get(raw.type);
   if (type === undefined) return `unknown message type "${raw.type}": define it with Message.define at top level on both sides`;
   const parsed = type.schema.safeParse(raw.value);
-  if (!parsed.success) return `invalid "${raw.type}" message: ${parsed.error.issues.map((i) => i.message).join('; ')}`;
+  if (!parsed.success) return `invalid "${raw.type}" message: ${formatIssues(parsed.error.issues)}`;
   return { type: raw.type, value: parsed.data };
 }

@@ -1,5 +1,8 @@
+import { z } from 'zod';
+import { defaultWorkerCount } from '../common/defaults.js';
+import { checkOptions } from '../common/options.js';
+import { checkProcessOptions, type ProcessOptions } from '../parallel/spawn-options.js';
 import type { ExitStatus } from '../process/exit-status.js';
-import type { SpawnOptions } from '../parallel/spawn-options.js';
 import type { Message } from './message.js';
 import type { SchedulerTaskContext } from './task-context.js';
 
@@ -43,7 +46,7 @@ export interface SchedulerWorkerInfo {
 }
 
 /** Options of `scheduler.run`. */
-export interface RunOptions {
+export interface SchedulerRunOptions {
   /** At most this many tasks run at once, each in its own worker process. Must be ≥ 1. @default os.availableParallelism() */
   maxWorkers?: number;
   /**
@@ -66,12 +69,36 @@ export interface RunOptions {
   onUnexpectedWorkerExit?: (status: ExitStatus, worker: SchedulerWorkerInfo) => void;
   /** Called when a worker process has started and is ready. */
   onWorkerSpawn?: (worker: SchedulerWorkerInfo) => void;
-  /** How worker processes are started. */
-  spawn?: Pick<SpawnOptions<unknown, unknown>, 'env' | 'execArgv' | 'host' | 'cwd' | 'stdout' | 'stderr' | 'spawnTimeoutMs' | 'rpc'>;
+  /** How and where worker processes are started. */
+  spawn?: ProcessOptions;
   /**
    * Writes a Chrome trace-event JSON file (open it in Perfetto or chrome://tracing) when the run ends: one track
    * per worker, one slice per task.
    * @example 'build-trace.json'
    */
   trace?: string;
+}
+
+/** Run options checked, with `maxWorkers` defaulted. */
+export type ResolvedRunOptions = SchedulerRunOptions & { readonly maxWorkers: number };
+
+const milliseconds = z.number().int().nonnegative();
+const handler = z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', 'must be a function');
+const runOptionsSchema = z.strictObject({
+  maxWorkers: z.number().int().min(1, 'must be an integer ≥ 1').optional(),
+  workerIdleTimeoutMs: milliseconds.optional(),
+  workerKillTimeoutMs: milliseconds.optional(),
+  onWorkerKillTimeout: handler.optional(),
+  onEmptyQueue: handler.optional(),
+  onMessage: handler.optional(),
+  onUnexpectedWorkerExit: handler.optional(),
+  onWorkerSpawn: handler.optional(),
+  spawn: z.unknown().optional(),
+  trace: z.string().min(1).optional(),
+});
+
+export function resolveRunOptions(options: SchedulerRunOptions): ResolvedRunOptions {
+  const checked = checkOptions(runOptionsSchema, options, 'scheduler.run()');
+  const spawn = checkProcessOptions(options.spawn as ProcessOptions | undefined, 'scheduler.run(): option spawn');
+  return { ...options, spawn, maxWorkers: checked.maxWorkers ?? defaultWorkerCount() };
 }

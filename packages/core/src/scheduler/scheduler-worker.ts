@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineWorkerType, workerTypes, type AnyWorkerType } from '../parallel/worker-type.js';
+import { workerTypes, type AnyWorkerType } from '../parallel/type-registry.js';
+import { defineWorkerType } from '../parallel/worker-type.js';
 import { runTaskInput, taskOutcome } from './task-wire.js';
 import { WorkerRuntime, deliverInput } from './worker-runtime.js';
 
@@ -12,7 +13,7 @@ const NAME = '__cohort.scheduler';
 export const SchedulerWorker = defineWorkerType({
   name: NAME,
   workerInit: z.object({ index: z.number(), idleTimeoutMs: z.number().optional() }),
-  initWorkerState: ({ index, idleTimeoutMs }, { workerId }) => new WorkerRuntime(workerId, index, idleTimeoutMs),
+  initWorkerState: ({ index, idleTimeoutMs }, { workerId }) => WorkerRuntime.start(workerId, index, idleTimeoutMs),
   initConnectionState: (_init, { workerState }) => workerState.connected(),
   functions: (f) => ({
     run: f.rpc({

@@ -1,23 +1,23 @@
-import { availableParallelism } from 'node:os';
 import { Rpc, ValidationError } from '@cohort/rpc';
+import { isPromiseLike } from '@cohort/rpc/internal';
 import type { z } from 'zod';
-import { CohortError } from '../errors.js';
+import { CohortError } from '../common/errors.js';
+import { TraceRecorder } from '../common/trace.js';
+import { warn } from '../common/warnings.js';
+import { spawnWorker } from '../parallel/spawn.js';
+import type { Worker } from '../parallel/worker.js';
 import type { ExitStatus } from '../process/exit-status.js';
 import { ActiveTask, type QueuedTask } from './active-task.js';
 import { decodeMessage } from './message.js';
-import type { AddTaskOptions, RunOptions, TaskResult } from './options.js';
-import { spawnWorker } from '../parallel/spawn.js';
-import type { Worker } from '../parallel/worker.js';
+import { resolveRunOptions, type AddTaskOptions, type ResolvedRunOptions, type SchedulerRunOptions, type TaskResult } from './options.js';
 import { SchedulerWorker, schedulerWorkerType } from './scheduler-worker.js';
-import { idleExit, taskMessage } from './worker-runtime.js';
 import type { TaskType } from './task.js';
 import { TimerQueue, type Timer } from './timers.js';
-import { TraceRecorder } from './trace.js';
+import { idleExit, taskMessage } from './worker-runtime.js';
 import { WorkerSlot } from './worker-slot.js';
 
 interface RunState {
-  readonly options: RunOptions;
-  readonly maxWorkers: number;
+  readonly options: ResolvedRunOptions;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
   readonly trace: TraceRecorder | undefined;
@@ -43,7 +43,7 @@ export class Scheduler {
   /** Started tasks whose `onFinish` has not run yet (a dead worker's task outlives its slot until then). */
   private readonly active = new Set<ActiveTask>();
   private nextWorkerIndex = 0;
-  private run_: RunState | undefined;
+  private currentRun: RunState | undefined;
   /** Set while a worker picks its next task, so tasks added by `onEmptyQueue` go to that worker first. */
   private assigning = false;
   private readonly timers = new TimerQueue(
@@ -55,7 +55,7 @@ export class Scheduler {
   addTask<I extends z.ZodType, O extends z.ZodType>(task: TaskType<string, I, O>, input: z.input<I>, options: AddTaskOptions<z.output<O>> = {}): void {
     const checked = task.input.safeParse(input);
     if (!checked.success) {
-      throw new ValidationError({ side: 'input', rpc: `task ${task.name}`, issues: checked.error.issues });
+      throw new ValidationError({ side: 'input', subject: `task ${task.name}`, issues: checked.error.issues });
     }
     this.queue.push({ id: this.nextTaskId++, type: task, input, options: options as AddTaskOptions<unknown> });
     this.pump();
@@ -87,7 +87,7 @@ export class Scheduler {
    * `run`; timers are not cancelled. Does nothing unless `run` is running.
    */
   stop(): void {
-    const run = this.run_;
+    const run = this.currentRun;
     if (run === undefined || run.stopping) return;
     run.stopping = true;
     for (const slot of this.slots) {
@@ -106,16 +106,17 @@ export class Scheduler {
    * until running tasks have ended and workers have exited). Rejects with the error of a handler that threw, once
    * its workers are killed.
    */
-  run(options: RunOptions = {}): Promise<void> {
-    if (this.run_ !== undefined) return Promise.reject(new CohortError('INVALID_ARGUMENT', 'this scheduler is already running'));
-    const maxWorkers = options.maxWorkers ?? availableParallelism();
-    if (!Number.isInteger(maxWorkers) || maxWorkers < 1) {
-      return Promise.reject(new CohortError('INVALID_ARGUMENT', `maxWorkers must be an integer ≥ 1, got ${maxWorkers}`));
+  run(runOptions: SchedulerRunOptions = {}): Promise<void> {
+    if (this.currentRun !== undefined) return Promise.reject(new CohortError('INVALID_ARGUMENT', 'this scheduler is already running'));
+    let options: ResolvedRunOptions;
+    try {
+      options = resolveRunOptions(runOptions);
+    } catch (error) {
+      return Promise.reject(error);
     }
     const finished = new Promise<void>((resolve, reject) => {
-      this.run_ = {
+      this.currentRun = {
         options,
-        maxWorkers,
         resolve,
         reject,
         trace: options.trace === undefined ? undefined : new TraceRecorder(),
@@ -129,12 +130,12 @@ export class Scheduler {
     this.checkDone();
     return finished.finally(async () => {
       this.timers.arm(false);
-      this.run_ = undefined;
+      this.currentRun = undefined;
     });
   }
 
   private pump(): void {
-    const run = this.run_;
+    const run = this.currentRun;
     if (run === undefined || run.settled || run.stopping || run.failure !== undefined || this.assigning) return;
     // Workers starting or idle will take queued tasks: spawn only for the tasks they can't.
     let available = 0;
@@ -143,7 +144,7 @@ export class Scheduler {
       if (slot.state === 'starting' || slot.state === 'idle') available++;
       if (slot.state === 'starting' || slot.state === 'busy' || slot.state === 'idle') working++;
     }
-    while (this.queue.length > available && working < run.maxWorkers) {
+    while (this.queue.length > available && working < run.options.maxWorkers) {
       this.spawnSlot(run);
       available++;
       working++;
@@ -188,17 +189,17 @@ export class Scheduler {
   private onWorkerMessage(slot: WorkerSlot, taskId: number | null, raw: { type: string; value: unknown }): void {
     const message = decodeMessage(raw);
     if (typeof message === 'string') {
-      process.emitWarning(`${slot.info?.name ?? 'scheduler worker'}: ${message}`, { code: 'COHORT_BAD_MESSAGE' });
+      warn('COHORT_BAD_MESSAGE', `${slot.info?.name ?? 'scheduler worker'}: ${message}`);
       return;
     }
     const task = slot.task;
     if (task !== undefined && task.id === taskId && !task.finished) this.callHandler(() => task.options.onMessage?.(task.ctx, message));
-    else if (slot.info !== undefined) this.callHandler(() => this.run_?.options.onMessage?.(slot.info!, message));
+    else if (slot.info !== undefined) this.callHandler(() => this.currentRun?.options.onMessage?.(slot.info!, message));
   }
 
   /** A worker is free: give it the next task, or (after `onEmptyQueue`) tell it to stop. */
   private workerAvailable(slot: WorkerSlot): void {
-    const run = this.run_;
+    const run = this.currentRun;
     if (run === undefined || run.failure !== undefined) return;
     if (run.stopping || slot.signalled) {
       this.retire(slot);
@@ -303,7 +304,7 @@ export class Scheduler {
     clearTimeout(task.killTimer);
     const slot = task.slot;
     slot.task = undefined;
-    this.run_?.trace?.addTask(slot.index, slot.info?.name ?? `worker ${slot.index}`, task, result);
+    this.currentRun?.trace?.addTask(slot.index, slot.info?.name ?? `worker ${slot.index}`, task, result);
     // A reusable worker is free before onFinish runs, so a task onFinish adds goes to it rather than to a new
     // worker. A signalled one stays busy until retired: counted as free, it would hold back the spawn of the
     // worker that must replace it.
@@ -321,7 +322,7 @@ export class Scheduler {
     if (slot.state === 'exited' || slot.state === 'stopping') return;
     slot.state = 'stopping';
     slot.expectedExit = true;
-    const run = this.run_;
+    const run = this.currentRun;
     const killAfterMs = run?.options.workerKillTimeoutMs;
     if (killAfterMs !== undefined) {
       slot.stopTimer = setTimeout(() => {
@@ -339,7 +340,7 @@ export class Scheduler {
     slot.exitStatus = status;
     clearTimeout(slot.stopTimer);
     this.slots.delete(slot);
-    const idleTimeout = this.run_?.options.workerIdleTimeoutMs !== undefined && wasIdle && status.code === 0;
+    const idleTimeout = this.currentRun?.options.workerIdleTimeoutMs !== undefined && wasIdle && status.code === 0;
     if (!slot.expectedExit && !slot.signalled && !idleTimeout) {
       slot.unexpectedExitPending = true;
       // A running task's onFinish comes first (its last messages are still being read); report after it.
@@ -353,21 +354,21 @@ export class Scheduler {
     if (!slot.unexpectedExitPending) return;
     slot.unexpectedExitPending = false;
     const status = slot.exitStatus!;
-    this.callHandler(() => this.run_?.options.onUnexpectedWorkerExit?.(status, slot.info!));
+    this.callHandler(() => this.currentRun?.options.onUnexpectedWorkerExit?.(status, slot.info!));
   }
 
   /** Runs a user handler; a throw (or a rejected promise) fails the run. */
   private callHandler(handler: () => unknown): void {
     try {
       const result = handler();
-      if (result instanceof Promise) result.catch((error: unknown) => this.fail(error));
+      if (isPromiseLike(result)) result.then(undefined, (error: unknown) => this.fail(error));
     } catch (error) {
       this.fail(error);
     }
   }
 
   private fail(error: unknown): void {
-    const run = this.run_;
+    const run = this.currentRun;
     if (run === undefined || run.failure !== undefined) return;
     run.failure = { error };
     this.timers.arm(false);
@@ -376,7 +377,7 @@ export class Scheduler {
   }
 
   private checkDone(): void {
-    const run = this.run_;
+    const run = this.currentRun;
     if (run === undefined || run.settled) return;
     // A worker that died mid-task has left `slots`, but its task's onFinish (and the exit report) are still due.
     const live = this.slots.size > 0 || this.active.size > 0;

@@ -1,6 +1,6 @@
 import type { MaybePromise } from '@cohort/rpc';
 import type { z } from 'zod';
-import { Registry } from '../parallel/registry.js';
+import { Registry } from '../common/registry.js';
 import type { TaskContext } from './task-context.js';
 
 /** A declared task: what a scheduler worker runs, found by `name` in the worker (the same program, re-run). */

@@ -1,5 +1,8 @@
-import { z } from 'zod';
 import { Rpc, type Connection } from '@cohort/rpc';
+import { formatIssues } from '@cohort/rpc/internal';
+import { z } from 'zod';
+import { CohortError } from '../common/errors.js';
+import { warn } from '../common/warnings.js';
 import type { Message, AnyMessageType } from './message.js';
 import { decodeMessage, encodeMessage } from './message.js';
 import { taskTypes } from './task.js';
@@ -46,12 +49,9 @@ export function currentWorkerContext(): WorkerContext | undefined {
   return current?.context;
 }
 
+/** A task's error as `onFinish` reports it: the message of what it threw (its stack stays in the worker). */
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function issuesText(issues: readonly { message: string }[]): string {
-  return issues.map((i) => i.message).join('; ');
 }
 
 /** The worker side of the scheduler: runs one task at a time and carries its messages. */
@@ -75,7 +75,12 @@ export class WorkerRuntime {
       workerIndex,
       send: (type, value) => this.send(type as AnyMessageType, value, this.task?.taskId ?? null),
     };
-    current = this;
+  }
+
+  /** Makes this the process's scheduler worker, as `currentWorkerContext()` returns it (once, at worker start). */
+  static start(workerId: string, workerIndex: number, idleTimeoutMs: number | undefined): WorkerRuntime {
+    current = new WorkerRuntime(workerId, workerIndex, idleTimeoutMs);
+    return current;
   }
 
   /**
@@ -103,10 +108,10 @@ export class WorkerRuntime {
     this.task = task;
     try {
       const parsed = entry.type.input.safeParse(input);
-      if (!parsed.success) return [false, `invalid input for task "${name}": ${issuesText(parsed.error.issues)}`];
+      if (!parsed.success) return [false, `invalid input for task "${name}": ${formatIssues(parsed.error.issues)}`];
       const output = await entry.run(parsed.data, this.taskContext(taskId, call));
       const checked = entry.type.output.safeParse(output);
-      if (!checked.success) return [false, `task "${name}" returned an invalid output: ${issuesText(checked.error.issues)}`];
+      if (!checked.success) return [false, `task "${name}" returned an invalid output: ${formatIssues(checked.error.issues)}`];
       return [true, checked.data];
     } catch (error) {
       return [false, errorText(error)];
@@ -122,7 +127,7 @@ export class WorkerRuntime {
     if (task === undefined || task.taskId !== taskId) return;
     const message = decodeMessage(raw);
     if (typeof message === 'string') {
-      process.emitWarning(`scheduler worker ${this.workerId}: dropped a message: ${message}`, { code: 'COHORT_BAD_MESSAGE' });
+      warn('COHORT_BAD_MESSAGE', `scheduler worker ${this.workerId}: dropped a message: ${message}`);
       return;
     }
     const index = task.waiters.findIndex((w) => w.type === undefined || w.type === message.type);
@@ -153,7 +158,7 @@ export class WorkerRuntime {
     const receive = (type?: AnyMessageType): Promise<unknown> => {
       const task = this.task;
       if (task === undefined || task.taskId !== taskId) {
-        return Promise.reject(new Error('ctx.receive() called after the task finished'));
+        return Promise.reject(new CohortError('TASK_FINISHED', 'ctx.receive() called after the task finished: receive only while the task runs'));
       }
       const index = task.inbox.findIndex((m) => type === undefined || m.type === type.name);
       const found = index === -1 ? undefined : task.inbox.splice(index, 1)[0];

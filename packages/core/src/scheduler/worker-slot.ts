@@ -1,8 +1,11 @@
+import { describeThrown } from '@cohort/rpc/internal';
 import type { Worker } from '../parallel/worker.js';
+import { exitWithin } from '../process/exit-grace.js';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
 import type { SchedulerWorkerInfo } from './options.js';
 import type { ActiveTask } from './active-task.js';
 
+/** A worker whose connection broke but whose process lives on is SIGKILLed after this long. */
 const LOST_CONNECTION_KILL_MS = 2000;
 
 /** One scheduler worker, as the scheduler tracks it through its life. */
@@ -24,10 +27,6 @@ export class WorkerSlot {
 
   constructor(readonly index: number) {}
 
-  get alive(): boolean {
-    return this.state !== 'exited';
-  }
-
   signal(signal: NodeJS.Signals): void {
     if (this.state === 'exited') return;
     this.signalled = true;
@@ -38,17 +37,14 @@ export class WorkerSlot {
   async waitExit(): Promise<ExitStatus | undefined> {
     const handle = this.handle;
     if (handle === undefined) return undefined;
-    const timer = setTimeout(() => this.signal('SIGKILL'), LOST_CONNECTION_KILL_MS);
-    const status = await handle.exited;
-    clearTimeout(timer);
-    return status;
+    return exitWithin(handle.exited, (signal) => this.signal(signal), LOST_CONNECTION_KILL_MS);
   }
 
   /** The error text of a task this worker was running when it ended (`showProcessStatus` of its exit). */
   describeEnd(status: ExitStatus | undefined, error: unknown): string {
     const { name, pid } = this.info!;
     return status === undefined
-      ? `lost the connection to worker "${name}" (pid ${pid}): ${error instanceof Error ? error.message : String(error)}`
+      ? `lost the connection to worker "${name}" (pid ${pid}): ${describeThrown(error)}`
       : `worker "${name}" (pid ${pid}) ${showProcessStatus(status)}`;
   }
 }

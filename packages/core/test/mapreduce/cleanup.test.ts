@@ -65,7 +65,7 @@ describe('MapReduce stops its workers', () => {
   it('when the param fails its schema: SPAWN_FAILED that says so, no worker left', async () => {
     const { result } = await runFixture<{ error: ErrorReport | null }>('worker-fails', { args: ['param'] });
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
-    expect(result.error?.message).toMatch(/invalid param for crash: .*expected number/);
+    expect(result.error?.message).toMatch(/invalid param for map-reduce crash: .*expected number/);
     expect(result.aliveAfter).toEqual([]);
   });
 });

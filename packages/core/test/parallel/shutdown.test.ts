@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { Connection } from '@cohort/rpc';
 import { describe, expect, it } from 'vitest';
-import { shutdown } from '../../src/parallel/internal-rpcs.js';
+import { forInternalTesting } from '../../src/testing.js';
 import { isAlive, waitGone } from '../support/processes.js';
 import { runFixture, startFixture } from './fixture.js';
 
@@ -43,7 +43,7 @@ describe('shutdownOn', () => {
     let answered = false;
     try {
       const connection = await Connection.connect({ address: result.survivorRef.address, secret: result.secret });
-      await connection.dispatch(shutdown, undefined);
+      await connection.dispatch(forInternalTesting.shutdownRpc, undefined);
       answered = true;
       await connection.close();
     } catch {

@@ -60,7 +60,7 @@ describe('Scheduler messages', () => {
     expect(run.result.runLevel.map((m) => m.message.value)).toContain('through a stale context');
     // Scheduler → worker through the stale context: dropped; the task reads only what was sent to it.
     expect(useStash.value.received).toBe('fresh, from the scheduler');
-    expect(useStash.value.staleReceive).toBe('rejected: ctx.receive() called after the task finished');
+    expect(useStash.value.staleReceive).toBe('rejected: ctx.receive() called after the task finished: receive only while the task runs');
     expect(run.result.workers).toHaveLength(1);
     expectNoneAlive();
   });

@@ -1,4 +1,5 @@
 import type { Source } from '../implementation.js';
+import { approximateSize } from '../wire/approximate-size.js';
 import type { CreditGate } from './credit.js';
 
 // A batch is sent once it holds this many items or roughly this many bytes, whichever comes first: large enough
@@ -17,12 +18,6 @@ export interface ProduceOptions<T> {
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-function approximateSize(item: unknown): number {
-  if (typeof item === 'string') return item.length;
-  if (item instanceof Uint8Array) return item.byteLength;
-  return 16;
-}
 
 /**
  * Pulls items from `source` and sends them in batches, never pulling while the consumer's credit is exhausted
@@ -70,7 +65,7 @@ export async function produce<T>(source: Source<unknown>, options: ProduceOption
       if (stopped()) break;
       const item = check(step.value);
       batch.push(item);
-      batchBytes += approximateSize(item);
+      batchBytes += approximateSize(item, MAX_BATCH_BYTES);
       if (batch.length >= MAX_BATCH_ITEMS || batchBytes >= MAX_BATCH_BYTES) {
         flush();
         // Let incoming credit, cancellations and other calls in between batches of a fast source.

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { HeartbeatMonitor } from '@cohort/rpc/internal';
 import { z } from 'zod';
-import { CohortError } from '../../errors.js';
+import { CohortError } from '../../common/errors.js';
 import { showProcessStatus, statusFromShellCode } from '../../process/exit-status.js';
 import { forwardLines, keepTail } from '../../process/output.js';
 import type { LaunchRequest } from '../host.js';
 import { encodeFrame, encodeJsonFrame, FrameReader, Kind, type AgentHello, type Frame, type LaunchSpec } from './agent-protocol.js';
 import { RemoteProcess } from './remote-process.js';
-import { SessionHeartbeat } from './session-heartbeat.js';
 
 const helloSchema = z.object({ pid: z.number().int(), serverAddress: z.string().optional(), node: z.string() });
 const launchedSchema = z.object({ pid: z.number().int() });
@@ -43,7 +43,7 @@ export class AgentSession {
   private readonly child: ChildProcess;
   private readonly processes = new Map<number, RemoteProcess>();
   private readonly reader = new FrameReader();
-  private readonly heartbeat: SessionHeartbeat | undefined;
+  private readonly heartbeat: HeartbeatMonitor | undefined;
   private readonly started: Promise<AgentHello>;
   private readonly sshStderrTail: () => string;
   private resolveStarted!: (hello: AgentHello) => void;
@@ -81,10 +81,11 @@ export class AgentSession {
     this.heartbeat =
       settings === false
         ? undefined
-        : new SessionHeartbeat(
-            settings,
+        : new HeartbeatMonitor(
+            settings.intervalMs,
+            settings.timeoutMs,
             () => this.write(encodeFrame(Kind.heartbeat, 0)),
-            (silentMs) => this.lose(`no heartbeat from the agent on ${options.hostName} for ${silentMs} ms (network loss, or the machine is overloaded)`),
+            (silentMs) => this.lose(`no heartbeat from the agent on ${options.hostName} for ${Math.round(silentMs)} ms (network loss, or the machine is overloaded)`),
           );
   }
 

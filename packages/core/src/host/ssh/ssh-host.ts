@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
 import { posix } from 'node:path';
-import { CohortError } from '../../errors.js';
-import { WORKER_MARKER } from '../../parallel/bootstrap.js';
+import { checkOptions } from '../../common/options.js';
+import { chdirPreload, LAUNCH_DIR_VARIABLE, launchDir, WORKER_MARKER, withoutChdirPreload } from '../../process/worker-launch.js';
 import type { AgentConfig, LaunchSpec } from '../agent/agent-protocol.js';
 import { agentSource } from '../agent/agent-source.js';
 import { AgentSession } from '../agent/agent-session.js';
 import type { Host, LaunchedProcess, LaunchRequest } from '../host.js';
-import { chdirPreload, LAUNCH_DIR_VARIABLE, launchDir, withoutChdirPreload } from '../local.js';
 import { shellCommand } from './shell-quote.js';
 import { sshHostOptionsSchema, type SshHostOptions } from './ssh-options.js';
 
@@ -26,12 +25,7 @@ const SSH_CONFIG_TIMEOUT_MS = 10_000;
  * const worker = await Counter.spawn({ host: Hosts.ssh({ destination: 'me@build-1', nodePath: '/usr/local/bin/node' }) });
  */
 export function sshHost(options: SshHostOptions): Host {
-  const parsed = sshHostOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`).join('; ');
-    throw new CohortError('INVALID_ARGUMENT', `Hosts.ssh: invalid options (${detail})`);
-  }
-  return new SshHost(parsed.data);
+  return new SshHost(checkOptions(sshHostOptionsSchema, options, 'Hosts.ssh'));
 }
 
 class SshHost implements Host {
@@ -77,7 +71,7 @@ class SshHost implements Host {
 
   /** The same program, placed on the remote machine as the options say. */
   private launchSpec(request: LaunchRequest): LaunchSpec {
-    const startDir = this.options.cwd ?? launchDir;
+    const startDir = this.options.cwd ?? launchDir();
     const execArgv = withoutChdirPreload(request.execArgv);
     if (request.cwd !== undefined) {
       const target = posix.resolve(startDir, request.cwd);

@@ -1,21 +1,27 @@
-/** Stable codes of {@link CohortError}. */
-export type CohortErrorCode =
-  /** `spawn`/`serve` was called before `startApp()`. */
-  | 'APP_NOT_STARTED'
+/** Every code a {@link CohortError} may carry, with when it is used: the type and the docs come from this table. */
+export const COHORT_ERROR_CODES = {
+  /** `spawn`/`serve`/`connect` was called before `startApp()`. */
+  APP_NOT_STARTED: 'spawn, serve or connect before startApp()',
   /** Two worker types, tasks, messages or map-reduce definitions share a name. */
-  | 'DUPLICATE_NAME'
+  DUPLICATE_NAME: 'a name defined twice',
   /** A worker process could not be started: bad entry, missing type, init threw, bad execArgv, early exit. */
-  | 'SPAWN_FAILED'
+  SPAWN_FAILED: 'a worker could not be started',
   /** A worker did not report ready within `spawnTimeoutMs`. */
-  | 'SPAWN_TIMEOUT'
+  SPAWN_TIMEOUT: 'a worker was not ready in time',
   /** A worker failed after it started: uncaught exception or unhandled rejection (passed to `onFailure`). */
-  | 'WORKER_FAILED'
+  WORKER_FAILED: 'a worker failed after it started',
   /** A function or reference of one worker type was used with another type's worker. */
-  | 'WRONG_WORKER_TYPE'
+  WRONG_WORKER_TYPE: 'a function or reference of another worker type',
   /** `connectionInit` or `initConnectionState` failed while opening a connection to a worker. */
-  | 'CONNECT_FAILED'
-  /** Invalid options or arguments. */
-  | 'INVALID_ARGUMENT';
+  CONNECT_FAILED: 'a connection to a worker could not be set up',
+  /** Invalid options or arguments (the message names the option). */
+  INVALID_ARGUMENT: 'an invalid option or argument',
+  /** A task's `ctx.receive()` was used after its task had finished. */
+  TASK_FINISHED: 'a task context used after its task finished',
+} as const;
+
+/** Stable codes of {@link CohortError}. */
+export type CohortErrorCode = keyof typeof COHORT_ERROR_CODES;
 
 /** Errors raised by `@cohort/core` itself. Branch on `code`; the message names the worker and what to do. */
 export class CohortError extends Error {

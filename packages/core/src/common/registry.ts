@@ -1,4 +1,4 @@
-import { CohortError } from '../errors.js';
+import { CohortError } from './errors.js';
 
 /**
  * Names must be unique per program: a spawned worker finds its type (and the scheduler its tasks and messages)

@@ -1,12 +1,9 @@
-/** What a batch aims to carry each way (inputs to the worker, outputs back), in bytes. */
-export const BATCH_BYTES = 1024 * 1024;
-
 const SCALAR_BYTES = 16;
 const MAX_DEPTH = 8;
 
 /**
- * A cheap estimate of a value's encoded size in bytes, so that batches of large items (strings, byte arrays, or
- * plain objects, arrays and maps holding them) stay near the batch byte budget and far below the RPC message limit.
+ * A cheap estimate of a value's encoded size in bytes, so that batches of items (strings, byte arrays, or plain
+ * objects, arrays and maps holding them) stay near a byte budget and far below the message limit.
  * The walk stops once the estimate reaches `limit`, so measuring a huge value costs no more than a batch's worth of
  * visiting; scalars and anything deeper than a few levels count as 16 bytes.
  */

@@ -1,9 +1,6 @@
 import { z } from 'zod';
 
-/** Environment marker that makes `startApp()` serve a worker instead of returning. Removed once read. */
-export const WORKER_MARKER = 'COHORT_WORKER';
-
-const address = z.union([z.object({ path: z.string() }), z.object({ host: z.string(), port: z.number().int() })]);
+export const addressSchema = z.union([z.object({ path: z.string() }), z.object({ host: z.string(), port: z.number().int() })]);
 
 /** Spawner → worker, first message on the control channel. Carries the secret, so it never goes on argv or env. */
 export const bootstrapSchema = z.object({
@@ -13,7 +10,7 @@ export const bootstrapSchema = z.object({
   name: z.string(),
   secret: z.string(),
   init: z.unknown(),
-  listen: address,
+  listen: addressSchema,
   rpc: z.record(z.string(), z.unknown()).optional(),
   shutdownOn: z.enum(['heartbeat-lost', 'connection-closed', 'shutdown-called']),
   connectionTimeoutMs: z.number(),
@@ -26,7 +23,7 @@ export type Bootstrap = z.infer<typeof bootstrapSchema>;
 
 /** Worker → spawner reports on the control channel. */
 export const reportSchema = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('ready'), address }),
+  z.object({ t: z.literal("ready"), address: addressSchema }),
   z.object({ t: z.literal('error'), message: z.string() }),
   z.object({ t: z.literal('failure'), message: z.string() }),
 ]);

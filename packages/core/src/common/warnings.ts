@@ -1,0 +1,18 @@
+/**
+ * Every process warning Cohort emits (`process.on('warning', (w) => w.code)`): one table, so the README and the
+ * code cannot disagree.
+ */
+export const WARNING_CODES = {
+  /** A worker failed after it started and its spawn had no `onFailure`. */
+  COHORT_WORKER_FAILED: 'a late worker failure without onFailure',
+  /** A scheduler message of an unknown type, or one that fails its schema, was dropped. */
+  COHORT_BAD_MESSAGE: 'a scheduler message was dropped',
+  /** A trace file could not be written at the end of a map-reduce that had already failed or been abandoned. */
+  COHORT_TRACE_NOT_WRITTEN: 'a trace file could not be written',
+} as const;
+
+export type WarningCode = keyof typeof WARNING_CODES;
+
+export function warn(code: WarningCode, message: string): void {
+  process.emitWarning(message, { code });
+}
