@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { RpcSettings } from '@cohort/rpc';
 import { CohortError } from '../common/errors.js';
 import type { LaunchedProcess } from '../host/host.js';
-import { createSocketDir } from './socket-dir.js';
+import { inheritedSocketSpace, rootSocketSpace, type SocketSpace } from './socket-space.js';
 
 /** Worker processes launched ahead of time, as the app sees them: something to take one from. */
 export interface SpareSource {
@@ -22,7 +21,8 @@ export interface App {
   readonly rootPid: number;
   /** Sockets of workers that outlive this process ('shutdown-called'): its exit leaves them in place. */
   readonly keptSockets: Set<string>;
-  socketDir(): string;
+  /** Where the app's workers listen. */
+  readonly sockets: SocketSpace;
   /** Ids unique across the app tree: the pid makes them unique per process, the counter within it. */
   nextWorkerId(): string;
   /** The id `nextWorkerId()` will return next, without taking it (tests place obstacles there). */
@@ -36,8 +36,8 @@ export interface AppInit {
   readonly secret: string;
   readonly rpc: RpcSettings | undefined;
   readonly entry: string;
-  /** The spawner's socket directory (a worker); absent for the root, which makes its own when first needed. */
-  readonly socketDir?: string;
+  /** The spawner's socket space (a worker); absent for the root, which makes its own. */
+  readonly socketSpace?: string;
   readonly rootPid?: number;
   readonly spares?: SpareSource;
 }
@@ -45,21 +45,21 @@ export interface AppInit {
 let current: App | undefined;
 
 function makeApp(init: AppInit): App {
-  let dir = init.socketDir;
   let counter = 0;
-  const app: App = {
+  const keptSockets = new Set<string>();
+  const sockets = init.socketSpace === undefined ? rootSocketSpace(() => keptSockets) : inheritedSocketSpace(init.socketSpace);
+  return {
     secret: init.secret,
     rpc: init.rpc,
     entry: init.entry,
     rootPid: init.rootPid ?? process.pid,
-    keptSockets: new Set(),
-    socketDir: () => (dir ??= createSocketDir(() => app.keptSockets)),
+    keptSockets,
+    sockets,
     nextWorkerId: () => `${process.pid.toString(36)}-${(++counter).toString(36)}`,
     upcomingWorkerId: () => `${process.pid.toString(36)}-${(counter + 1).toString(36)}`,
-    socketPath: (workerId) => join(app.socketDir(), `${workerId}.sock`),
+    socketPath: (workerId) => sockets.path(workerId),
     spares: init.spares,
   };
-  return app;
 }
 
 /** Sets up this process's app, once: a second set is a bug (two `startApp` paths racing), so it throws. */

@@ -60,8 +60,9 @@ export interface LaunchedProcess {
   /** Renames the process in output prefixes (a spare worker taken by a spawn gets the spawn's name). */
   rename?(name: string): void;
   /**
-   * Whether the process keeps the spawner's event loop alive. Spare workers don't (a program may end while
-   * spares wait); adopted workers do, like any child with work to do.
+   * Whether the process keeps the spawner's event loop alive. A worker being started does; a ready one does not by
+   * itself (a program whose workers sit idle ends, and its workers with it): its calls in flight, or someone waiting
+   * for its exit, do.
    */
   hold?(held: boolean): void;
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { CohortError } from '../common/errors.js';
 import type { ExitStatus } from '../process/exit-status.js';
 import { closeOutputFd, forwardLines, keepTail, outputStdio } from '../process/output.js';
@@ -22,6 +22,23 @@ function placement(request: LaunchRequest): { execArgv: string[]; cwd: string; e
   const startDir = launchDir();
   if (target !== startDir) execArgv.push(chdirPreload(target));
   return { execArgv, cwd: startDir, env: { ...request.env, [LAUNCH_DIR_VARIABLE]: startDir } };
+}
+
+/** How long an exited worker's pipes may stay open (a grandchild that inherited them) before it counts as ended. */
+const DRAIN_GRACE_MS = 2000;
+
+function drained(streams: readonly (Readable | null)[]): Promise<void> {
+  const ends = streams.map((stream) =>
+    stream === null || stream.readableEnded || stream.destroyed
+      ? undefined
+      : new Promise<void>((resolve) => {
+          stream.once('end', resolve);
+          stream.once('close', resolve);
+        }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_GRACE_MS)));
+  return Promise.race([Promise.all(ends), grace]).then(() => clearTimeout(timer));
 }
 
 function launchLocal(request: LaunchRequest): LaunchedProcess {
@@ -51,12 +68,14 @@ function launchLocal(request: LaunchRequest): LaunchedProcess {
   if (child.stdout !== null) forwardLines(child.stdout, process.stdout, () => prefix);
   if (child.stderr !== null) forwardLines(child.stderr, process.stderr, () => prefix);
   const stderrTail = keepTail(child.stderr);
-  const exited = new Promise<ExitStatus>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', () => resolve({ code: null, signal: null }));
-  });
   const control = child.stdio[CONTROL_FD] as Duplex;
   const lifeline = child.stdio[LIFELINE_FD] as Duplex;
+  const exited = new Promise<ExitStatus>((resolve) => {
+    // Resolved once everything the worker wrote before it exited has been read: its output forwarded, its last
+    // control reports (why it exits) seen.
+    child.once('exit', (code, signal) => void drained([child.stdout, child.stderr, control]).then(() => resolve({ code, signal })));
+    child.once('error', () => resolve({ code: null, signal: null }));
+  });
   lifeline.on('error', () => undefined);
   control.on('error', () => undefined);
   return {

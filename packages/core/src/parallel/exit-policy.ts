@@ -1,11 +1,11 @@
 import type { Connection } from '@cohort/rpc';
-import { removeIfEmpty } from '../app/socket-dir.js';
+import { removeIfEmpty, type SocketSpace } from '../app/socket-space.js';
 import type { Bootstrap } from '../process/bootstrap.js';
 import { processGone } from '../process/process-gone.js';
 
 /**
- * Whether an exiting worker removes the app's socket directory (only if empty). It belongs to the app's root
- * process, which removes it when it exits normally. Once the root is gone (it may have been SIGKILLed), the last
+ * Whether an exiting worker removes the app's socket directory (only if empty; an abstract socket space has none).
+ * It belongs to the app's root process, which removes it when it exits normally. Once the root is gone (it may have been SIGKILLed), the last
  * worker out removes it; while the root lives, an empty directory is still its to spawn into, even if this
  * worker's own spawner (another worker) is gone.
  */
@@ -25,7 +25,8 @@ export class WorkerExitPolicy {
   readonly #spawnerIsRoot: boolean;
 
   constructor(
-    private readonly bootstrap: Pick<Bootstrap, 'name' | 'shutdownOn' | 'connectionTimeoutMs' | 'socketDir' | 'rootPid'>,
+    private readonly bootstrap: Pick<Bootstrap, 'name' | 'shutdownOn' | 'connectionTimeoutMs' | 'rootPid'>,
+    private readonly sockets: SocketSpace,
     private readonly closeServer: () => Promise<void>,
   ) {
     this.#spawnerIsRoot = bootstrap.rootPid !== undefined && process.ppid === bootstrap.rootPid;
@@ -37,10 +38,10 @@ export class WorkerExitPolicy {
       this.#exiting = true;
       clearTimeout(this.#connectionTimer);
       await this.closeServer().catch(() => undefined);
-      const { socketDir, rootPid } = this.bootstrap;
-      // A worker without the app's directory (on another machine) made its own, removed by its own exit hook.
-      if (socketDir !== undefined && rootPid !== undefined) {
-        if (removesSocketDir({ lostSpawner, spawnerIsRoot: this.#spawnerIsRoot, rootGone: processGone(rootPid) })) removeIfEmpty(socketDir);
+      const { rootPid } = this.bootstrap;
+      // A worker with no root on its machine (a remote one) is a root itself: its own exit hook cleans up.
+      if (!this.sockets.abstract && rootPid !== undefined) {
+        if (removesSocketDir({ lostSpawner, spawnerIsRoot: this.#spawnerIsRoot, rootGone: processGone(rootPid) })) removeIfEmpty(this.sockets);
       }
       process.exit(code);
     }

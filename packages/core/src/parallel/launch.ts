@@ -73,13 +73,17 @@ export async function launchWorker(app: App, typeName: string, id: string, name:
     shutdownOn: options.shutdownOn,
     connectionTimeoutMs: options.connectionTimeoutMs,
     // A worker on another machine has no access to this directory: it makes its own, as the root of its machine.
-    ...(local ? { socketDir: app.socketDir(), rootPid: app.rootPid } : {}),
+    ...(local ? { socketSpace: app.sockets.base, rootPid: app.rootPid } : {}),
   };
-  if (options.shutdownOn === 'shutdown-called' && 'path' in bootstrap.listen) {
-    // The worker outlives this process: its socket must outlive this process's cleanup of the directory.
+  if ('path' in bootstrap.listen) {
     const socket = bootstrap.listen.path;
-    app.keptSockets.add(socket);
-    void launched.exited.then(() => app.keptSockets.delete(socket));
+    // A worker that outlives this process keeps its socket through this process's cleanup of the directory.
+    if (options.shutdownOn === 'shutdown-called') app.keptSockets.add(socket);
+    // A dead worker's socket goes when its death is noticed: a long-lived master replacing workers stays flat.
+    void launched.exited.then(() => {
+      app.keptSockets.delete(socket);
+      app.sockets.release(socket);
+    });
   }
   const control = new ControlChannel(launched.control);
   void launched.exited.then(() => {

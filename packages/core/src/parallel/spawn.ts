@@ -16,6 +16,8 @@ import { connectOptions, workerHandle } from './worker-handle.js';
 export interface SpawnExtras {
   /** Served by the spawner to the worker over the handle's connections. */
   readonly clientImplementations?: readonly AnyImplementation[];
+  /** The worker announced it exits on purpose (see `exitWorker`); called before its exit is reported. */
+  readonly onExitNotice?: (reason: string) => void;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function spawnWorker(type: AnyWorkerType, rawOptions: unknown, extr
   const name = options.name ?? `${type.name}-${id}`;
   const launched = await launchWorker(app, type.name, id, name, options);
   try {
-    watchFailures(launched.control, name, options.onFailure);
+    watchReports(launched.control, name, options.onFailure, extras.onExitNotice);
     return await attach(app, type, id, name, launched, options, extras);
   } catch (error) {
     launched.process.kill('SIGKILL');
@@ -76,19 +78,37 @@ async function attach(
     rpc: options.rpc,
     implementations: extras.clientImplementations,
   });
+  let attached: unknown;
   if (options.shutdownOn === 'connection-closed') {
     // Closing ends the worker; one whose event loop is blocked cannot notice, so it gets the same grace as shutdown().
-    const afterClose = (): Promise<unknown> => exitWithin(child.exited, (signal) => child.kill(signal), DEFAULTS.shutdownGraceMs);
-    return openWorkerConnection({ ...connect, afterClose }, options.connectionInit);
+    const afterClose = (): Promise<unknown> => {
+      child.hold?.(true);
+      return exitWithin(child.exited, (signal) => child.kill(signal), DEFAULTS.shutdownGraceMs);
+    };
+    attached = await openWorkerConnection({ ...connect, afterClose }, options.connectionInit);
+  } else {
+    attached = await workerHandle({
+      id,
+      connect,
+      exited: child.exited,
+      connectionInit: options.connectionInit,
+      kill: (signal) => child.kill(signal),
+      hold: () => child.hold?.(true),
+    });
   }
-  return workerHandle({ id, connect, exited: child.exited, connectionInit: options.connectionInit, kill: (signal) => child.kill(signal) });
+  // Ready: from now on only its calls in flight, or someone awaiting its exit, keep this program alive for it.
+  child.hold?.(false);
+  return attached;
 }
 
-function watchFailures(control: ControlChannel, name: string, onFailure: ResolvedSpawnOptions['onFailure']): void {
+/** Reports a ready worker sends its spawner: a late failure (once), an exit on purpose. */
+function watchReports(control: ControlChannel, name: string, onFailure: ResolvedSpawnOptions['onFailure'], onExitNotice: SpawnExtras['onExitNotice']): void {
   let reported = false;
   control.onMessage((raw) => {
     const report = reportSchema.safeParse(raw);
-    if (!report.success || report.data.t !== 'failure' || reported) return;
+    if (!report.success) return;
+    if (report.data.t === 'exiting') onExitNotice?.(report.data.reason);
+    if (report.data.t !== 'failure' || reported) return;
     reported = true;
     const error = new CohortError('WORKER_FAILED', `worker "${name}" failed and is exiting (code 254): ${report.data.message}`, { worker: name });
     if (onFailure !== undefined) onFailure(error);

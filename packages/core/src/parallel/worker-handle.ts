@@ -36,10 +36,12 @@ export async function workerHandle(init: {
   readonly exited: Promise<ExitStatus>;
   readonly connectionInit: unknown;
   kill(signal: NodeJS.Signals): void;
+  /** Keeps this program alive until the worker has exited (someone waits for it). */
+  hold?(): void;
 }): Promise<Worker<string>> {
   const { connect, connectionInit } = init;
   const defaultConnection = connect.connectionInitSchema.safeParse(connectionInit).success
     ? await openWorkerConnection(connect, connectionInit)
     : undefined;
-  return new Worker<string>({ id: init.id, connect, defaultConnection, connectionInit, kill: init.kill }, init.exited);
+  return new Worker<string>({ id: init.id, connect, defaultConnection, connectionInit, kill: init.kill, hold: init.hold }, init.exited);
 }

@@ -7,6 +7,7 @@ import { ControlChannel } from '../process/control-channel.js';
 import { watchLifeline } from '../process/lifeline.js';
 import { CONTROL_FD, LAUNCH_DIR_VARIABLE, launchDir, LIFELINE_FD, WORKER_MARKER } from '../process/worker-launch.js';
 import { WorkerExitPolicy } from './exit-policy.js';
+import { setPurposefulExit } from './worker-exit.js';
 import { workerTypes } from './type-registry.js';
 import { ListenFailed, WorkerServer } from './worker-server.js';
 
@@ -23,14 +24,15 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
   // Children this worker starts for its own purposes must not mistake themselves for Cohort workers.
   delete process.env[WORKER_MARKER];
   delete process.env[LAUNCH_DIR_VARIABLE];
+  makeOutputBlocking();
   const control = new ControlChannel(new Socket({ fd: CONTROL_FD, readable: true, writable: true }));
   const bootstrap = await readBootstrap(control);
   const entry = process.argv[1] ?? '(unknown entry script)';
   const rpc = (bootstrap.rpc as RpcSettings | undefined) ?? fallbackRpc;
-  setApp({ secret: bootstrap.secret, rpc, entry, socketDir: bootstrap.socketDir, rootPid: bootstrap.rootPid });
+  const app = setApp({ secret: bootstrap.secret, rpc, entry, socketSpace: bootstrap.socketSpace, rootPid: bootstrap.rootPid });
 
   let server: WorkerServer | undefined;
-  const policy = new WorkerExitPolicy(bootstrap, async () => server?.close('the worker is exiting'));
+  const policy = new WorkerExitPolicy(bootstrap, app.sockets, async () => server?.close('the worker is exiting'));
   const report = async (message: Report): Promise<void> => {
     await Promise.race([control.send(message).catch(() => undefined), new Promise((r) => setTimeout(r, REPORT_FLUSH_MS))]);
   };
@@ -39,6 +41,10 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
     process.stderr.write(`${message}\n`);
     void report({ t: 'failure', message }).then(() => policy.exit(254));
   };
+  setPurposefulExit(async (code, reason) => {
+    await report({ t: 'exiting', reason });
+    return policy.exit(code);
+  });
   process.on('uncaughtException', fail('uncaught exception'));
   process.on('unhandledRejection', fail('unhandled rejection'));
 
@@ -80,6 +86,18 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
   policy.armConnectionTimeout();
   await report({ t: 'ready', address: server.address });
   return new Promise<never>(() => undefined);
+}
+
+/**
+ * Node writes to pipes asynchronously and drops what is still pending when the process exits, so output written
+ * just before `process.exit()` (the user's, or Cohort's own exits: shutdown, idle quit, lost spawner) would be cut
+ * short. Blocking pipes, as a terminal or a file already is, make every write complete before the next statement:
+ * all of it reaches the spawner, in order. A write blocks only while the spawner's pipe is full.
+ */
+function makeOutputBlocking(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    (stream as { _handle?: { setBlocking?: (blocking: boolean) => void } })._handle?.setBlocking?.(true);
+  }
 }
 
 function readBootstrap(control: ControlChannel): Promise<Bootstrap> {

@@ -24,25 +24,34 @@ export interface WorkerInternals {
   defaultConnection: WorkerConnection<string> | undefined;
   readonly connectionInit: unknown;
   kill(signal: NodeJS.Signals): void;
+  /** Keeps this program alive until the worker has exited. */
+  hold?: (() => void) | undefined;
 }
 
 /** A handle on a running worker. */
 export class Worker<N extends string, ConnectionInit = unknown> {
   private readonly internals: WorkerInternals;
   private opening: Promise<WorkerConnection<string>> | undefined;
-  /** Resolves once, when the worker's process has ended. */
-  readonly exited: Promise<ExitStatus>;
-
+  readonly #exited: Promise<ExitStatus>;
   private exitStatus: ExitStatus | undefined;
 
   /** @hidden Workers come from `spawn` and `serve`. */
   constructor(internals: WorkerInternals, exited: Promise<ExitStatus>) {
     this.internals = internals;
-    this.exited = exited;
-    void this.exited.then((status) => {
+    this.#exited = exited;
+    void exited.then((status) => {
       this.exitStatus = status;
       void this.internals.defaultConnection?.connection.close('the worker exited');
     });
+  }
+
+  /**
+   * Resolves once, when the worker's process has ended (and what it wrote before has been read). Waiting for it
+   * keeps this program alive until then; an idle worker alone does not.
+   */
+  get exited(): Promise<ExitStatus> {
+    if (this.exitStatus === undefined) this.internals.hold?.();
+    return this.#exited;
   }
 
   /** Unique across the app (all processes). */

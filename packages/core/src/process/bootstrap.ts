@@ -14,9 +14,9 @@ export const bootstrapSchema = z.object({
   rpc: z.record(z.string(), z.unknown()).optional(),
   shutdownOn: z.enum(['heartbeat-lost', 'connection-closed', 'shutdown-called']),
   connectionTimeoutMs: z.number(),
-  /** The app's directory of Unix sockets; absent for a worker on another machine, which makes its own. */
-  socketDir: z.string().optional(),
-  /** The app's root process, owner of `socketDir` (absent with it). */
+  /** Where the app's workers listen (see SocketSpace); absent for a worker on another machine, which makes its own. */
+  socketSpace: z.string().optional(),
+  /** The app's root process, owner of the socket space (absent with it). */
   rootPid: z.number().int().optional(),
 });
 export type Bootstrap = z.infer<typeof bootstrapSchema>;
@@ -26,5 +26,7 @@ export const reportSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal("ready"), address: addressSchema }),
   z.object({ t: z.literal('error'), message: z.string() }),
   z.object({ t: z.literal('failure'), message: z.string() }),
+  /** The worker is about to exit on purpose (e.g. `'idle'`): sent before it exits, read before its exit is reported. */
+  z.object({ t: z.literal('exiting'), reason: z.string() }),
 ]);
 export type Report = z.infer<typeof reportSchema>;

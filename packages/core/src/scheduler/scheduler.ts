@@ -13,7 +13,7 @@ import { resolveRunOptions, type AddTaskOptions, type ResolvedRunOptions, type S
 import { SchedulerWorker, schedulerWorkerType } from './scheduler-worker.js';
 import type { TaskType } from './task.js';
 import { TimerQueue, type Timer } from './timers.js';
-import { idleExit, taskMessage } from './worker-runtime.js';
+import { taskMessage } from './worker-runtime.js';
 import { WorkerSlot } from './worker-slot.js';
 
 interface RunState {
@@ -137,17 +137,18 @@ export class Scheduler {
   private pump(): void {
     const run = this.currentRun;
     if (run === undefined || run.settled || run.stopping || run.failure !== undefined || this.assigning) return;
-    // Workers starting or idle will take queued tasks: spawn only for the tasks they can't.
+    // Workers starting or idle will take queued tasks: spawn only for the tasks they can't. A worker still
+    // stopping holds its place until its process has exited, so there are never more than maxWorkers processes.
     let available = 0;
-    let working = 0;
+    let alive = 0;
     for (const slot of this.slots) {
       if (slot.state === 'starting' || slot.state === 'idle') available++;
-      if (slot.state === 'starting' || slot.state === 'busy' || slot.state === 'idle') working++;
+      if (slot.state !== 'exited') alive++;
     }
-    while (this.queue.length > available && working < run.options.maxWorkers) {
+    while (this.queue.length > available && alive < run.options.maxWorkers) {
       this.spawnSlot(run);
       available++;
-      working++;
+      alive++;
     }
   }
 
@@ -156,11 +157,11 @@ export class Scheduler {
     this.slots.add(slot);
     const init = { index: slot.index, ...(run.options.workerIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: run.options.workerIdleTimeoutMs }) };
     // Task messages come back as one-way calls on the worker's own connection, so they stay ordered with results.
-    const clientImplementations = [
-      Rpc.implement(taskMessage, ({ taskId, message }) => this.onWorkerMessage(slot, taskId, message)),
-      Rpc.implement(idleExit, () => this.onQuitIdle(slot)),
-    ];
-    spawnWorker(schedulerWorkerType, { ...run.options.spawn, init, name: `scheduler-worker-${slot.index}` }, { clientImplementations }).then(
+    const clientImplementations = [Rpc.implement(taskMessage, ({ taskId, message }) => this.onWorkerMessage(slot, taskId, message))];
+    const onExitNotice = (reason: string): void => {
+      if (reason === 'idle') this.onQuitIdle(slot);
+    };
+    spawnWorker(schedulerWorkerType, { ...run.options.spawn, init, name: `scheduler-worker-${slot.index}` }, { clientImplementations, onExitNotice }).then(
       (spawned) => {
         const handle = spawned as Worker<'__cohort.scheduler'>;
         slot.handle = handle;
@@ -170,6 +171,8 @@ export class Scheduler {
           slot.signal('SIGKILL');
           return;
         }
+        // It may have quit on its idle timeout already (a very short one): then it is stopping, not idle.
+        if (slot.quitIdle) return;
         slot.state = 'idle';
         this.callHandler(() => run.options.onWorkerSpawn?.(slot.info!));
         this.workerAvailable(slot);
@@ -269,10 +272,11 @@ export class Scheduler {
   }
 
   /**
-   * A worker quit on its idle timeout: it runs no more tasks (one sent to it meanwhile goes back to the queue) and
-   * is told to stop.
+   * A worker quits on its idle timeout: it runs no more tasks (one sent to it meanwhile goes back to the queue) and
+   * is told to stop. Its exit is expected, however late the scheduler reads of it.
    */
   private onQuitIdle(slot: WorkerSlot): void {
+    if (slot.quitIdle) return;
     slot.quitIdle = true;
     slot.expectedExit = true;
     const task = slot.task;
@@ -335,13 +339,11 @@ export class Scheduler {
   }
 
   private onExit(slot: WorkerSlot, status: ExitStatus): void {
-    const wasIdle = slot.state === 'idle';
     slot.state = 'exited';
     slot.exitStatus = status;
     clearTimeout(slot.stopTimer);
     this.slots.delete(slot);
-    const idleTimeout = this.currentRun?.options.workerIdleTimeoutMs !== undefined && wasIdle && status.code === 0;
-    if (!slot.expectedExit && !slot.signalled && !idleTimeout) {
+    if (!slot.expectedExit && !slot.signalled) {
       slot.unexpectedExitPending = true;
       // A running task's onFinish comes first (its last messages are still being read); report after it.
       if (slot.task === undefined) this.reportUnexpectedExit(slot);

@@ -2,6 +2,7 @@ import { Rpc, type Connection } from '@cohort/rpc';
 import { formatIssues } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { CohortError } from '../common/errors.js';
+import { exitWorker } from '../parallel/worker-exit.js';
 import { warn } from '../common/warnings.js';
 import type { Message, AnyMessageType } from './message.js';
 import { decodeMessage, encodeMessage } from './message.js';
@@ -22,11 +23,6 @@ export const taskMessage = Rpc.oneWay({
   input: z.object({ taskId: z.number().nullable(), message: wireMessage }),
 });
 
-/**
- * Worker → scheduler: this worker is quitting on its idle timeout and will start no task. A task the scheduler sent
- * it meanwhile never ran, so the scheduler may give it to another worker.
- */
-export const idleExit = Rpc.oneWay({ name: '__cohort.scheduler/idle-exit', input: z.void() });
 
 interface Waiter {
   readonly type: string | undefined;
@@ -38,9 +34,6 @@ interface RunningTask {
   readonly inbox: Message[];
   readonly waiters: Waiter[];
 }
-
-/** How long a worker that quit on its idle timeout waits for the scheduler's stop request before exiting. */
-const QUIT_GRACE_MS = 1000;
 
 let current: WorkerRuntime | undefined;
 
@@ -178,13 +171,13 @@ export class WorkerRuntime {
   }
 
   /**
-   * The scheduler may have sent a task that is still on its way: refuse it, and say we quit. A responsive scheduler
-   * then sends that task elsewhere and tells us to stop. We exit by ourselves only after a grace period: exiting at
-   * once would make the scheduler's next write fail, and the socket error would drop our notice unread.
+   * Quits on the idle timeout. A task the scheduler may have sent meanwhile is refused (it never runs here); the
+   * scheduler learns why this worker exits before it learns that it did, however late it reads, so it sends that
+   * task elsewhere and counts the exit as expected.
    */
   private quitIdle(): void {
     this.quitting = true;
-    this.scheduler?.dispatch(idleExit, undefined).catch(() => undefined);
-    setTimeout(() => process.exit(0), QUIT_GRACE_MS);
+    void exitWorker(0, 'idle');
   }
+
 }

@@ -36,8 +36,9 @@ export interface SessionOptions {
 
 /**
  * One running agent on another machine, reached through a child process (the ssh client): starts workers there
- * and relays their frames. The session holds the program alive while it runs (as local worker children do), and
- * ends when its host closes it once idle, when ssh exits, or when the agent falls silent.
+ * and relays their frames. The session keeps the program alive while a worker is being started or waited for (as
+ * local worker children do), and ends when its host closes it once idle, when ssh exits, or when the agent falls
+ * silent.
  */
 export class AgentSession {
   private readonly child: ChildProcess;
@@ -53,6 +54,8 @@ export class AgentSession {
   private closing = false;
   private nextId = 1;
   private pending = 0;
+  /** Processes that keep the spawner alive (being started, or waited for): the session holds it while any does. */
+  private readonly held = new Set<number>();
 
   constructor(private readonly options: SessionOptions) {
     this.started = new Promise((resolve, reject) => {
@@ -97,6 +100,7 @@ export class AgentSession {
   /** Starts `spec` on the agent's machine; resolves once it runs there (its pid known). */
   async launch(spec: LaunchSpec, request: LaunchRequest, hosts: { connectHost: Promise<string>; listenHost: string | undefined }): Promise<RemoteProcess> {
     this.pending++;
+    this.updateRef();
     const fail = (detail: string, code: 'SPAWN_FAILED' | 'SPAWN_TIMEOUT' = 'SPAWN_FAILED'): CohortError =>
       new CohortError(code, `could not start worker "${request.name}" on ${this.options.hostName}: ${detail}`, { worker: request.name });
     const aborted = new Promise<never>((_, reject) => {
@@ -113,6 +117,7 @@ export class AgentSession {
       const id = this.nextId++;
       remote = new RemoteProcess(this, id, request.name, { stdout: request.stdout, stderr: request.stderr }, connectHost, listenHost);
       this.processes.set(id, remote);
+      this.hold(id, true);
       void remote.exited.then(() => {
         this.processes.delete(id);
         this.checkIdle();
@@ -127,6 +132,7 @@ export class AgentSession {
       throw fail((error as Error).message);
     } finally {
       this.pending--;
+      this.updateRef();
       this.checkIdle();
     }
   }
@@ -172,6 +178,23 @@ export class AgentSession {
     if (stdin.destroyed || stdin.writableEnded) return false;
     stdin.write(frame);
     return true;
+  }
+
+  /** @hidden for RemoteProcess: whether it keeps the spawner alive. */
+  hold(id: number, held: boolean): void {
+    if (held) this.held.add(id);
+    else this.held.delete(id);
+    this.updateRef();
+  }
+
+  /** The ssh client and its pipes keep this program alive only while a launch is pending or a process is held. */
+  private updateRef(): void {
+    const keep = this.pending > 0 || this.held.size > 0;
+    for (const handle of [this.child, this.child.stdin, this.child.stdout, this.child.stderr]) {
+      const refable = handle as { ref?: () => void; unref?: () => void } | null;
+      if (keep) refable?.ref?.();
+      else refable?.unref?.();
+    }
   }
 
   private checkIdle(): void {

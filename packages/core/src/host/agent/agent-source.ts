@@ -36,7 +36,8 @@ process.title = 'cohort-agent';
 const HEADER = 9;
 const MAX = 64 * 1024 * 1024;
 const GRACE_MS = 1000;
-const FLUSH_MS = 500;
+// As for local workers (DRAIN_GRACE_MS): how long an exited worker's pipes may stay open before it counts as ended.
+const FLUSH_MS = 2000;
 const K = { launch: 1, control: 2, kill: 3, heartbeat: 4, hello: 10, launched: 11, launchFailed: 12, controlOut: 13, stdout: 14, stderr: 15, exit: 16, agentHeartbeat: 17 };
 const out = new net.Socket({ fd: 1, readable: false, writable: true });
 const input = new net.Socket({ fd: 0, readable: true, writable: false, allowHalfOpen: true });

@@ -10,6 +10,8 @@ import { Kind } from './agent-protocol.js';
 export interface SessionLink {
   /** Sends a frame for this process; false once the session is gone. */
   send(kind: number, id: number, body?: Uint8Array): boolean;
+  /** Whether this process keeps the spawner alive (the session does while any of its processes does). */
+  hold(id: number, held: boolean): void;
 }
 
 /** A stream of the worker's output, as its spawn asked: forwarded with a prefix, to a local file, or dropped. */
@@ -90,6 +92,10 @@ export class RemoteProcess implements LaunchedProcess {
     this.prefix = `[${name}] `;
   }
 
+  hold(held: boolean): void {
+    this.session.hold(this.id, held && this.status === undefined);
+  }
+
   // The session's side, one method per frame.
 
   onLaunched(pid: number): void {
@@ -126,6 +132,7 @@ export class RemoteProcess implements LaunchedProcess {
   private settle(status: ExitStatus): void {
     if (this.status !== undefined) return;
     this.status = status;
+    this.session.hold(this.id, false);
     this.control.push(null);
     this.stdout.end();
     this.stderr.end();
