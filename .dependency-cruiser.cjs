@@ -1,8 +1,8 @@
 // The module graph's rules: no cycle anywhere, and @cohort/core's layers import only downward:
-//   common → process → host → app → parallel → { scheduler, mapreduce, pool }
+//   common → process → host → app → parallel → { scheduler, mapreduce, pool } → api
 // (`index.ts` at the top of each package may import any layer). Run: pnpm run check:deps
 const core = 'packages/core/src';
-const layers = ['common', 'process', 'host', 'app', 'parallel', '(scheduler|mapreduce|pool)'];
+const layers = ['common', 'process', 'host', 'app', 'parallel', '(scheduler|mapreduce|pool)', 'api'];
 
 const upward = layers.slice(0, -1).map((layer, i) => ({
   name: `core-${layer.replace(/\W/g, '')}-imports-upward`,

@@ -1,8 +1,9 @@
-export { Parallel } from './parallel/parallel.js';
+export { Parallel } from './api/parallel.js';
+export type { PoolArgs, WorkerType } from './api/worker-type.js';
 export { startApp } from './parallel/start-app.js';
 export type { StartAppOptions } from './parallel/start-app.js';
 export type { ServeOptions } from './parallel/serve.js';
-export type { SpawnArgs, WorkerType, WorkerTypeSpec } from './parallel/worker-type.js';
+export type { BaseWorkerType, SpawnArgs, WorkerTypeSpec } from './parallel/worker-type.js';
 export type {
   AnyFunction,
   FunctionBuilder,
@@ -44,3 +45,7 @@ export { MapReduce } from './mapreduce/mapreduce.js';
 export type { MapReduceDef } from './mapreduce/definition.js';
 export type { MapReduceDefOf, MapReduceInputs } from './mapreduce/mapreduce.js';
 export type { MapReduceOptions, MapReduceProgress } from './mapreduce/options.js';
+export { Pool } from './pool/pool.js';
+export type { PoolCloseOptions } from './pool/pool.js';
+export type { PoolOptions, PoolRunOptions, RecycleOptions } from './pool/options.js';
+export type { PoolStats, Percentiles } from './pool/stats.js';

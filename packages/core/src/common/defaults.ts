@@ -12,6 +12,12 @@ export const DEFAULTS = Object.freeze({
   shutdownGraceMs: 10_000,
   /** `startApp({ spareWorkers })`. */
   spareWorkers: 0,
+  /** `Type.pool({ concurrency })`: calls in flight per worker. */
+  poolConcurrency: 1,
+  /** `Type.pool({ idleTimeoutMs })`: how long a worker above `size.min` may sit idle. */
+  poolIdleTimeoutMs: 30_000,
+  /** `Type.pool({ killGraceMs })`: SIGTERM to SIGKILL, for a worker stopped for a timed-out or aborted call. */
+  poolKillGraceMs: 1000,
 });
 
 /** `maxWorkers` of the scheduler and `workers` of map-reduce: one per core. */

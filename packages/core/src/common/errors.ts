@@ -16,6 +16,12 @@ export const COHORT_ERROR_CODES = {
   CONNECT_FAILED: 'a connection to a worker could not be set up',
   /** Invalid options or arguments (the message names the option). */
   INVALID_ARGUMENT: 'an invalid option or argument',
+  /** `pool.run` while `maxQueue` calls already wait. */
+  QUEUE_FULL: 'a pool whose queue is full',
+  /** `pool.run` after `pool.close()` (or a queued call when the pool closed without draining). */
+  POOL_CLOSED: 'a pool that is closed',
+  /** The pool's workers kept failing to start: it stopped, and every call rejects with this (the cause is the last failure). */
+  POOL_FAILED: 'a pool whose workers keep failing to start',
   /** A task's `ctx.receive()` was used after its task had finished. */
   TASK_FINISHED: 'a task context used after its task finished',
 } as const;

@@ -20,24 +20,24 @@ import * as internal from './internal-rpcs.js';
 /** Options of one `run`: cancellation and a deadline, as for `Connection.dispatch`. */
 export type RunOptions = DispatchOptions;
 
-/** Typed calls to the functions of worker type `N`. Shared by `Worker` and `WorkerConnection`. */
-export interface Runner<N extends string> {
-  run<I extends z.ZodType, O extends z.ZodType>(fn: RpcFunction<N, I, O>, input: z.input<I>, options?: RunOptions): Promise<z.output<O>>;
+/** Typed calls to the functions of worker type `N`, with options `O`. Shared by `Worker`, `WorkerConnection` and `Pool`. */
+export interface Runner<N extends string, Options = RunOptions> {
+  run<I extends z.ZodType, O extends z.ZodType>(fn: RpcFunction<N, I, O>, input: z.input<I>, options?: Options): Promise<z.output<O>>;
   run<I extends z.ZodType, T extends z.ZodType>(
     fn: PipeFunction<N, I, T>,
     input: z.input<I>,
-    options?: RunOptions,
+    options?: Options,
   ): Promise<RpcStream<z.output<T>>>;
   run<I extends z.ZodType, S extends z.ZodType, U extends z.ZodType>(
     fn: StateFunction<N, I, S, U>,
     input: z.input<I>,
-    options?: RunOptions,
+    options?: Options,
   ): Promise<{ state: z.output<S>; updates: RpcStream<z.output<U>> }>;
-  run<I extends z.ZodType>(fn: OneWayFunction<N, I>, input: z.input<I>, options?: RunOptions): Promise<void>;
+  run<I extends z.ZodType>(fn: OneWayFunction<N, I>, input: z.input<I>, options?: Options): Promise<void>;
   run<I extends z.ZodType, T extends z.ZodType, O extends z.ZodType>(
     fn: ReversePipeFunction<N, I, T, O>,
     arg: [z.input<I>, Source<z.input<T>>],
-    options?: RunOptions,
+    options?: Options,
   ): Promise<z.output<O>>;
 }
 

@@ -101,6 +101,7 @@ export class WorkerServer {
         // Answer first, then exit: the caller waits for the process to end anyway.
         setImmediate(() => this.options.onShutdown());
       }),
+      Rpc.implement(internal.usage, () => ({ rssBytes: process.memoryUsage.rss() })),
       Rpc.implement(internal.shutdownOnDisconnect, (_input, ctx) => {
         void ctx.connection.closed.then(() => this.options.onShutdown());
       }),

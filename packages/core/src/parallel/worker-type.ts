@@ -41,8 +41,8 @@ export type SpawnArgs<WI extends z.ZodType, CI extends z.ZodType, Extra> =
     ? [options?: SpawnOptions<z.input<WI>, z.input<CI>> & Extra]
     : [options: SpawnOptions<z.input<WI>, z.input<CI>> & { init: z.input<WI> } & Extra];
 
-/** A worker type: its functions, and the ways to start or reach its workers. */
-export interface WorkerType<N extends string, WI extends z.ZodType, CI extends z.ZodType, F extends Record<string, AnyFunction<N>>> {
+/** A worker type as this layer makes it: its functions, and the ways to start or reach one worker. */
+export interface BaseWorkerType<N extends string, WI extends z.ZodType, CI extends z.ZodType, F extends Record<string, AnyFunction<N>>> {
   readonly name: N;
   readonly functions: F;
   readonly workerInit: WI;
@@ -95,26 +95,17 @@ function finalize(typeName: string, key: string, pending: PendingFunction): AnyF
   return fn;
 }
 
-/**
- * Declares a worker type. Call at the top level of a module, before `startApp()`: a spawned worker re-runs the
- * same top-level code and finds its type by `name`.
- */
-export function make<
-  const N extends string,
-  F extends Record<string, AnyFunction<N>>,
-  WI extends z.ZodType = z.ZodVoid,
-  CI extends z.ZodType = z.ZodVoid,
-  WS = undefined,
-  CS = undefined,
->(spec: WorkerTypeSpec<N, WI, CI, WS, CS, F>): WorkerType<N, WI, CI, F> {
-  const typeName: string = spec.name;
+/** Refuses names a spawned worker could not find its type by, and the prefix reserved for Cohort's own types. */
+export function checkTypeName(typeName: unknown): void {
   if (typeof typeName !== 'string' || typeName === '' || typeName.startsWith('__') || typeName.includes('/')) {
     throw new CohortError('INVALID_ARGUMENT', `worker type name ${JSON.stringify(typeName)} is invalid: use a non-empty name without "/" that does not start with "__"`);
   }
-  return defineWorkerType(spec);
 }
 
-/** `make` without the name check: Cohort's own worker types (the scheduler's) use the reserved `__` prefix. */
+/**
+ * Defines a worker type (`Parallel.make` checks the name first; Cohort's own worker types, the scheduler's and
+ * map-reduce's, use the reserved `__` prefix).
+ */
 export function defineWorkerType<
   const N extends string,
   F extends Record<string, AnyFunction<N>>,
@@ -122,7 +113,7 @@ export function defineWorkerType<
   CI extends z.ZodType = z.ZodVoid,
   WS = undefined,
   CS = undefined,
->(spec: WorkerTypeSpec<N, WI, CI, WS, CS, F>): WorkerType<N, WI, CI, F> {
+>(spec: WorkerTypeSpec<N, WI, CI, WS, CS, F>): BaseWorkerType<N, WI, CI, F> {
   const typeName: string = spec.name;
   const raw = spec.functions(builder() as unknown as FunctionBuilder<N, WS, CS>) as unknown as Record<string, PendingFunction>;
   const functions = Object.freeze(
@@ -148,5 +139,5 @@ export function defineWorkerType<
     serve: (init?: unknown, options?: ServeOptions<unknown>) => serveInProcess(erased, init, options ?? {}),
     connect: (ref: WorkerRef, init?: unknown) => connectToRef(erased, ref, init),
   };
-  return Object.freeze(type) as unknown as WorkerType<N, WI, CI, F>;
+  return Object.freeze(type) as unknown as BaseWorkerType<N, WI, CI, F>;
 }

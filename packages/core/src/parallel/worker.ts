@@ -3,7 +3,7 @@ import { DEFAULTS } from '../common/defaults.js';
 import { exitWithin } from '../process/exit-grace.js';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
 import type { AnyFunction } from './functions.js';
-import { shutdown as shutdownRpc } from './internal-rpcs.js';
+import { shutdown as shutdownRpc, usage as usageRpc } from './internal-rpcs.js';
 import type { WorkerRef } from './ref.js';
 import {
   bareConnection,
@@ -28,6 +28,19 @@ export interface WorkerInternals {
   hold?: (() => void) | undefined;
 }
 
+const exits = new WeakMap<Worker<string>, Promise<ExitStatus>>();
+const usageQueries = new WeakMap<Worker<string>, () => Promise<{ rssBytes: number }>>();
+
+/** A worker's exit, for Cohort's own bookkeeping: unlike `worker.exited`, watching it keeps nothing alive. */
+export function exitOf(worker: Worker<string>): Promise<ExitStatus> {
+  return exits.get(worker)!;
+}
+
+/** Asks the worker's process for its resident set size (over its default connection). */
+export function usageOf(worker: Worker<string>): Promise<{ rssBytes: number }> {
+  return usageQueries.get(worker)!();
+}
+
 /** A handle on a running worker. */
 export class Worker<N extends string, ConnectionInit = unknown> {
   private readonly internals: WorkerInternals;
@@ -39,6 +52,8 @@ export class Worker<N extends string, ConnectionInit = unknown> {
   constructor(internals: WorkerInternals, exited: Promise<ExitStatus>) {
     this.internals = internals;
     this.#exited = exited;
+    exits.set(this as Worker<string>, exited);
+    usageQueries.set(this as Worker<string>, async () => (await this.defaultConnection()).connection.dispatch(usageRpc, undefined));
     void exited.then((status) => {
       this.exitStatus = status;
       void this.internals.defaultConnection?.connection.close('the worker exited');

@@ -1,0 +1,39 @@
+import type { z } from 'zod';
+import { connectAndShutdownOnDisconnect } from '../parallel/connect.js';
+import type { AnyFunction } from '../parallel/functions.js';
+import { workerRefSchema } from '../parallel/ref.js';
+import { workerTypes } from '../parallel/type-registry.js';
+import { checkTypeName, defineWorkerType, type WorkerTypeSpec } from '../parallel/worker-type.js';
+import { Pool } from '../pool/pool.js';
+import type { WorkerType } from './worker-type.js';
+
+/**
+ * Declares a worker type. Call at the top level of a module, before `startApp()`: a spawned worker re-runs the
+ * same top-level code and finds its type by `name`.
+ */
+function make<
+  const N extends string,
+  F extends Record<string, AnyFunction<N>>,
+  WI extends z.ZodType = z.ZodVoid,
+  CI extends z.ZodType = z.ZodVoid,
+  WS = undefined,
+  CS = undefined,
+>(spec: WorkerTypeSpec<N, WI, CI, WS, CS, F>): WorkerType<N, WI, CI, F> {
+  checkTypeName(spec.name);
+  const base = defineWorkerType(spec);
+  const erased = workerTypes.get(spec.name)!;
+  return Object.freeze({ ...base, pool: (options?: unknown) => Pool.create<N>(erased, options) }) as WorkerType<N, WI, CI, F>;
+}
+
+/**
+ * Typed worker processes, after Jane Street's rpc_parallel.
+ *
+ * @example
+ * export const Counter = Parallel.make({ name: 'counter', functions: (f) => ({ … }) });
+ */
+export const Parallel = Object.freeze({
+  make,
+  /** The zod schema of a `WorkerRef`, to declare a function input that carries one. */
+  workerRef: workerRefSchema,
+  connectAndShutdownOnDisconnect,
+});
