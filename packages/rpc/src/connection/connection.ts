@@ -15,7 +15,7 @@ import { decodePayload } from '../wire/codec.js';
 import { FrameWriter } from '../wire/frame-writer.js';
 import { checkMessage, Kind, ProtocolViolation, type Message } from '../wire/messages.js';
 import type { CloseReason } from './close-reason.js';
-import { IncomingCalls } from './incoming.js';
+import { IncomingCalls, type OneWayErrorHandler } from './incoming.js';
 import type { Link } from './link.js';
 import { OutgoingCalls, type DispatchOptions } from './outgoing.js';
 
@@ -32,6 +32,12 @@ export interface ConnectionOptions {
   implementations?: readonly AnyImplementation[];
   /** How the peer names this side in its errors, e.g. `worker "c1" (pid 1234)`. @default `process <pid>` */
   description?: string;
+  /**
+   * Called when one of `implementations` that is one-way throws or rejects, with what it threw and the RPC's name:
+   * its caller never hears of it. Without it the failure is a process warning with code `COHORT_ONE_WAY_ERROR`
+   * (so is a failure of this function itself).
+   */
+  onOneWayError?: OneWayErrorHandler;
 }
 
 export interface ConnectOptions extends ConnectionOptions {
@@ -97,7 +103,7 @@ export class Connection {
     this.decoder = new FrameDecoder(this.settings.maxMessageSize, (payload) => this.onFrame(payload));
     const link = this.link();
     this.outgoing = new OutgoingCalls(link);
-    this.incoming = new IncomingCalls(link, options.implementations ?? []);
+    this.incoming = new IncomingCalls(link, options.implementations ?? [], checkOneWayErrorHandler(options.onOneWayError));
     this.handshake = new Handshake({ role, secret: options.secret, menu: this.incoming.menu(), windowBytes: this.settings.streamWindowBytes });
     const heartbeat = this.settings.heartbeat;
     if (heartbeat !== false) {
@@ -381,4 +387,12 @@ export class Connection {
     }
     this.resolveClosed(this.closeReason);
   }
+}
+
+/** A wrong type here would otherwise surface only when a one-way call fails, far from the mistake. */
+export function checkOneWayErrorHandler(handler: unknown): OneWayErrorHandler | undefined {
+  if (handler !== undefined && typeof handler !== 'function') {
+    throw new TypeError(`onOneWayError must be a function, got ${typeof handler}`);
+  }
+  return handler as OneWayErrorHandler | undefined;
 }

@@ -1,3 +1,4 @@
+import { describeThrown } from '../describe.js';
 import { RpcError, ValidationError } from '../errors.js';
 import { menuKey, type AnyRpcDef } from '../definitions.js';
 import { indexImplementations, isPromiseLike, isSource, type AnyImplementation, type RpcContext, type Source } from '../implementation.js';
@@ -9,6 +10,9 @@ import type { Link } from './link.js';
 import { toWireError } from './wire-errors.js';
 
 type Def<K extends AnyRpcDef['kind']> = Extract<AnyRpcDef, { kind: K }>;
+
+/** Told of a one-way implementation's failure: what it threw (or rejected with) and the RPC's name. */
+export type OneWayErrorHandler = (error: unknown, rpc: string) => void;
 
 /**
  * One call being served. The `AbortController` behind `ctx.signal` is created only if the implementation looks at
@@ -53,6 +57,7 @@ export class IncomingCalls {
   constructor(
     private readonly link: Link,
     implementations: readonly AnyImplementation[],
+    private readonly onOneWayError: OneWayErrorHandler | undefined,
   ) {
     this.implementations = indexImplementations(implementations);
   }
@@ -160,17 +165,32 @@ export class IncomingCalls {
   }
 
   private runOneWay(call: IncomingCall, start: () => unknown): void {
-    const report = (error: unknown): void => {
-      process.emitWarning(`one-way ${call.def.name} threw: ${(error as Error)?.message ?? String(error)}`, {
-        code: 'COHORT_ONE_WAY_ERROR',
-      });
-    };
+    const report = (error: unknown): void => this.reportOneWayError(error, call.def.name);
     try {
       const result = start();
       if (isPromiseLike(result)) result.then(undefined, report);
     } catch (error) {
       report(error);
     }
+  }
+
+  /**
+   * No caller waits for a one-way call, so its failure goes to whoever the program named (core forwards it to the
+   * worker's spawner), or else becomes a warning here. A throwing handler must not break the connection, whose
+   * socket callback this may be running in: its failure is a warning too, next to the error it was given.
+   */
+  private reportOneWayError(error: unknown, rpc: string): void {
+    if (this.onOneWayError !== undefined) {
+      try {
+        this.onOneWayError(error, rpc);
+        return;
+      } catch (thrown) {
+        process.emitWarning(`onOneWayError threw while reporting one-way ${rpc}'s error: ${describeThrown(thrown)}`, {
+          code: 'COHORT_ONE_WAY_ERROR',
+        });
+      }
+    }
+    process.emitWarning(`one-way ${rpc} threw: ${(error as Error)?.message ?? String(error)}`, { code: 'COHORT_ONE_WAY_ERROR' });
   }
 
   private startPipe(id: number, call: IncomingCall, def: Def<'pipe'>, source: unknown): void {
