@@ -93,7 +93,7 @@ export class IncomingCalls {
     const call = new IncomingCall(def, this.link.connection);
     const handler = impl.handler as (...args: unknown[]) => unknown;
     if (def.kind === 'rpc') return this.runRpc(id, call, def, () => handler(parsed.data, call));
-    if (id !== 0) this.calls.set(id, call);
+    if (id !== 0) this.track(id, call);
     switch (def.kind) {
       case 'oneWay':
         return this.runOneWay(call, () => handler(parsed.data, call));
@@ -122,7 +122,7 @@ export class IncomingCalls {
       this.answer(id, call, def.output, result);
       return;
     }
-    this.calls.set(id, call);
+    this.track(id, call);
     result.then(
       (value) => {
         if (!call.done) this.answer(id, call, def.output, value);
@@ -168,7 +168,18 @@ export class IncomingCalls {
     const report = (error: unknown): void => this.reportOneWayError(error, call.def.name);
     try {
       const result = start();
-      if (isPromiseLike(result)) result.then(undefined, report);
+      if (isPromiseLike(result)) {
+        // Served until it settles, though no one waits for it: a worker must not exit in the middle of one.
+        const hold = this.link.hold;
+        hold.acquire();
+        result.then(
+          () => hold.release(),
+          (error: unknown) => {
+            hold.release();
+            report(error);
+          },
+        );
+      }
     } catch (error) {
       report(error);
     }
@@ -269,7 +280,16 @@ export class IncomingCalls {
   private end(id: number, call: IncomingCall): void {
     call.done = true;
     call.gate?.release();
-    this.calls.delete(id);
+    this.untrack(id);
+  }
+
+  private track(id: number, call: IncomingCall): void {
+    this.calls.set(id, call);
+    this.link.hold.acquire();
+  }
+
+  private untrack(id: number): void {
+    if (this.calls.delete(id)) this.link.hold.release();
   }
 
   private sendError(id: number, error: unknown): void {
@@ -285,7 +305,7 @@ export class IncomingCalls {
   onCancel(id: number, reason: string): void {
     const call = this.calls.get(id);
     if (call === undefined) return;
-    this.calls.delete(id);
+    this.untrack(id);
     call.stop(new RpcError('ABORTED', `the caller cancelled ${call.def.name}: ${reason}`, { rpc: call.def.name }));
   }
 
@@ -305,7 +325,10 @@ export class IncomingCalls {
   closeAll(error: Error): void {
     const calls = [...this.calls.values()];
     this.calls.clear();
-    for (const call of calls) call.stop(error);
+    for (const call of calls) {
+      this.link.hold.release();
+      call.stop(error);
+    }
   }
 }
 
