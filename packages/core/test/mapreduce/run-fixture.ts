@@ -44,6 +44,8 @@ export interface RunFixtureOptions {
   readonly readMapLog?: boolean;
   /** A file name inside the run directory passed as MR_OUTPUT_FILE; its content is returned. */
   readonly outputFile?: string;
+  /** Node flags for the master, before tsx's (its workers inherit them, as they inherit every flag). */
+  readonly nodeArgs?: readonly string[];
 }
 
 function readRecords(dir: string): WorkerRecord[] {
@@ -75,7 +77,7 @@ export async function runFixture<R = Record<string, unknown>>(
     }
     if (options.outputFile !== undefined) env.MR_OUTPUT_FILE = join(dir, options.outputFile);
     const began = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', `${name}.ts`), ...(options.args ?? [])], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', join(here, 'fixtures', `${name}.ts`), ...(options.args ?? [])], {
       cwd: here,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
