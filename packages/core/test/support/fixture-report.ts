@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { isAlive } from './processes.js';
 import { PIDS_FILE, RUN_DIR_VARIABLE, type PidRecord } from './side-channel.mjs';
 
+export { RUN_DIR_VARIABLE, type PidRecord };
+
 const dir = process.env[RUN_DIR_VARIABLE];
 if (dir === undefined) throw new Error(`fixtures need ${RUN_DIR_VARIABLE} (run them through test/support/fixture-runner.ts)`);
 export const runDir: string = dir;

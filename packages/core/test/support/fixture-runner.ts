@@ -14,6 +14,7 @@ import { skipReason, sshTarget } from './test-sshd.js';
 const testDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const GONE_DEADLINE_MS = 15_000;
 const SAMPLE_EVERY_MS = 50;
+const DEFAULT_TIMEOUT_MS = 45_000;
 
 export interface FixtureOptions {
   /** Arguments after the script. */
@@ -79,9 +80,10 @@ export class RunningFixture {
     readonly name: string,
     private readonly options: FixtureOptions,
   ) {
-    const [area, file] = name.split('/');
-    if (area === undefined || file === undefined || name.split('/').length !== 2) throw new Error(`a fixture is <area>/<file>, not ${name}`);
+    const [area, file, ...rest] = name.split('/');
+    if (area === undefined || file === undefined || rest.length > 0) throw new Error(`a fixture is <area>/<file>, not ${name}`);
     if (options.ssh === true && sshTarget === undefined) throw new Error(skipReason);
+    const ssh = options.ssh === true ? sshTarget : undefined;
     this.dir = mkdtempSync(join(tmpdir(), `${area}-${file}-`));
     if (options.input !== undefined) writeFileSync(join(this.dir, 'input.json'), JSON.stringify(options.input));
     const script = join(testDir, area, 'fixtures', file);
@@ -93,7 +95,7 @@ export class RunningFixture {
         ...options.env,
         [RUN_DIR_VARIABLE]: this.dir,
         ...(options.privateTmp === true ? { TMPDIR: this.dir } : {}),
-        ...(options.ssh === true ? { REMOTE_SSH_DESTINATION: sshTarget!.destination, REMOTE_SSH_ARGS: sshTarget!.args } : {}),
+        ...(ssh === undefined ? {} : { REMOTE_SSH_DESTINATION: ssh.destination, REMOTE_SSH_ARGS: ssh.args }),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: options.detached === true,
@@ -104,7 +106,7 @@ export class RunningFixture {
     this.timer = setTimeout(() => {
       this.timedOut = true;
       this.child.kill('SIGKILL');
-    }, options.timeoutMs ?? 45_000);
+    }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const sampler = setInterval(() => this.sample(), SAMPLE_EVERY_MS);
     void this.closed.then(() => clearInterval(sampler));
   }
@@ -181,7 +183,7 @@ export class RunningFixture {
     const elapsedMs = performance.now() - this.began;
     const inSideChannel = this.pidRecords().map((r) => r.pid);
     const records = this.records();
-    const reported = (tagged<{ workers?: { pid?: unknown }[] }>(this.stdout, 'RESULT')?.workers ?? []).flatMap((w) => (typeof w.pid === 'number' ? [w.pid] : []));
+    const reported = reportedPids(this.stdout);
     const agents = this.options.ssh === true ? records.map((r) => r.ppid) : [];
     const pids = [...new Set([...inSideChannel, ...agents, ...this.sampled, ...reported, ...this.processes()])].filter((pid) => pid !== this.pid);
     let exits = new Map<number, number>();
@@ -193,7 +195,7 @@ export class RunningFixture {
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
     }
-    if (this.timedOut) throw new Error(`timed out after ${this.options.timeoutMs ?? 45_000} ms: ${this.describe()}`);
+    if (this.timedOut) throw new Error(`timed out after ${this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms: ${this.describe()}`);
     // A worker the fixture knows of but the side channel missed: the proof above may have missed others like it.
     const unrecorded = reported.filter((pid) => !inSideChannel.includes(pid));
     if (unrecorded.length > 0) throw new Error(`worker pids ${unrecorded.join(', ')} reported but never recorded: ${this.describe()}`);
@@ -230,6 +232,13 @@ export async function runFixture<R>(name: string, options: FixtureOptions = {}):
   if (result === undefined) throw new Error(`no RESULT line from ${run.describe()}`);
   if (end.code !== 0) throw new Error(`exit code ${end.code} (signal ${end.signal}) from ${run.describe()}`);
   return { ...end, result };
+}
+
+/** The pids of the workers a RESULT line reports (fixture-report.ts's `Reported`). */
+function reportedPids(stdout: string): number[] {
+  const workers = tagged<{ workers?: unknown }>(stdout, 'RESULT')?.workers;
+  if (!Array.isArray(workers)) return [];
+  return workers.flatMap((w: { pid?: unknown } | null) => (typeof w?.pid === 'number' ? [w.pid] : []));
 }
 
 /** The value of the first `<tag> {json}` line of `output` (complete lines only: the master may be mid-write). */
