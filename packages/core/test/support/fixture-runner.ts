@@ -21,7 +21,10 @@ export interface FixtureOptions {
   readonly args?: readonly string[];
   /** Added to the environment. */
   readonly env?: NodeJS.ProcessEnv;
-  /** The master is SIGKILLed (and the run fails) past this: below vitest's 60 s test timeout, so that this reports. @default 45 000 */
+  /**
+   * The master is SIGKILLed (and the run fails) past this: below vitest's 60 s test timeout, so that this reports.
+   * @default 45 000
+   */
   readonly timeoutMs?: number;
   /** Starts the master in its own process group (as a shell does), for Ctrl-C tests. */
   readonly detached?: boolean;
