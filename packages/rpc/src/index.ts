@@ -17,6 +17,7 @@ export type {
 export { Connection } from './connection/connection.js';
 export type { ConnectionOptions, ConnectOptions, DispatchArg, DispatchResult } from './connection/connection.js';
 export type { DispatchOptions } from './connection/outgoing.js';
+export type { OneWayErrorHandler } from './connection/incoming.js';
 export type { CloseReason } from './connection/close-reason.js';
 export type { RpcStream } from './protocol/stream-receiver.js';
 export { Server } from './server.js';

@@ -1,6 +1,7 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Address } from './address.js';
-import { Connection, type ConnectionOptions } from './connection/connection.js';
+import { checkOneWayErrorHandler, Connection, type ConnectionOptions } from './connection/connection.js';
+import type { OneWayErrorHandler } from './connection/incoming.js';
 import { indexImplementations, type AnyImplementation } from './implementation.js';
 import { resolveRpcSettings, type RpcSettings } from './settings.js';
 
@@ -16,6 +17,8 @@ export interface ListenOptions {
   description?: string;
   /** Called with each connection once its handshake has succeeded. */
   onConnection?: (connection: Connection) => void;
+  /** Told when a one-way implementation fails, on any connection; see {@link ConnectionOptions.onOneWayError}. */
+  onOneWayError?: OneWayErrorHandler;
 }
 
 /**
@@ -42,9 +45,11 @@ export class Server {
     if (options.secret !== undefined) connectionOptions.secret = options.secret;
     if (options.settings !== undefined) connectionOptions.settings = options.settings;
     if (options.description !== undefined) connectionOptions.description = options.description;
-    // Surface a bad implementation list or bad settings now, not on the first connection.
+    if (options.onOneWayError !== undefined) connectionOptions.onOneWayError = options.onOneWayError;
+    // Surface a bad implementation list, bad settings or a bad handler now, not on the first connection.
     indexImplementations(options.implementations);
     resolveRpcSettings(options.settings);
+    checkOneWayErrorHandler(options.onOneWayError);
 
     let server: Server | undefined;
     const net = createServer({ noDelay: true }, (socket) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runFixture } from './run-fixture.js';
+import { runFixture } from '../support/fixture-runner.js';
+import type { MapReduced } from './fixtures/definitions.js';
 
 interface ErrorReport {
   name?: string;
@@ -11,7 +12,7 @@ interface ErrorReport {
 
 describe('MapReduce stops its workers', () => {
   it.each(['break', 'unordered', 'throw'])('when the consumer abandons an infinite map (%s): pids gone at once', async (scenario) => {
-    const { result } = await runFixture<{ received: number; pulled: number; sourceClosed: boolean; error: ErrorReport | null }>('break-early', {
+    const { result } = await runFixture<MapReduced<{ received: number; pulled: number; sourceClosed: boolean; error: ErrorReport | null }>>('mapreduce/break-early.ts', {
       args: [scenario],
     });
     expect(result.received).toBe(20_000);
@@ -28,7 +29,7 @@ describe('MapReduce stops its workers', () => {
   it.each(['map', 'unordered', 'reduce', 'find'])(
     'when map throws (%s): RemoteError naming input 777, workers gone',
     async (operation) => {
-      const { result } = await runFixture<{ received: number; error: ErrorReport | null }>('throwing-map', { args: [operation] });
+      const { result } = await runFixture<MapReduced<{ received: number; error: ErrorReport | null }>>('mapreduce/throwing-map.ts', { args: [operation] });
       expect(result.error?.name).toBe('RemoteError');
       expect(result.error?.message).toMatch(/threw on input 777\b/);
       expect(result.error?.message).toContain('RangeError: refusing 777');
@@ -40,14 +41,14 @@ describe('MapReduce stops its workers', () => {
   );
 
   it('when the input iterator throws: that error, workers gone', async () => {
-    const { result } = await runFixture<{ error: ErrorReport | null }>('source-throws');
+    const { result } = await runFixture<MapReduced<{ error: ErrorReport | null }>>('mapreduce/source-throws.ts');
     expect(result.error).toMatchObject({ name: 'SourceError', message: 'the source broke at 500' });
     expect(result.workers).toHaveLength(2);
     expect(result.aliveAfter).toEqual([]);
   });
 
   it('when a worker process exits mid-map: CONNECTION_CLOSED naming the worker and its exit code, the other gone too', async () => {
-    const { result } = await runFixture<{ error: ErrorReport | null }>('worker-fails', { args: ['exit'] });
+    const { result } = await runFixture<MapReduced<{ error: ErrorReport | null }>>('mapreduce/worker-fails.ts', { args: ['exit'] });
     expect(result.error).toMatchObject({ name: 'RpcError', code: 'CONNECTION_CLOSED' });
     expect(result.error?.message).toMatch(/worker "crash-\d" \(pid \d+\) exited with code 3/);
     expect(result.workers).toHaveLength(2);
@@ -55,7 +56,7 @@ describe('MapReduce stops its workers', () => {
   });
 
   it('when init throws in one worker: SPAWN_FAILED with init\'s message, the workers that did start gone', async () => {
-    const { result } = await runFixture<{ error: ErrorReport | null }>('worker-fails', { args: ['init'] });
+    const { result } = await runFixture<MapReduced<{ error: ErrorReport | null }>>('mapreduce/worker-fails.ts', { args: ['init'] });
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
     expect(result.error?.message).toContain('init refuses worker 1');
     expect(result.workers.map((w) => w.workerIndex).sort()).toEqual([0, 1, 2]);
@@ -63,7 +64,7 @@ describe('MapReduce stops its workers', () => {
   });
 
   it('when the param fails its schema: SPAWN_FAILED that says so, no worker left', async () => {
-    const { result } = await runFixture<{ error: ErrorReport | null }>('worker-fails', { args: ['param'] });
+    const { result } = await runFixture<MapReduced<{ error: ErrorReport | null }>>('mapreduce/worker-fails.ts', { args: ['param'] });
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
     expect(result.error?.message).toMatch(/invalid param for map-reduce crash: .*expected number/);
     expect(result.aliveAfter).toEqual([]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runFixture } from './run-fixture.js';
+import { runFixture } from '../support/fixture-runner.js';
+import type { MapReduced } from './fixtures/definitions.js';
 
 interface FindResult {
   found: number | null;
@@ -10,7 +11,8 @@ interface FindResult {
 
 describe('MapReduce.findMap', () => {
   it('stops early: finding input 300 of 1 000 000 maps only a small fraction of them', async () => {
-    const { result, mapLog } = await runFixture<FindResult>('find-map', { args: ['array'], readMapLog: true });
+    const { result, files } = await runFixture<MapReduced<FindResult>>('mapreduce/find-map.ts', { args: ['array'], keepFiles: ['mapped.log'] });
+    const mapLog = (files['mapped.log'] ?? '').split('\n').filter((line) => line !== '').map(Number);
     expect(result.found).toBe(3000);
     expect(mapLog).toContain(300);
     // Every mapped input is logged by the worker that mapped it: far fewer than all were.
@@ -21,7 +23,7 @@ describe('MapReduce.findMap', () => {
   });
 
   it('terminates on an infinite generator, having pulled a bounded number of inputs', async () => {
-    const { result } = await runFixture<FindResult>('find-map', { args: ['infinite'] });
+    const { result } = await runFixture<MapReduced<FindResult>>('mapreduce/find-map.ts', { args: ['infinite'] });
     expect(result.found).toBe(500_000);
     expect(result.pulled).toBeGreaterThan(50_000);
     // Lazy consumption: a few batches in flight per worker beyond the target, never the whole (infinite) input.
@@ -30,7 +32,7 @@ describe('MapReduce.findMap', () => {
   });
 
   it('terminates on an infinite async generator and closes it (its finally runs)', async () => {
-    const { result } = await runFixture<FindResult>('find-map', { args: ['async-infinite'] });
+    const { result } = await runFixture<MapReduced<FindResult>>('mapreduce/find-map.ts', { args: ['async-infinite'] });
     expect(result.found).toBe(500_000);
     expect(result.pulled).toBeLessThan(50_000 + 200_000);
     expect(result.sourceClosed).toBe(true);
@@ -38,7 +40,7 @@ describe('MapReduce.findMap', () => {
   });
 
   it('gives undefined when no input maps to a value', async () => {
-    const { result } = await runFixture<FindResult>('find-map', { args: ['none'] });
+    const { result } = await runFixture<MapReduced<FindResult>>('mapreduce/find-map.ts', { args: ['none'] });
     expect(result.isUndefined).toBe(true);
     expect(result.aliveAfter).toEqual([]);
   });

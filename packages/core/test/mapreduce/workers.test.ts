@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { runFixture } from './run-fixture.js';
+import { runFixture } from '../support/fixture-runner.js';
+import type { MapReduced } from './fixtures/definitions.js';
 
 interface Tagged {
   x: number;
@@ -12,7 +13,7 @@ interface Tagged {
 
 describe('MapReduce workers, param and init', () => {
   it('init runs once per worker with a unique workerIndex 0..n-1 and the param; every map sees that state', async () => {
-    const { result } = await runFixture<{ outputs: Tagged[] }>('init-once', { args: ['3'] });
+    const { result } = await runFixture<MapReduced<{ outputs: Tagged[] }>>('mapreduce/init-once.ts', { args: ['3'] });
     const records = result.workers;
     expect(records).toHaveLength(3);
     expect(records.map((r) => r.workerIndex).sort()).toEqual([0, 1, 2]);
@@ -33,7 +34,8 @@ describe('MapReduce workers, param and init', () => {
   });
 
   it('each worker takes work once it is ready, not once all are: a slow starter finds the work done, and is still stopped', async () => {
-    const { result, output } = await runFixture<{ outputs: { x: number; workerIndex: number }[] }>('staggered', { outputFile: 'trace.json' });
+    const { result, files } = await runFixture<MapReduced<{ outputs: { x: number; workerIndex: number }[] }>>('mapreduce/staggered.ts', { keepFiles: ['trace.json'] });
+    const output = files['trace.json'];
     expect(result.outputs.map((o) => o.x)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
     expect(new Set(result.outputs.map((o) => o.workerIndex))).toEqual(new Set([0]));
     // Worker 1 did start (its init ran), and the operation waited for it to stop it.
@@ -46,7 +48,7 @@ describe('MapReduce workers, param and init', () => {
   });
 
   it('workers defaults to os.availableParallelism()', async () => {
-    const { result } = await runFixture<{ sum: number; availableParallelism: number }>('default-workers');
+    const { result } = await runFixture<MapReduced<{ sum: number; availableParallelism: number }>>('mapreduce/default-workers.ts');
     expect(result.availableParallelism).toBe(availableParallelism());
     expect(result.workers).toHaveLength(availableParallelism());
     expect(result.workers.map((w) => w.workerIndex).sort((a, b) => a - b)).toEqual(
@@ -57,14 +59,14 @@ describe('MapReduce workers, param and init', () => {
   });
 
   it('hosts: local hosts add up their workers, with indices unique across hosts', async () => {
-    const { result } = await runFixture<{ sum: number | null }>('hosts', { args: ['local'] });
+    const { result } = await runFixture<MapReduced<{ sum: number | null }>>('mapreduce/hosts.ts', { args: ['local'] });
     expect(result.sum).toBe(1_499_500);
     expect(result.workers.map((w) => w.workerIndex).sort()).toEqual([0, 1, 2]);
     expect(result.aliveAfter).toEqual([]);
   });
 
   it('hosts: a host of another kind is launched; when its launch fails, the map-reduce rejects with that error and the local worker is gone', async () => {
-    const { result } = await runFixture<{ error: { name: string; code: string; message: string } | null }>('hosts', { args: ['remote'] });
+    const { result } = await runFixture<MapReduced<{ error: { name: string; code: string; message: string } | null }>>('mapreduce/hosts.ts', { args: ['remote'] });
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
     expect(result.error?.message).toContain('ssh:builder@elsewhere');
     // The local worker may have started meanwhile: runFixture proves it gone.
@@ -72,7 +74,7 @@ describe('MapReduce workers, param and init', () => {
   });
 
   it('hosts: no workers at all is a CohortError', async () => {
-    const { result } = await runFixture<{ error: { name: string; code: string; message: string } | null }>('hosts', { args: ['zero'] });
+    const { result } = await runFixture<MapReduced<{ error: { name: string; code: string; message: string } | null }>>('mapreduce/hosts.ts', { args: ['zero'] });
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'INVALID_ARGUMENT' });
     expect(result.error?.message).toMatch(/at least one worker/);
     expect(result.workers).toEqual([]);

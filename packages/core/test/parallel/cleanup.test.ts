@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { waitGone } from '../support/processes.js';
-import { runFixture, startFixture } from './fixture.js';
+import { runFixture, startFixture } from '../support/fixture-runner.js';
 
 describe('cleanup', () => {
   it('100 spawn/shutdown cycles (10 of them failed spawns) leave no extra file descriptor or child process in the master', async () => {
@@ -12,7 +12,7 @@ describe('cleanup', () => {
       childrenBefore: number[];
       childrenAfter: number[];
       elapsedMs: number;
-    }>('cycles.mjs', { args: ['100'], timeoutMs: 110_000 });
+    }>('parallel/cycles.mjs', { args: ['100'], timeoutMs: 110_000 });
     expect(result.cycles).toBe(100);
     expect(result.failedSpawns).toBe(10);
     expect(workerPids).toHaveLength(101);
@@ -24,7 +24,7 @@ describe('cleanup', () => {
 
   it('Ctrl-C (SIGINT to the process group) ends the master and every worker, busy, idle or nested', async () => {
     // privateTmp: the app's socket directory, left behind when every process dies of SIGINT, goes with the run's.
-    const run = startFixture('ctrl-c.ts', { detached: true, privateTmp: true });
+    const run = startFixture('parallel/ctrl-c.ts', { detached: true, privateTmp: true });
     const { pids } = await run.waitFor<{ pids: number[] }>('READY');
     await run.waitNoted('spinning');
     // What a terminal does on Ctrl-C: the signal goes to the whole foreground process group.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runFixture } from './fixture.js';
-import type { ErrorReport } from './fixtures/side-channel.js';
+import { runFixture } from '../support/fixture-runner.js';
+import type { ErrorReport } from '../support/fixture-report.js';
 
 describe('connecting to workers', () => {
   it('run on a Worker and on connections; a WorkerRef passed to another worker, which connects directly', async () => {
@@ -13,7 +13,7 @@ describe('connecting to workers', () => {
       wrongTypeConnect: ErrorReport | null;
       wrongTypeRun: ErrorReport | null;
       notARef: ErrorReport | null;
-    }>('connect.ts', { args: ['refs'] });
+    }>('parallel/connect.ts', { args: ['refs'] });
     expect(workerPids).toHaveLength(2);
     expect(result.ref).toMatchObject({ type: 'counter', name: 'target', pid: result.counterPid, address: { path: expect.stringMatching(/\.sock$/) } });
     expect(result.viaRelay).toEqual({ total: 15, label: 'via-relay', pid: result.counterPid });
@@ -35,7 +35,7 @@ describe('connecting to workers', () => {
       viaRelay: { total: number; label: string; pid: number };
       status: { code: number; signal: null };
       afterShutdown: ErrorReport | null;
-    }>('connect.ts', { args: ['serve'] });
+    }>('parallel/connect.ts', { args: ['serve'] });
     expect(workerPids).toHaveLength(1);
     expect(result.pid).toBe(result.masterPid);
     expect(result.added).toBe(101);
@@ -57,7 +57,7 @@ describe('connecting to workers', () => {
       relayStatus: { code: number };
       secondGone: boolean;
       respawned: number;
-    }>('connect.ts', { args: ['nested'] });
+    }>('parallel/connect.ts', { args: ['nested'] });
     expect(workerPids).toHaveLength(4);
     // The grandchildren's parent is the relay.
     expect(records.filter((r) => r.ppid === result.relayPid).map((r) => r.pid)).toEqual([result.first.pid, result.secondPid]);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { runFixture } from './fixture.js';
-import type { ErrorReport } from './fixtures/side-channel.js';
+import { runFixture } from '../support/fixture-runner.js';
+import type { ErrorReport } from '../support/fixture-report.js';
 
 describe('errors in workers', () => {
   it('a function that throws rejects that call with RemoteError; the worker keeps serving', async () => {
-    const { result } = await runFixture<{ error: ErrorReport | null; after: number; afterOnNew: number; status: { code: number } }>('errors.ts', {
+    const { result } = await runFixture<{ error: ErrorReport | null; after: number; afterOnNew: number; status: { code: number } }>('parallel/errors.ts', {
       args: ['throw'],
     });
     expect(result.error).toMatchObject({ name: 'RemoteError', remoteName: 'RangeError' });
@@ -21,7 +21,7 @@ describe('errors in workers', () => {
       status: { code: number; signal: null };
       failures: Array<{ name: string; code: string; worker: string; message: string }>;
       afterDeath: ErrorReport | null;
-    }>('errors.ts', { args: [scenario] });
+    }>('parallel/errors.ts', { args: [scenario] });
     expect(result.answer).toBe('scheduled');
     expect(result.status).toEqual({ code: 254, signal: null });
     expect(result.failures).toHaveLength(1);
@@ -35,7 +35,7 @@ describe('errors in workers', () => {
   });
 
   it('a late failure without onFailure becomes a process warning of the spawner', async () => {
-    const { result, stderr } = await runFixture<{ status: { code: number } }>('errors.ts', { args: ['late-unhandled'] });
+    const { result, stderr } = await runFixture<{ status: { code: number } }>('parallel/errors.ts', { args: ['late-unhandled'] });
     expect(result.status.code).toBe(254);
     expect(stderr).toMatch(/\[COHORT_WORKER_FAILED\] Warning: worker "unwatched" failed and is exiting \(code 254\)/);
   });
@@ -44,7 +44,7 @@ describe('errors in workers', () => {
     ['sigkill', 'was killed by SIGKILL'],
     ['exit', 'exited with code 3'],
   ])('worker ends mid-call (%s): every pending call rejects CONNECTION_CLOSED saying it %s', async (scenario, status) => {
-    const { result } = await runFixture<{ errors: Array<ErrorReport | null>; pid: number }>('errors.ts', { args: [scenario] });
+    const { result } = await runFixture<{ errors: Array<ErrorReport | null>; pid: number }>('parallel/errors.ts', { args: [scenario] });
     // Three calls pending when it died (four with the exit call), then a run and a connect afterwards.
     expect(result.errors.length).toBeGreaterThanOrEqual(5);
     for (const error of result.errors) {
@@ -55,7 +55,7 @@ describe('errors in workers', () => {
   });
 
   it('initWorkerState throws: spawn rejects with its message and no process remains', async () => {
-    const { result, workerPids } = await runFixture<{ error: ErrorReport | null }>('errors.ts', { args: ['init-throws'] });
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null }>('parallel/errors.ts', { args: ['init-throws'] });
     // The worker did start (it is recorded), and the fixture runner proved it gone.
     expect(workerPids).toHaveLength(1);
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
@@ -64,7 +64,7 @@ describe('errors in workers', () => {
   });
 
   it('the worker cannot listen: spawn rejects saying so (not blaming initWorkerState), no process left', async () => {
-    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; children: number[] }>('errors.ts', { args: ['listen-fails'] });
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; children: number[] }>('parallel/errors.ts', { args: ['listen-fails'] });
     expect(workerPids).toHaveLength(1);
     expect(result.children).toEqual([]);
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
@@ -79,7 +79,7 @@ describe('errors in workers', () => {
       stillServing: number;
       alive: boolean;
       status: { code: number };
-    }>('errors.ts', { args: ['connection-init-throws'] });
+    }>('parallel/errors.ts', { args: ['connection-init-throws'] });
     expect(workerPids).toHaveLength(2);
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'CONNECT_FAILED' });
     expect(result.error?.message).toContain('initConnectionState refuses label "refuse"');

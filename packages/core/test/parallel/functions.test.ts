@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runFixture } from './fixture.js';
+import { runFixture } from '../support/fixture-runner.js';
 
 interface Who {
   label: string;
@@ -28,7 +28,7 @@ describe('Parallel.make through a spawned worker', () => {
       workerPid: number;
       id: string;
       name: string;
-    }>('functions.ts');
+    }>('parallel/functions.ts');
     expect(workerPids).toEqual([result.workerPid]);
     expect(result.name).toBe('fn');
     // rpc: the worker state (from initWorkerState's start 10) is shared by every connection.

@@ -1,14 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { waitGone } from '../support/processes.js';
-import { runFixture, startFixture } from './fixture.js';
+import { runFixture, startFixture } from '../support/fixture-runner.js';
 
 const HEARTBEAT_TIMEOUT_MS = 1000;
 // The contract is heartbeat.timeoutMs + 1 s; the margin absorbs a loaded CI machine (2 cores, other suites).
 const BOUND_MS = HEARTBEAT_TIMEOUT_MS + 1000 + 2000;
 
 async function killMasterAndTime(scenario: string): Promise<{ goneMs: number; survivors: number[]; leftovers: string[] }> {
-  const run = startFixture('busy.ts', { args: [scenario], privateTmp: true });
+  const run = startFixture('parallel/busy.ts', { args: [scenario], privateTmp: true });
   const { pids } = await run.waitFor<{ pids: number[] }>('READY');
   if (scenario === 'spin') await run.waitNoted('spinning');
   const began = Date.now();
@@ -38,7 +38,7 @@ describe('no worker outlives its master', () => {
   });
 
   it('a function blocking the event loop longer than heartbeat.timeoutMs still returns to a live master', async () => {
-    const { result, exits } = await runFixture<{ answer: string; blockedMs: number; after: number; status: { code: number } }>('busy.ts', {
+    const { result, exits } = await runFixture<{ answer: string; blockedMs: number; after: number; status: { code: number } }>('parallel/busy.ts', {
       args: ['block'],
     });
     expect(result.answer).toBe('blocked 2500 ms');
@@ -50,7 +50,7 @@ describe('no worker outlives its master', () => {
   });
 
   it("shutdown() and a 'connection-closed' close() end workers stuck in a loop: SIGKILL after the 10 s grace", async () => {
-    const { result } = await runFixture<{ status: { code: null; signal: string }; elapsedMs: number; stillAlive: number[] }>('busy.ts', {
+    const { result } = await runFixture<{ status: { code: null; signal: string }; elapsedMs: number; stillAlive: number[] }>('parallel/busy.ts', {
       args: ['stop-spinning'],
     });
     expect(result.status).toEqual({ code: null, signal: 'SIGKILL' });

@@ -3,11 +3,11 @@ import { Connection } from '@cohort/rpc';
 import { describe, expect, it } from 'vitest';
 import { forInternalTesting } from '../../src/testing.js';
 import { isAlive, waitGone } from '../support/processes.js';
-import { runFixture, startFixture } from './fixture.js';
+import { runFixture, startFixture } from '../support/fixture-runner.js';
 
 describe('shutdownOn', () => {
   it("'heartbeat-lost' (default): clients come and go, the worker stays; it exits 254 once its master is gone", async () => {
-    const { result, exits } = await runFixture<{ pid: number; total: number; aliveAfterClients: boolean }>('shutdown.ts', {
+    const { result, exits } = await runFixture<{ pid: number; total: number; aliveAfterClients: boolean }>('parallel/shutdown.ts', {
       args: ['heartbeat-lost'],
     });
     expect(result.total).toBe(5);
@@ -16,7 +16,7 @@ describe('shutdownOn', () => {
   });
 
   it("'connection-closed': spawn returns the connection; closing it ends the worker with code 0", async () => {
-    const { result, exits } = await runFixture<{ pid: number; aliveBeforeClose: boolean; aliveAfterClose: boolean }>('shutdown.ts', {
+    const { result, exits } = await runFixture<{ pid: number; aliveBeforeClose: boolean; aliveAfterClose: boolean }>('parallel/shutdown.ts', {
       args: ['connection-closed'],
     });
     expect(result.aliveBeforeClose).toBe(true);
@@ -26,7 +26,7 @@ describe('shutdownOn', () => {
   });
 
   it("'shutdown-called': the worker survives its master, still reachable; shutdown ends it with code 0", async () => {
-    const run = startFixture('shutdown.ts', { args: ['shutdown-called'], privateTmp: true });
+    const run = startFixture('parallel/shutdown.ts', { args: ['shutdown-called'], privateTmp: true });
     const result = await run.waitFor<{
       status: { code: number };
       shutDownPid: number;
@@ -63,7 +63,7 @@ describe('shutdownOn', () => {
   });
 
   it('Parallel.connectAndShutdownOnDisconnect: the worker behind a ref exits 0 when that connection closes', async () => {
-    const { result } = await runFixture<{ total: number; aliveBeforeClose: boolean; status: { code: number; signal: null } }>('shutdown.ts', {
+    const { result } = await runFixture<{ total: number; aliveBeforeClose: boolean; status: { code: number; signal: null } }>('parallel/shutdown.ts', {
       args: ['on-disconnect'],
     });
     expect(result.total).toBe(42);

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runFixture } from './fixture.js';
-import type { ErrorReport } from './fixtures/side-channel.js';
+import { runFixture } from '../support/fixture-runner.js';
+import type { ErrorReport } from '../support/fixture-report.js';
 
 interface Info {
   pid: number;
@@ -12,7 +12,7 @@ interface Info {
 
 describe('spawn options', () => {
   it("stdout/stderr: 'inherit' prefixes lines with [name], 'ignore' drops them, { file, append } writes a file", async () => {
-    const { result, stdout, stderr, workerPids } = await runFixture<{ appended: string; truncated: string }>('spawn-options.ts', {
+    const { result, stdout, stderr, workerPids } = await runFixture<{ appended: string; truncated: string }>('parallel/spawn-options.ts', {
       args: ['output'],
     });
     expect(workerPids).toHaveLength(5);
@@ -34,7 +34,7 @@ describe('spawn options', () => {
       plainInfo: Info;
       masterExecArgv: string[];
       masterCwd: string;
-    }>('spawn-options.ts', { args: ['process'] });
+    }>('parallel/spawn-options.ts', { args: ['process'] });
     expect(workerPids).toHaveLength(5);
     expect(result.elsewhereInfo.cwd).toBe(dirname(result.masterCwd));
     expect(result.grandchildInfo.cwd).toBe('/');
@@ -47,7 +47,7 @@ describe('spawn options', () => {
   });
 
   it('spawnTimeoutMs: a worker not ready in time is killed and spawn rejects SPAWN_TIMEOUT', async () => {
-    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; elapsedMs: number; children: number[] }>('spawn-options.ts', {
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; elapsedMs: number; children: number[] }>('parallel/spawn-options.ts', {
       args: ['spawn-timeout'],
     });
     // On a loaded machine the worker may be killed before it even recorded itself; either way nothing remains.
@@ -60,7 +60,7 @@ describe('spawn options', () => {
   });
 
   it("connectionTimeoutMs: a 'connection-closed' worker whose connection is not ready in time exits; one that is, stays", async () => {
-    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; total: number }>('spawn-options.ts', {
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; total: number }>('parallel/spawn-options.ts', {
       args: ['connection-timeout'],
     });
     expect(workerPids).toHaveLength(2);
@@ -70,13 +70,13 @@ describe('spawn options', () => {
   });
 
   it('rpc settings apply to the worker’s connections', async () => {
-    const { result } = await runFixture<{ tooBig: ErrorReport | null; stillWorks: number }>('spawn-options.ts', { args: ['rpc'] });
+    const { result } = await runFixture<{ tooBig: ErrorReport | null; stillWorks: number }>('parallel/spawn-options.ts', { args: ['rpc'] });
     expect(result.tooBig).toMatchObject({ name: 'RpcError', code: 'MESSAGE_TOO_BIG' });
     expect(result.stillWorks).toBe(1);
   });
 
   it('init and connectionInit that fail their schemas: ValidationError before any process starts', async () => {
-    const { result, workerPids } = await runFixture<Record<string, ErrorReport | null> & { children: number[] }>('spawn-options.ts', {
+    const { result, workerPids } = await runFixture<Record<string, ErrorReport | null> & { children: number[] }>('parallel/spawn-options.ts', {
       args: ['invalid-args'],
     });
     expect(workerPids).toEqual([]);
@@ -87,7 +87,7 @@ describe('spawn options', () => {
   });
 
   it('bad execArgv: spawn rejects SPAWN_FAILED with node’s complaint, no process left', async () => {
-    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; children: number[] }>('spawn-options.ts', { args: ['bad-exec-argv'] });
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; children: number[] }>('parallel/spawn-options.ts', { args: ['bad-exec-argv'] });
     // Node refused the flag before running any of the program: nothing was recorded, and nothing may remain.
     expect(workerPids).toEqual([]);
     expect(result.children).toEqual([]);

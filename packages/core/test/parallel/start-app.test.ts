@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CohortError, Parallel, startApp } from '../../src/index.js';
-import { runFixture } from './fixture.js';
-import type { ErrorReport } from './fixtures/side-channel.js';
+import { runFixture } from '../support/fixture-runner.js';
+import type { ErrorReport } from '../support/fixture-report.js';
 
 interface RerunResult {
   afterStartApp: string[];
@@ -18,7 +18,7 @@ interface RerunResult {
 
 describe('startApp', () => {
   it('workers re-run execPath + execArgv + the entry script under tsx; startApp never resolves in a worker; spawn before startApp rejects', async () => {
-    const { result, workerPids, pid } = await runFixture<RerunResult>('start-app.ts', { args: ['rerun'] });
+    const { result, workerPids, pid } = await runFixture<RerunResult>('parallel/start-app.ts', { args: ['rerun'] });
     expect(workerPids).toEqual([result.info.pid]);
     // The same node, the same flags (tsx's loader), the same script, the same arguments.
     expect(result.masterExecArgv).toEqual(expect.arrayContaining(['--import', 'tsx']));
@@ -44,7 +44,7 @@ describe('startApp', () => {
       masterExecArgv: string[];
       entry: string;
       status: { code: number };
-    }>('compiled.mjs');
+    }>('parallel/compiled.mjs');
     expect(workerPids).toEqual([result.info.pid]);
     expect(result.squares).toEqual([1, 4, 9]);
     expect(result.masterExecArgv).toEqual([]);
@@ -56,7 +56,7 @@ describe('startApp', () => {
   });
 
   it('an entry script that fails before startApp in the worker: spawn rejects with its stderr, no process left', async () => {
-    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; children: number[] }>('start-app.ts', { args: ['bad-entry'] });
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; children: number[] }>('parallel/start-app.ts', { args: ['bad-entry'] });
     expect(workerPids).toHaveLength(1);
     expect(result.children).toEqual([]);
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
@@ -69,7 +69,7 @@ describe('startApp', () => {
       spawns: Array<{ pid: number; startedBeforeSpawn: boolean }>;
       movedCwd: string;
       lateEnv: string | undefined;
-    }>('start-app.ts', {
+    }>('parallel/start-app.ts', {
       args: ['spares'],
     });
     expect(code).toBe(0);
@@ -86,7 +86,7 @@ describe('startApp', () => {
   });
 
   it('a worker whose program does not define the requested type: spawn rejects naming the type and the entry, no process left', async () => {
-    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; entry: string }>('start-app.ts', { args: ['missing-type'] });
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; entry: string }>('parallel/start-app.ts', { args: ['missing-type'] });
     expect(workerPids).toHaveLength(1);
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
     expect(result.error?.message).toContain('"master-only"');

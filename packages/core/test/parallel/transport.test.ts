@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Connection, Rpc, RpcError } from '@cohort/rpc';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startFixture } from './fixture.js';
+import { startFixture } from '../support/fixture-runner.js';
 
 interface Ready {
   secret: string;
@@ -31,7 +31,7 @@ async function attempt(path: string, secret: string | undefined): Promise<unknow
 
 describe('local transport', () => {
   it('private socket directory removed at exit; the secret is in no argv or environment; no call without it', async () => {
-    const run = startFixture('transport.ts', { privateTmp: true });
+    const run = startFixture('parallel/transport.ts', { privateTmp: true });
     const ready = await run.waitFor<Ready>('READY');
     // Every worker, the grandchild included, listens in the app's one directory inside the run's TMPDIR.
     expect(ready.socketDir.startsWith(join(run.dir, 'cohort-'))).toBe(true);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { waitGone } from '../support/processes.js';
-import { runRemoteFixture, skipReason, sshTarget, startRemoteFixture } from './run-fixture.js';
+import { runFixture, startFixture } from '../support/fixture-runner.js';
+import { skipReason, sshTarget } from '../support/test-sshd.js';
 
 const HEARTBEAT_TIMEOUT_MS = 1000;
 // The contract is heartbeat.timeoutMs + 1 s; the margin absorbs a loaded CI machine (2 cores, other suites).
@@ -13,7 +14,7 @@ interface Ready {
 
 describe.skipIf(sshTarget === undefined)(`Hosts.ssh: no remote worker outlives its master (${sshTarget === undefined ? skipReason : sshTarget.destination})`, () => {
   async function killMaster(scenario: string): Promise<{ goneMs: number; survivors: number[]; ready: Ready; agents: number[] }> {
-    const run = startRemoteFixture('busy.ts', { args: [scenario] });
+    const run = startFixture('remote/busy.ts', { ssh: true, args: [scenario] });
     const ready = await run.waitFor<Ready>('READY');
     if (scenario === 'spin') await run.waitNoted('spinning');
     const agents = [...new Set(run.records().map((r) => r.ppid))];
@@ -45,7 +46,7 @@ describe.skipIf(sshTarget === undefined)(`Hosts.ssh: no remote worker outlives i
   });
 
   it('network lost (ssh client stopped) while the remote worker spins: it is gone within heartbeat.timeoutMs + 1 s, and the master notices by itself', async () => {
-    const run = startRemoteFixture('busy.ts', { args: ['network'] });
+    const run = startFixture('remote/busy.ts', { ssh: true, args: ['network'] });
     const ready = await run.waitFor<Ready>('READY');
     await run.waitNoted('spinning');
     const agents = [...new Set(run.records().map((r) => r.ppid))];
@@ -64,7 +65,7 @@ describe.skipIf(sshTarget === undefined)(`Hosts.ssh: no remote worker outlives i
   });
 
   it('a function blocking its remote worker longer than heartbeat.timeoutMs still returns to a live master', async () => {
-    const { result, exits } = await runRemoteFixture<{ answer: string; blockedMs: number; after: number; status: { code: number } }>('busy.ts', {
+    const { result, exits } = await runFixture<{ answer: string; blockedMs: number; after: number; status: { code: number } }>('remote/busy.ts', { ssh: true,
       args: ['block'],
     });
     expect(result.answer).toBe('blocked 2500 ms');
@@ -75,7 +76,7 @@ describe.skipIf(sshTarget === undefined)(`Hosts.ssh: no remote worker outlives i
   });
 
   it('shutdown() of a remote worker stuck in a loop: SIGKILLed through the agent after the 10 s grace', async () => {
-    const { result } = await runRemoteFixture<{ status: { code: null; signal: string }; elapsedMs: number }>('busy.ts', { args: ['stop-spinning'] });
+    const { result } = await runFixture<{ status: { code: null; signal: string }; elapsedMs: number }>('remote/busy.ts', { ssh: true, args: ['stop-spinning'] });
     expect(result.status).toEqual({ code: null, signal: 'SIGKILL' });
     expect(result.elapsedMs).toBeGreaterThanOrEqual(9_900);
     expect(result.elapsedMs).toBeLessThan(20_000);

@@ -1,16 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ErrorReport } from '../parallel/fixtures/side-channel.js';
+import type { ErrorReport } from '../support/fixture-report.js';
 import { commandArgs, waitGone } from '../support/processes.js';
-import { skipReason, sshTarget, startRemoteFixture } from './run-fixture.js';
+import { startFixture } from '../support/fixture-runner.js';
+import { skipReason, sshTarget } from '../support/test-sshd.js';
 
 /**
  * Runs a failing spawn; once it has rejected, every process it started (ssh client, agent, worker) must be gone
  * while the master lives on. Returns the error.
  */
 async function failedSpawn(scenario: string): Promise<{ error: ErrorReport; after: number | null }> {
-  const run = startRemoteFixture('failures.ts', { args: [scenario] });
+  const run = startFixture('remote/failures.ts', { ssh: true, args: [scenario] });
   let error: ErrorReport;
   let left: number[] = [];
   let leftWhat = '';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runRemoteFixture, skipReason, sshTarget } from './run-fixture.js';
+import { runFixture } from '../support/fixture-runner.js';
+import { skipReason, sshTarget } from '../support/test-sshd.js';
 
 interface Who {
   label: string;
@@ -12,7 +13,7 @@ interface Who {
 
 describe.skipIf(sshTarget === undefined)(`Hosts.ssh: a worker on another machine (${sshTarget === undefined ? skipReason : sshTarget.destination})`, () => {
   it('runs every function kind over TCP, with worker and connection state; output comes back prefixed; all processes gone after', async () => {
-    const { result, records, exits, stdout, stderr } = await runRemoteFixture<{
+    const { result, records, exits, stdout, stderr } = await runFixture<{
       added: number;
       countdown: number[];
       total: number;
@@ -26,7 +27,7 @@ describe.skipIf(sshTarget === undefined)(`Hosts.ssh: a worker on another machine
       ref: { pid: number; address: { host: string; port: number } };
       sshPids: number[];
       hostName: string;
-    }>('functions.ts');
+    }>('remote/functions.ts', { ssh: true });
     expect(result.hostName).toBe(`ssh:${sshTarget!.destination}`);
     expect(result.added).toBe(15);
     expect(result.countdown).toEqual([4, 3, 2, 1]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { PidRecord } from '../parallel/fixtures/side-channel.js';
-import { runRemoteFixture, skipReason, sshTarget } from './run-fixture.js';
+import type { PidRecord } from '../support/side-channel.mjs';
+import { runFixture } from '../support/fixture-runner.js';
+import { skipReason, sshTarget } from '../support/test-sshd.js';
 
 interface Common {
   /** Recorded worker pids still alive once the operation had settled. */
@@ -11,9 +12,9 @@ interface Common {
   masterPid: number;
 }
 
-/** Runs a scenario of fixtures/mapreduce.ts; every process of the run is proven gone by then (run-fixture.ts). */
+/** Runs a scenario of fixtures/mapreduce.ts; every process of the run is proven gone by then (support/fixture-runner.ts). */
 async function scenario<R>(name: string): Promise<{ result: R & Common; remote: PidRecord[]; local: PidRecord[] }> {
-  const { result, records, code, stdout, stderr } = await runRemoteFixture<R & Common>('mapreduce.ts', { args: [name] });
+  const { result, records, code, stdout, stderr } = await runFixture<R & Common>('remote/mapreduce.ts', { ssh: true, args: [name] });
   const context = `--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`;
   expect(code, context).toBe(0);
   expect(result.aliveAfter, context).toEqual([]);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { showProcessStatus, type SchedulerWorkerInfo, type TaskResult } from '../../src/index.js';
 import { isAlive, waitGone } from '../support/processes.js';
-import { runRemoteFixture, skipReason, sshTarget, startRemoteFixture } from './run-fixture.js';
+import { runFixture, startFixture } from '../support/fixture-runner.js';
+import { skipReason, sshTarget } from '../support/test-sshd.js';
 
 // SPEC §4: a scheduler that dies takes its workers with it within 2 s; the margin absorbs a loaded 2-core machine.
 const MASTER_DEATH_BOUND_MS = 2000 + 3000;
@@ -19,12 +20,12 @@ const killedBy = (signal: NodeJS.Signals): string => showProcessStatus({ code: n
 
 describe.skipIf(sshTarget === undefined)(`Scheduler on remote workers over Hosts.ssh (${sshTarget === undefined ? skipReason : sshTarget.destination})`, () => {
   it('runs tasks on remote workers, reused from task to task, with messages both ways in order; nothing left after run', async () => {
-    const { result, records, stdout, stderr } = await runRemoteFixture<
+    const { result, records, stdout, stderr } = await runFixture<
       Common & {
         wheres: { startedOn: number; result: TaskResult<{ n: number; pid: number; ppid: number; workerIndex: number | null }> }[];
         chatter: { pid: number; messages: string[]; messagesAtFinish: number; result: TaskResult<{ nums: number[]; last: string }> };
       }
-    >('scheduler.ts', { args: ['reuse-messages'] });
+    >('remote/scheduler.ts', { ssh: true, args: ['reuse-messages'] });
     const context = `--- stdout\n${stdout.slice(-6000)}\n--- stderr\n${stderr.slice(-6000)}`;
     expect(result.others.left, context).toEqual([]);
     expect(result.unexpected, context).toEqual([]);
@@ -75,7 +76,7 @@ describe.skipIf(sshTarget === undefined)(`Scheduler on remote workers over Hosts
       messages: string[];
       result: TaskResult<unknown>;
     }
-    const { result } = await runRemoteFixture<Common & { timelines: Record<string, Timeline> }>('scheduler.ts', { args: ['timeouts'] });
+    const { result } = await runFixture<Common & { timelines: Record<string, Timeline> }>('remote/scheduler.ts', { ssh: true, args: ['timeouts'] });
     const nameOf = (pid: number): string => result.workers.find((w) => w.pid === pid)?.name ?? '?';
     const { handles, ignores, 'kill alone': killAlone } = result.timelines as Record<'handles' | 'ignores' | 'kill alone', Timeline>;
 
@@ -105,7 +106,7 @@ describe.skipIf(sshTarget === undefined)(`Scheduler on remote workers over Hosts
   });
 
   it('a remote worker SIGKILLed by its pid mid-task: exactly one onFinish with its status, then onUnexpectedWorkerExit; the next task gets a new remote worker', async () => {
-    const { result, records } = await runRemoteFixture<Common & { events: string[] }>('scheduler.ts', { args: ['worker-killed'] });
+    const { result, records } = await runFixture<Common & { events: string[] }>('remote/scheduler.ts', { ssh: true, args: ['worker-killed'] });
     const { events } = result;
     const victim = Number(/on (\d+)$/.exec(events[0] ?? '')?.[1]);
     const name = result.workers.find((w) => w.pid === victim)?.name;
@@ -128,7 +129,7 @@ describe.skipIf(sshTarget === undefined)(`Scheduler on remote workers over Hosts
   it.each(['SIGKILL', 'exit'])(
     'a scheduler master that dies (%s) while its remote workers are busy (one in a synchronous loop) takes them, the agent and ssh down within 2 s',
     async (how) => {
-      const run = startRemoteFixture('scheduler.ts', { args: ['master-killed', how] });
+      const run = startFixture('remote/scheduler.ts', { ssh: true, args: ['master-killed', how] });
       const ready = await run.waitFor<{ pids: number[]; sshPids: number[] }>('READY');
       const agents = [...new Set(run.records().map((r) => r.ppid))];
       expect(agents).toHaveLength(1);

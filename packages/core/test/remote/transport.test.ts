@@ -4,7 +4,8 @@ import { Connection, Rpc, RpcError } from '@cohort/rpc';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parentOf } from '../support/processes.js';
-import { skipReason, sshTarget, startRemoteFixture } from './run-fixture.js';
+import { startFixture } from '../support/fixture-runner.js';
+import { skipReason, sshTarget } from '../support/test-sshd.js';
 
 interface Ready {
   secret: string;
@@ -38,7 +39,7 @@ function lineage(pid: number): number[] {
 
 describe.skipIf(sshTarget === undefined)(`Hosts.ssh transport (${sshTarget === undefined ? skipReason : sshTarget.destination})`, () => {
   it('the secret is in no argv or environment on either side (ssh client, sshd, agent, workers); TCP without it is refused', async () => {
-    const run = startRemoteFixture('transport.ts');
+    const run = startFixture('remote/transport.ts', { ssh: true });
     try {
       const ready = await run.waitFor<Ready>('READY');
       expect(ready.sshPids).toHaveLength(1);

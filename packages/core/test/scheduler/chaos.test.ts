@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isAlive } from '../support/processes.js';
-import { runFixture } from './run-fixture.js';
+import { runFixture } from '../support/fixture-runner.js';
+import type { Scheduled } from './fixtures/tracked.js';
 
 // A fixed seed unless SCHED_CHAOS_SEED asks for another (e.g. SCHED_CHAOS_SEED=random).
 const fromEnv = process.env.SCHED_CHAOS_SEED;
@@ -10,7 +11,7 @@ describe('Scheduler chaos', () => {
   it(`500 tasks that sleep, throw, exit, ignore SIGTERM, get SIGKILLed: one onFinish each, no process left (seed ${seed})`, async () => {
     let run;
     try {
-      run = await runFixture<{
+      run = await runFixture<Scheduled<{
         seed: number;
         added: number;
         violations: string[];
@@ -19,7 +20,7 @@ describe('Scheduler chaos', () => {
         unexpected: number;
         kinds: Record<string, number>;
         elapsedMs: number;
-      }>('chaos', { args: [String(seed), '500'], timeoutMs: 55_000 });
+      }>>('scheduler/master.ts', { args: ['chaos', String(seed), '500'], timeoutMs: 55_000 });
     } catch (error) {
       throw new Error(`chaos seed ${seed} (rerun with SCHED_CHAOS_SEED=${seed}): ${(error as Error).message}`);
     }

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../support/processes.js';
-import { expectFixtureGone, runFixture, startFixture, type FixtureRun } from './run-fixture.js';
+import { runFixture, startFixture, type FixtureRun } from '../support/fixture-runner.js';
+import type { Scheduled } from './fixtures/tracked.js';
 
 interface TraceEvent {
   ph: string;
@@ -10,9 +11,9 @@ interface TraceEvent {
 }
 
 describe('Scheduler: a worker dies mid-task', () => {
-  let run: FixtureRun<{ events: string[]; trace: { traceEvents: TraceEvent[] } }>;
+  let run: FixtureRun<Scheduled<{ events: string[]; trace: { traceEvents: TraceEvent[] } }>>;
   beforeAll(async () => {
-    run = await runFixture('deaths');
+    run = await runFixture('scheduler/master.ts', { args: ['deaths'] });
   });
   const pidOf = (tag: string): number => Number(/on (\d+)$/.exec(run.result.events.find((e) => e.startsWith(`start ${tag} on`)) ?? '')?.[1]);
   const nameOf = (pid: number): string => run.result.workers.find((w) => w.pid === pid)?.name ?? '?';
@@ -76,9 +77,9 @@ describe('Scheduler: a handler that throws', () => {
     workers: number;
     aliveAtRejection: number[];
   };
-  let run: FixtureRun<Record<string, Outcome>>;
+  let run: FixtureRun<Scheduled<Record<string, Outcome>>>;
   beforeAll(async () => {
-    run = await runFixture('failure');
+    run = await runFixture('scheduler/master.ts', { args: ['failure'] });
   });
 
   it.each(['onFinish', 'onStart (async)', 'timer', 'onMessage'])('in %s rejects run with that error, after its workers are killed', (where) => {
@@ -104,24 +105,18 @@ describe('Scheduler: a handler that throws', () => {
 
 describe('Scheduler: a scheduler that dies takes its workers with it', () => {
   it.each(['SIGKILL', 'exit'])('within 2 s, busy (in a synchronous loop) or idle (scheduler ends by %s)', async (how) => {
-    const fixture = startFixture('sigkill', [how]);
-    let pids: number[] = [];
+    const run = startFixture('scheduler/master.ts', { args: ['sigkill', how] });
     try {
-      const line = await Promise.race([
-        fixture.line('READY '),
-        fixture.closed.then((code) => {
-          throw new Error(`the fixture exited (${code}) before its workers were ready\n${fixture.describe()}`);
-        }),
-      ]);
-      const ready = JSON.parse(line.slice('READY '.length)) as { busy: number; idle: number };
-      pids = [ready.busy, ready.idle];
+      // Fails at once if the master exits before its workers are ready.
+      const ready = await run.waitFor<{ busy: number; idle: number }>('READY', 45_000);
+      const pids = [ready.busy, ready.idle];
       // Let the busy one enter its loop.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(pids.every(isAlive)).toBe(true);
       let killedAt = performance.now();
-      if (how === 'SIGKILL') fixture.child.kill('SIGKILL');
+      if (how === 'SIGKILL') run.child.kill('SIGKILL');
       else {
-        expect(await fixture.closed).toBe(7);
+        expect((await run.closed).code).toBe(7);
         killedAt = performance.now();
       }
       const goneAfter: Record<number, number> = {};
@@ -133,18 +128,18 @@ describe('Scheduler: a scheduler that dies takes its workers with it', () => {
       expect(goneAfter[ready.idle]).toBeLessThan(2000);
       expect(goneAfter[ready.busy]).toBeLessThan(2000);
     } finally {
-      fixture.child.kill('SIGKILL');
-      await fixture.closed;
-      await expectFixtureGone(fixture, pids);
+      run.child.kill('SIGKILL');
+      // Proves gone, among every process of the run, the two workers: tracked() recorded them.
+      await run.finish();
     }
   });
 });
 
 describe('Scheduler: workers that cannot start', () => {
   type Attempt = { outcome: { rejected?: { name: string; code: string; message: string }; hung?: true }; started: number; queuedAfter: number };
-  let run: FixtureRun<{ one: Attempt; several: Attempt }>;
+  let run: FixtureRun<Scheduled<{ one: Attempt; several: Attempt }>>;
   beforeAll(async () => {
-    run = await runFixture('spawn-fails');
+    run = await runFixture('scheduler/master.ts', { args: ['spawn-fails'] });
   });
 
   it.each(['one', 'several'] as const)('reject run with SPAWN_FAILED (%s spawning at once), tasks left queued', (which) => {

@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../support/processes.js';
-import { runFixture, type FixtureRun } from './run-fixture.js';
+import { runFixture, type FixtureRun } from '../support/fixture-runner.js';
+import type { Scheduled } from './fixtures/tracked.js';
 
 type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 
 describe('Scheduler messages', () => {
-  let run: FixtureRun<{
+  let run: FixtureRun<Scheduled<{
     chatterMessages: string[];
     messagesAtFinish: number;
     results: {
@@ -17,9 +18,9 @@ describe('Scheduler messages', () => {
     stashMessages: string[];
     useStashMessages: string[];
     runLevel: { worker: number; message: { type: string; value: unknown } }[];
-  }>;
+  }>>;
   beforeAll(async () => {
-    run = await runFixture('messages');
+    run = await runFixture('scheduler/master.ts', { args: ['messages'] });
   });
   const expectNoneAlive = (): void => {
     expect(run.result.aliveAfter).toEqual([]);

@@ -1,20 +1,21 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../support/processes.js';
-import { runFixture, type FixtureRun } from './run-fixture.js';
+import { runFixture, type FixtureRun } from '../support/fixture-runner.js';
+import type { Scheduled } from './fixtures/tracked.js';
 
 type Result = { ok: true; value: unknown } | { ok: false; error: string };
 
 describe('Scheduler run options about workers', () => {
-  let run: FixtureRun<{
+  let run: FixtureRun<Scheduled<{
     idle: { result: Result; goneAfterMs: number | null };
     race: { first: Result; next: Result };
     kill: { result: Result; killed: { worker: { pid: number; name: string }; afterMs: number }[]; resolvedAfterMs: number };
     empty: { results: Result[]; calls: number; calledWithQueue: number[] };
     slow: { outcome: string; results: Result[] };
     unexpected: unknown[];
-  }>;
+  }>>;
   beforeAll(async () => {
-    run = await runFixture('workers');
+    run = await runFixture('scheduler/master.ts', { args: ['workers'] });
   });
   const expectNoneAlive = (): void => {
     expect(run.result.aliveAfter).toEqual([]);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../support/processes.js';
-import { runFixture, type FixtureRun } from './run-fixture.js';
+import { runFixture, type FixtureRun } from '../support/fixture-runner.js';
+import type { Scheduled } from './fixtures/tracked.js';
 
 interface InfoOut {
   tag: string;
@@ -11,15 +12,15 @@ interface InfoOut {
 }
 type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 
-function expectNoneAlive(run: FixtureRun<unknown>): void {
+function expectNoneAlive(run: FixtureRun<Scheduled<unknown>>): void {
   expect(run.result.aliveAfter).toEqual([]);
   expect(run.pids.filter(isAlive)).toEqual([]);
 }
 
 describe('Scheduler: workers are reused and started on demand', () => {
-  let run: FixtureRun<{ results: Result<InfoOut>[]; contextInMaster: null }>;
+  let run: FixtureRun<Scheduled<{ results: Result<InfoOut>[]; contextInMaster: null }>>;
   beforeAll(async () => {
-    run = await runFixture('reuse');
+    run = await runFixture('scheduler/master.ts', { args: ['reuse'] });
   });
 
   it('runs consecutive tasks on the same worker process', () => {
@@ -62,7 +63,7 @@ interface TraceEvent {
 
 describe('Scheduler: workers taken from startApp({ spareWorkers })', () => {
   it('run tasks like freshly spawned ones, and no spare outlives the program', async () => {
-    const run = await runFixture<{ results: Result<InfoOut>[] }>('bound', { env: { SCHED_SPARES: '2' } });
+    const run = await runFixture<Scheduled<{ results: Result<InfoOut>[] }>>('scheduler/master.ts', { args: ['bound'], env: { SCHED_SPARES: '2' } });
     expect(Object.values(run.result.results).filter((r) => r.ok)).toHaveLength(9);
     expect(run.result.workers).toHaveLength(3);
     // The two spares and their replacements were launched too: all gone.
@@ -72,7 +73,7 @@ describe('Scheduler: workers taken from startApp({ spareWorkers })', () => {
 });
 
 describe('Scheduler: maxWorkers, start order and the trace file', () => {
-  let run: FixtureRun<{
+  let run: FixtureRun<Scheduled<{
     started: number[];
     results: Record<string, Result<number>>;
     startPids: Record<string, number>;
@@ -81,9 +82,9 @@ describe('Scheduler: maxWorkers, start order and the trace file', () => {
     queuedAfter: number;
     elapsedMs: number;
     trace: { traceEvents: TraceEvent[]; displayTimeUnit: string };
-  }>;
+  }>>;
   beforeAll(async () => {
-    run = await runFixture('bound');
+    run = await runFixture('scheduler/master.ts', { args: ['bound'] });
   });
 
   it('never runs more than maxWorkers tasks (or workers) at once, and uses all of them', () => {
@@ -136,9 +137,9 @@ describe('Scheduler: maxWorkers, start order and the trace file', () => {
 });
 
 describe('Scheduler: addTask from any handler while run runs', () => {
-  let run: FixtureRun<{ results: Record<string, Result<InfoOut>> }>;
+  let run: FixtureRun<Scheduled<{ results: Record<string, Result<InfoOut>> }>>;
   beforeAll(async () => {
-    run = await runFixture('handlers');
+    run = await runFixture('scheduler/master.ts', { args: ['handlers'] });
   });
 
   it.each(['from onStart', 'from onMessage', 'from onFinish', 'from onEmptyQueue', 'from a timer', 'from a timer set by onFinish'])(

@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../support/processes.js';
-import { runFixture, type FixtureRun } from './run-fixture.js';
+import { runFixture, type FixtureRun } from '../support/fixture-runner.js';
+import type { Scheduled } from './fixtures/tracked.js';
 
 type Result = { ok: true; value: unknown } | { ok: false; error: string };
 
 describe('Scheduler.stop and clearQueue', () => {
-  let run: FixtureRun<{
+  let run: FixtureRun<Scheduled<{
     mid: {
       events: string[];
       results: Record<string, Result>;
@@ -17,9 +18,9 @@ describe('Scheduler.stop and clearQueue', () => {
     before: { results: Result[] };
     clear: { events: string[] };
     handlers: { events: string[] };
-  }>;
+  }>>;
   beforeAll(async () => {
-    run = await runFixture('stop');
+    run = await runFixture('scheduler/master.ts', { args: ['stop'] });
   });
   const firstRun = (): string[] => {
     const events = run.result.mid.events;

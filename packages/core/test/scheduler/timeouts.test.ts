@@ -1,15 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../support/processes.js';
 import type { TaskTimeline } from '../support/task-timeline.js';
-import { runFixture, type FixtureRun } from './run-fixture.js';
+import { runFixture, type FixtureRun } from '../support/fixture-runner.js';
+import type { Scheduled } from './fixtures/tracked.js';
 
 // Timers are exact in a quiet process; these bounds allow for 2 busy cores.
 const SLACK_MS = 3000;
 
 describe('Scheduler term and kill timeouts', () => {
-  let run: FixtureRun<{ timelines: Record<string, TaskTimeline>; unexpected: unknown[] }>;
+  let run: FixtureRun<Scheduled<{ timelines: Record<string, TaskTimeline>; unexpected: unknown[] }>>;
   beforeAll(async () => {
-    run = await runFixture('timeouts');
+    run = await runFixture('scheduler/master.ts', { args: ['timeouts'] });
   });
   const t = (tag: string): TaskTimeline => run.result.timelines[tag]!;
   const expectNoneAlive = (): void => {

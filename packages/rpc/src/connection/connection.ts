@@ -15,9 +15,10 @@ import { decodePayload } from '../wire/codec.js';
 import { FrameWriter } from '../wire/frame-writer.js';
 import { checkMessage, Kind, ProtocolViolation, type Message } from '../wire/messages.js';
 import type { CloseReason } from './close-reason.js';
-import { IncomingCalls } from './incoming.js';
+import { IncomingCalls, type OneWayErrorHandler } from './incoming.js';
 import type { Link } from './link.js';
 import { OutgoingCalls, type DispatchOptions } from './outgoing.js';
+import { checkHoldProcess, ProcessHold, type Refable } from './process-hold.js';
 
 /** Options shared by both ends of a connection. */
 export interface ConnectionOptions {
@@ -32,6 +33,20 @@ export interface ConnectionOptions {
   implementations?: readonly AnyImplementation[];
   /** How the peer names this side in its errors, e.g. `worker "c1" (pid 1234)`. @default `process <pid>` */
   description?: string;
+  /**
+   * Whether this connection's socket keeps the Node process alive: `'always'`, or only `'while-busy'`: during the
+   * handshake, while a call it made awaits its answer, while a stream in either direction is open (until its end
+   * has arrived, or it is cancelled), while it serves a call, and while it closes. An idle connection then lets a
+   * program end by itself, as an unref'd socket does. Sockets only: a stream without `ref()`/`unref()` is left as
+   * it is. @default 'always'
+   */
+  holdProcess?: 'always' | 'while-busy';
+  /**
+   * Called when one of `implementations` that is one-way throws or rejects, with what it threw and the RPC's name:
+   * its caller never hears of it. Without it the failure is a process warning with code `COHORT_ONE_WAY_ERROR`
+   * (so is a failure of this function itself).
+   */
+  onOneWayError?: OneWayErrorHandler;
 }
 
 export interface ConnectOptions extends ConnectionOptions {
@@ -80,14 +95,18 @@ export class Connection {
   private readonly handshakeDone = pDefer<void>();
   private handshakeTimer: NodeJS.Timeout | undefined;
   private readonly socketClosed: Promise<void>;
+  private readonly hold: ProcessHold;
+  /** Whether the handshake still holds the process (see `holdProcess`). */
+  private handshaking = false;
 
   private constructor(
-    private readonly socket: Duplex & { setNoDelay?: (noDelay?: boolean) => unknown },
+    private readonly socket: Duplex & Refable & { setNoDelay?: (noDelay?: boolean) => unknown },
     role: Role,
     options: ConnectionOptions,
   ) {
     this.settings = resolveRpcSettings(options.settings);
     this.description = options.description ?? `process ${process.pid}`;
+    this.hold = new ProcessHold(socket, checkHoldProcess(options.holdProcess) === 'while-busy');
     const deferred = pDefer<CloseReason>();
     this.closed = deferred.promise;
     this.resolveClosed = deferred.resolve;
@@ -97,7 +116,7 @@ export class Connection {
     this.decoder = new FrameDecoder(this.settings.maxMessageSize, (payload) => this.onFrame(payload));
     const link = this.link();
     this.outgoing = new OutgoingCalls(link);
-    this.incoming = new IncomingCalls(link, options.implementations ?? []);
+    this.incoming = new IncomingCalls(link, options.implementations ?? [], checkOneWayErrorHandler(options.onOneWayError));
     this.handshake = new Handshake({ role, secret: options.secret, menu: this.incoming.menu(), windowBytes: this.settings.streamWindowBytes });
     const heartbeat = this.settings.heartbeat;
     if (heartbeat !== false) {
@@ -234,6 +253,7 @@ export class Connection {
       },
       peerImplements: (key) => this.peerMenu.has(key),
       closedError: (rpc) => this.closedError(rpc),
+      hold: this.hold,
     };
   }
 
@@ -258,6 +278,8 @@ export class Connection {
     socket.on('end', () => this.shutdown('remote', 'the peer closed the socket'));
     socket.on('error', (error) => this.shutdown('remote', `socket error: ${error.message}`));
     socket.on('close', () => this.shutdown('remote', 'the socket closed'));
+    this.handshaking = true;
+    this.hold.acquire();
     this.handshakeTimer = setTimeout(() => {
       this.shutdown('local', `handshake not completed within ${this.settings.handshakeTimeoutMs} ms`, 'HANDSHAKE_FAILED');
     }, this.settings.handshakeTimeoutMs);
@@ -326,6 +348,7 @@ export class Connection {
       clearTimeout(this.handshakeTimer);
       this.heartbeat?.start();
       this.handshakeDone.resolve();
+      this.endHandshakeHold();
     }
   }
 
@@ -353,9 +376,25 @@ export class Connection {
     }
   }
 
+  /**
+   * The handshake no longer holds the process. Whatever the program does once `connect` resolves runs in a
+   * microtask, before the event loop could notice an unref'd socket, so a call it makes at once keeps it alive.
+   */
+  private endHandshakeHold(): void {
+    if (!this.handshaking) return;
+    this.handshaking = false;
+    this.hold.release();
+  }
+
   private shutdown(by: CloseReason['by'], reason: string, code?: RpcErrorCode): void {
     if (this.closeReason !== undefined) return;
     this.closeReason = code === undefined ? { by, reason } : { by, reason, code };
+    const socket = this.socket;
+    const graceful = by === 'local' && !socket.destroyed && socket.writable;
+    // Closing is in flight too: the Close and what was queued before it must reach the peer, and `close()`'s
+    // caller must see it resolve. Never released: the socket closes.
+    if (graceful) this.hold.acquire();
+    this.endHandshakeHold();
     clearTimeout(this.handshakeTimer);
     this.heartbeat?.stop();
     if (!this.handshake.done) {
@@ -367,8 +406,7 @@ export class Connection {
     }
     this.outgoing.closeAll((rpc) => this.closedError(rpc));
     this.incoming.closeAll(this.closedError());
-    const socket = this.socket;
-    if (by === 'local' && !socket.destroyed && socket.writable) {
+    if (graceful) {
       // What was sent before the close goes out before it (a one-way call resolved just before `close()` included).
       this.sendQuietly([Kind.Close, reason.slice(0, 4096), code ?? null]);
       this.writer.flush();
@@ -381,4 +419,12 @@ export class Connection {
     }
     this.resolveClosed(this.closeReason);
   }
+}
+
+/** A wrong type here would otherwise surface only when a one-way call fails, far from the mistake. */
+export function checkOneWayErrorHandler(handler: unknown): OneWayErrorHandler | undefined {
+  if (handler !== undefined && typeof handler !== 'function') {
+    throw new TypeError(`onOneWayError must be a function, got ${typeof handler}`);
+  }
+  return handler as OneWayErrorHandler | undefined;
 }

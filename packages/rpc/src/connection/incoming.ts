@@ -1,3 +1,4 @@
+import { describeThrown } from '../describe.js';
 import { RpcError, ValidationError } from '../errors.js';
 import { menuKey, type AnyRpcDef } from '../definitions.js';
 import { indexImplementations, isPromiseLike, isSource, type AnyImplementation, type RpcContext, type Source } from '../implementation.js';
@@ -9,6 +10,9 @@ import type { Link } from './link.js';
 import { toWireError } from './wire-errors.js';
 
 type Def<K extends AnyRpcDef['kind']> = Extract<AnyRpcDef, { kind: K }>;
+
+/** Told of a one-way implementation's failure: what it threw (or rejected with) and the RPC's name. */
+export type OneWayErrorHandler = (error: unknown, rpc: string) => void;
 
 /**
  * One call being served. The `AbortController` behind `ctx.signal` is created only if the implementation looks at
@@ -53,6 +57,7 @@ export class IncomingCalls {
   constructor(
     private readonly link: Link,
     implementations: readonly AnyImplementation[],
+    private readonly onOneWayError: OneWayErrorHandler | undefined,
   ) {
     this.implementations = indexImplementations(implementations);
   }
@@ -88,7 +93,7 @@ export class IncomingCalls {
     const call = new IncomingCall(def, this.link.connection);
     const handler = impl.handler as (...args: unknown[]) => unknown;
     if (def.kind === 'rpc') return this.runRpc(id, call, def, () => handler(parsed.data, call));
-    if (id !== 0) this.calls.set(id, call);
+    if (id !== 0) this.track(id, call);
     switch (def.kind) {
       case 'oneWay':
         return this.runOneWay(call, () => handler(parsed.data, call));
@@ -117,7 +122,7 @@ export class IncomingCalls {
       this.answer(id, call, def.output, result);
       return;
     }
-    this.calls.set(id, call);
+    this.track(id, call);
     result.then(
       (value) => {
         if (!call.done) this.answer(id, call, def.output, value);
@@ -160,17 +165,43 @@ export class IncomingCalls {
   }
 
   private runOneWay(call: IncomingCall, start: () => unknown): void {
-    const report = (error: unknown): void => {
-      process.emitWarning(`one-way ${call.def.name} threw: ${(error as Error)?.message ?? String(error)}`, {
-        code: 'COHORT_ONE_WAY_ERROR',
-      });
-    };
+    const report = (error: unknown): void => this.reportOneWayError(error, call.def.name);
     try {
       const result = start();
-      if (isPromiseLike(result)) result.then(undefined, report);
+      if (isPromiseLike(result)) {
+        // Served until it settles, though no one waits for it: a worker must not exit in the middle of one.
+        const hold = this.link.hold;
+        hold.acquire();
+        result.then(
+          () => hold.release(),
+          (error: unknown) => {
+            hold.release();
+            report(error);
+          },
+        );
+      }
     } catch (error) {
       report(error);
     }
+  }
+
+  /**
+   * No caller waits for a one-way call, so its failure goes to whoever the program named (core forwards it to the
+   * worker's spawner), or else becomes a warning here. A throwing handler must not break the connection, whose
+   * socket callback this may be running in: its failure is a warning too, next to the error it was given.
+   */
+  private reportOneWayError(error: unknown, rpc: string): void {
+    if (this.onOneWayError !== undefined) {
+      try {
+        this.onOneWayError(error, rpc);
+        return;
+      } catch (thrown) {
+        process.emitWarning(`onOneWayError threw while reporting one-way ${rpc}'s error: ${describeThrown(thrown)}`, {
+          code: 'COHORT_ONE_WAY_ERROR',
+        });
+      }
+    }
+    process.emitWarning(`one-way ${rpc} threw: ${(error as Error)?.message ?? String(error)}`, { code: 'COHORT_ONE_WAY_ERROR' });
   }
 
   private startPipe(id: number, call: IncomingCall, def: Def<'pipe'>, source: unknown): void {
@@ -249,7 +280,16 @@ export class IncomingCalls {
   private end(id: number, call: IncomingCall): void {
     call.done = true;
     call.gate?.release();
-    this.calls.delete(id);
+    this.untrack(id);
+  }
+
+  private track(id: number, call: IncomingCall): void {
+    this.calls.set(id, call);
+    this.link.hold.acquire();
+  }
+
+  private untrack(id: number): void {
+    if (this.calls.delete(id)) this.link.hold.release();
   }
 
   private sendError(id: number, error: unknown): void {
@@ -265,7 +305,7 @@ export class IncomingCalls {
   onCancel(id: number, reason: string): void {
     const call = this.calls.get(id);
     if (call === undefined) return;
-    this.calls.delete(id);
+    this.untrack(id);
     call.stop(new RpcError('ABORTED', `the caller cancelled ${call.def.name}: ${reason}`, { rpc: call.def.name }));
   }
 
@@ -285,7 +325,10 @@ export class IncomingCalls {
   closeAll(error: Error): void {
     const calls = [...this.calls.values()];
     this.calls.clear();
-    for (const call of calls) call.stop(error);
+    for (const call of calls) {
+      this.link.hold.release();
+      call.stop(error);
+    }
   }
 }
 

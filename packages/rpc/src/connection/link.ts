@@ -1,6 +1,7 @@
 import type { ResolvedRpcSettings } from '../settings.js';
 import type { Message } from '../wire/messages.js';
 import type { Connection } from './connection.js';
+import type { ProcessHold } from './process-hold.js';
 
 /** What the call tables need from their connection, and nothing more. */
 export interface Link {
@@ -19,4 +20,6 @@ export interface Link {
   peerImplements(key: string): boolean;
   /** The error pending calls reject with once the connection is closed. */
   closedError(rpc?: string): Error;
+  /** Acquired for each call while it is in flight, so that `holdProcess: 'while-busy'` knows when it is idle. */
+  readonly hold: ProcessHold;
 }

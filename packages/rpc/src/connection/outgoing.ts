@@ -96,6 +96,7 @@ export class OutgoingCalls {
         return;
       }
       this.calls.set(id, call);
+      link.hold.acquire();
       this.watch(id, call, options);
       if (items !== undefined) this.sendItems(id, call, items);
     });
@@ -137,7 +138,7 @@ export class OutgoingCalls {
   }
 
   private finish(id: number, call: OutgoingCall): void {
-    this.calls.delete(id);
+    if (this.calls.delete(id)) this.link.hold.release();
     clearTimeout(call.timer);
     if (call.onAbort !== undefined) call.signal?.removeEventListener('abort', call.onAbort);
   }
@@ -230,6 +231,7 @@ export class OutgoingCalls {
     const calls = [...this.calls.values()];
     this.calls.clear();
     for (const call of calls) {
+      this.link.hold.release();
       clearTimeout(call.timer);
       if (call.onAbort !== undefined) call.signal?.removeEventListener('abort', call.onAbort);
       call.gate?.release();

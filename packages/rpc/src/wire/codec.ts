@@ -1,9 +1,11 @@
 import { Packr, RESERVE_START_SPACE } from 'msgpackr';
 import { RpcError } from '../errors.js';
+import { keepNegativeZeros } from './negative-zero.js';
 
 // One encoder per process is enough: packing is synchronous. msgpackr writes each message after the previous one
 // in its buffer, so a returned frame stays valid while later frames are packed. Bigints use msgpackr's extension
-// so values beyond 64 bits survive instead of throwing.
+// so values beyond 64 bits survive instead of throwing. -0 travels as an extension of its own (see negative-zero.ts),
+// since msgpackr would write it as the integer 0.
 const packr = new Packr({ useRecords: false, useBigIntExtension: true });
 
 /** Bytes of a frame's header: the payload length, 32-bit big-endian. */
@@ -18,7 +20,7 @@ const RESERVE_HEADER = RESERVE_START_SPACE | FRAME_HEADER_BYTES;
 export function encodeFrame(value: unknown, maxPayloadBytes: number, what?: string): Buffer {
   let frame: Buffer;
   try {
-    frame = packr.pack(value, RESERVE_HEADER);
+    frame = packr.pack(keepNegativeZeros(value), RESERVE_HEADER);
   } catch (error) {
     throw new TypeError(`cannot encode a message${what === undefined ? '' : ` of ${what}`}: ${(error as Error).message}`, { cause: error });
   }
