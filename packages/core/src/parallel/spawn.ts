@@ -101,13 +101,14 @@ async function attach(
   return attached;
 }
 
-/** Reports a ready worker sends its spawner: a late failure (once), an exit on purpose. */
+/** Reports a ready worker sends its spawner: a late failure (once), a one-way function's error, an exit on purpose. */
 function watchReports(control: ControlChannel, name: string, onFailure: ResolvedSpawnOptions['onFailure'], onExitNotice: SpawnExtras['onExitNotice']): void {
   let reported = false;
   control.onMessage((raw) => {
     const report = reportSchema.safeParse(raw);
     if (!report.success) return;
     if (report.data.t === 'exiting') onExitNotice?.(report.data.reason);
+    if (report.data.t === 'one-way-error') warn('COHORT_ONE_WAY_FAILED', `worker "${name}": one-way ${report.data.rpc} threw: ${report.data.message}`);
     if (report.data.t !== 'failure' || reported) return;
     reported = true;
     const error = new CohortError('WORKER_FAILED', `worker "${name}" failed and is exiting (code 254): ${report.data.message}`, { worker: name });

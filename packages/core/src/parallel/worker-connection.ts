@@ -158,6 +158,8 @@ export function bareConnection(options: OpenConnectionOptions): Promise<Connecti
     address: options.address,
     secret: options.secret,
     settings: workerConnectionSettings(options.rpc),
+    // An idle worker must not keep its spawner's program from ending; a call or a stream in flight does.
+    holdProcess: 'while-busy',
     description: `process ${process.pid}`,
     ...(options.implementations === undefined ? {} : { implementations: options.implementations }),
   });

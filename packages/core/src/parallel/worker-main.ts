@@ -77,6 +77,7 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
       rpc: bootstrap.rpc as RpcSettings | undefined,
       onShutdown: () => void policy.exit(0),
       onConnectionReady: (connection) => policy.onConnectionReady(connection),
+      onOneWayError: (error, rpc) => void report({ t: 'one-way-error', rpc, message: describeThrown(error, { stack: true }) }),
     });
   } catch (error) {
     const message = error instanceof ListenFailed ? error.message : `initWorkerState of type "${type.name}" threw: ${describeThrown(error, { stack: true })}`;

@@ -43,6 +43,8 @@ export interface WorkerServerOptions {
   readonly onShutdown: () => void;
   /** Called with each connection once its state is initialised. */
   readonly onConnectionReady?: (connection: Connection) => void;
+  /** A one-way function threw (its caller awaits nothing). */
+  readonly onOneWayError?: (error: unknown, rpc: string) => void;
 }
 
 /** The worker's server could not listen: unlike an exception of `initWorkerState`, not the user's code failing. */
@@ -77,6 +79,7 @@ export class WorkerServer {
         settings: workerConnectionSettings(options.rpc),
         description: `worker "${options.name}" (pid ${process.pid})`,
         implementations: worker.implementations(),
+        ...(options.onOneWayError === undefined ? {} : { onOneWayError: options.onOneWayError }),
       });
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);

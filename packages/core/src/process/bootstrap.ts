@@ -26,6 +26,8 @@ export const reportSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal("ready"), address: addressSchema }),
   z.object({ t: z.literal('error'), message: z.string() }),
   z.object({ t: z.literal('failure'), message: z.string() }),
+  /** A one-way function threw in the worker: nobody awaits it, so its spawner is told. */
+  z.object({ t: z.literal('one-way-error'), rpc: z.string(), message: z.string() }),
   /** The worker is about to exit on purpose (e.g. `'idle'`): sent before it exits, read before its exit is reported. */
   z.object({ t: z.literal('exiting'), reason: z.string() }),
 ]);
