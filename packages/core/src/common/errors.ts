@@ -29,16 +29,25 @@ export const COHORT_ERROR_CODES = {
 /** Stable codes of {@link CohortError}. */
 export type CohortErrorCode = keyof typeof COHORT_ERROR_CODES;
 
+/** How a process ended (the same shape as `ExitStatus`, declared here so errors sit below the process layer). */
+export interface EndedStatus {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
 /** Errors raised by `@cohort/core` itself. Branch on `code`; the message names the worker and what to do. */
 export class CohortError extends Error {
   override readonly name = 'CohortError';
   readonly code: CohortErrorCode;
   /** The worker concerned, by name, when there is one. */
   readonly worker: string | undefined;
+  /** For `SPAWN_FAILED` because the worker's process ended by itself (or was killed from outside): how it ended. */
+  readonly exitStatus: EndedStatus | undefined;
 
-  constructor(code: CohortErrorCode, message: string, options: { worker?: string; cause?: unknown } = {}) {
+  constructor(code: CohortErrorCode, message: string, options: { worker?: string; cause?: unknown; exitStatus?: EndedStatus } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.worker = options.worker;
+    this.exitStatus = options.exitStatus;
   }
 }

@@ -137,6 +137,7 @@ function waitReady(control: ControlChannel, launched: LaunchedProcess, describe:
         new CohortError(
           'SPAWN_FAILED',
           `${describe} ${showProcessStatus(status)} before it was ready` + (tail === '' ? '' : `; its stderr ended with:\n${tail}`),
+          { exitStatus: status },
         ),
       );
     });

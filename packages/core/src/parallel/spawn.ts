@@ -5,7 +5,8 @@ import { CohortError } from '../common/errors.js';
 import { warn } from '../common/warnings.js';
 import { reportSchema } from '../process/bootstrap.js';
 import type { ControlChannel } from '../process/control-channel.js';
-import { exitWithin } from '../process/exit-grace.js';
+import { exitWithin, statusWithin } from '../process/exit-grace.js';
+import { showProcessStatus } from '../process/exit-status.js';
 import { launchWorker, type LaunchedWorker } from './launch.js';
 import { resolveSpawnOptions, type ResolvedSpawnOptions } from './spawn-options.js';
 import type { AnyWorkerType } from './type-registry.js';
@@ -37,10 +38,32 @@ export async function spawnWorker(type: AnyWorkerType, rawOptions: unknown, extr
     watchReports(launched.control, name, options.onFailure, extras.onExitNotice);
     return await attach(app, type, id, name, launched, options, extras);
   } catch (error) {
-    launched.process.kill('SIGKILL');
-    await launched.process.exited;
-    throw error;
+    throw await failedAttach(launched, name, error);
   }
+}
+
+/** How long a failed attach waits to see whether the worker's process ended by itself (it is killed otherwise). */
+const ENDED_WAIT_MS = 200;
+
+/**
+ * The error of a spawn whose worker was ready but could not be attached. If its process ended by itself meanwhile
+ * (it crashed, or something killed it), that is the news, with its exit status; otherwise the error as it is. Either
+ * way, the process is gone before this returns.
+ */
+async function failedAttach(launched: LaunchedWorker, name: string, error: unknown): Promise<unknown> {
+  const { process: child } = launched;
+  const ended = await statusWithin(child.exited, ENDED_WAIT_MS);
+  if (ended === undefined) {
+    child.kill('SIGKILL');
+    await child.exited;
+    return error;
+  }
+  if (error instanceof ValidationError) return error;
+  return new CohortError('SPAWN_FAILED', `worker "${name}" (pid ${child.pid}) ${showProcessStatus(ended)} while it was being connected to`, {
+    worker: name,
+    cause: error,
+    exitStatus: ended,
+  });
 }
 
 /** Arguments that must be valid before any process starts (so a bad one costs no spawn). */

@@ -15,7 +15,9 @@ import { DurationWindow, type PoolStats } from './stats.js';
 
 /** Consecutive workers that fail to start (or die before finishing a call) before the pool gives up. */
 const FAILED_STARTS_LIMIT = 3;
-/** A worker that exits by itself this soon after it was ready, without finishing a call, counts as a failed start. */
+/** The longest wait before trying to start a worker again after failures. */
+const MAX_RETRY_DELAY_MS = 5000;
+/** A worker that exits by itself this soon after it was ready counts as a failed start. */
 const EARLY_DEATH_MS = 1000;
 
 /** Options of `pool.close`. */
@@ -43,6 +45,8 @@ export class Pool<N extends string> {
   #state: 'open' | 'closing' | 'closed' | 'failed' = 'open';
   #failure: CohortError | undefined;
   #failedStarts = 0;
+  #retryDelayMs = 0;
+  #spawnBlockedUntil = 0;
   #nextMember = 0;
   #counters = { completed: 0, failed: 0, retried: 0, replaced: 0 };
   #idle: (() => void) | undefined;
@@ -161,7 +165,8 @@ export class Pool<N extends string> {
   }
 
   #grow(): void {
-    if (this.#state !== 'open') return;
+    // While closing with drain, the queued calls still need workers.
+    if ((this.#state !== 'open' && this.#state !== 'closing') || performance.now() < this.#spawnBlockedUntil) return;
     let counted = 0;
     let startingRoom = 0;
     for (const member of this.#members) {
@@ -208,6 +213,11 @@ export class Pool<N extends string> {
     }
     member.worker = worker;
     member.readyAt = performance.now();
+    this.#retryDelayMs = 0;
+    // A worker that lives past the start window proves the type can run: failures start counting again.
+    setTimeout(() => {
+      if (member.state !== 'dead') this.#failedStarts = 0;
+    }, EARLY_DEATH_MS).unref();
     void exitOf(worker).then((status) => this.#onExit(member, status));
     if (this.#state === 'closed' || this.#state === 'failed') {
       member.state = 'stopping';
@@ -222,11 +232,22 @@ export class Pool<N extends string> {
     this.#armIdle(member);
   }
 
+  /**
+   * A worker could not start (or exited by itself right after). Starts that failed because something killed the
+   * process (a signal from outside: an operator, a chaos test) say nothing about the worker type: the pool simply
+   * starts another. Other failures count toward giving up, and each makes the next attempt wait longer.
+   */
   #failedStart(error: unknown): void {
+    const killed = error instanceof CohortError && error.exitStatus?.signal != null;
+    if (killed) {
+      this.#pump();
+      return;
+    }
+    this.#retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, this.#retryDelayMs === 0 ? 50 : this.#retryDelayMs * 2);
     this.#failedStarts++;
     if (this.#failedStarts < FAILED_STARTS_LIMIT) {
-      // Try again, a little later each time, rather than in a tight loop.
-      setTimeout(() => this.#pump(), 100 * this.#failedStarts).unref();
+      this.#spawnBlockedUntil = performance.now() + this.#retryDelayMs;
+      setTimeout(() => this.#pump(), this.#retryDelayMs).unref();
       return;
     }
     this.#fail(
@@ -340,7 +361,6 @@ export class Pool<N extends string> {
     if (ok) {
       this.#counters.completed++;
       member.calls++;
-      this.#failedStarts = 0;
     } else this.#counters.failed++;
     this.#checkRecycle(member);
     if (member.state === 'retiring' && member.running.size === 0) this.#leave(member);
@@ -446,15 +466,12 @@ export class Pool<N extends string> {
 
   #onExit(member: PoolMember, status: ExitStatus): void {
     const expected = member.state === 'stopping' || member.state === 'retiring' || this.#state !== 'open';
-    // Exited by itself (not killed from outside, as a chaos test or the OOM killer would) before doing anything.
-    const diedEarly = !expected && status.signal === null && member.calls === 0 && performance.now() - member.readyAt < EARLY_DEATH_MS;
+    // Exited by itself (not killed from outside, as a chaos test or the OOM killer would) right after it started.
+    const diedEarly = !expected && status.signal === null && performance.now() - member.readyAt < EARLY_DEATH_MS;
     member.state = 'dead';
     member.clearTimers();
     this.#members.delete(member);
-    if (!expected) {
-      this.#counters.replaced++;
-      member.stopReason = `it ${showProcessStatus(status)}`;
-    }
+    if (!expected) this.#counters.replaced++;
     // Streams still open on it end with an error when read; they no longer hold a place.
     for (const call of [...member.running]) {
       if (call.settled) this.#release(member, call, false);
