@@ -2,6 +2,10 @@ import { RpcError, type RpcStream } from '@cohort/rpc';
 import { describeThrown } from '@cohort/rpc/internal';
 import { CohortError } from '../common/errors.js';
 import type { AnyFunction } from '../parallel/functions.js';
+import { requireApp } from '../app/app.js';
+import { localHost } from '../host/local.js';
+import { launchRequest } from '../parallel/launch.js';
+import { SparePool } from '../parallel/spares.js';
 import { spawnWorker } from '../parallel/spawn.js';
 import type { AnyWorkerType } from '../parallel/type-registry.js';
 import { exitOf, usageOf, type Worker } from '../parallel/worker.js';
@@ -51,10 +55,16 @@ export class Pool<N extends string> {
   #counters = { completed: 0, failed: 0, retried: 0, replaced: 0 };
   #idle: (() => void) | undefined;
   #closed: Promise<void> | undefined;
+  readonly #spares: SparePool | undefined;
 
   private constructor(type: AnyWorkerType, options: ResolvedPoolOptions) {
     this.#type = type;
     this.#options = options;
+    if (options.spares > 0) {
+      const app = requireApp(`${type.name}.pool()`);
+      const request = launchRequest(app, `${options.name}-spare`, options.spawn);
+      this.#spares = new SparePool(options.spares, () => localHost().launch(request));
+    }
   }
 
   /** @hidden Use `Type.pool(options)`. */
@@ -204,7 +214,8 @@ export class Pool<N extends string> {
     const { spawn, init, connectionInit } = this.#options;
     let worker: Worker<string>;
     try {
-      worker = (await spawnWorker(this.#type, { ...spawn, ...(host === undefined ? {} : { host }), init, connectionInit, name: member.name })) as Worker<string>;
+      const options = { ...spawn, ...(host === undefined ? {} : { host }), init, connectionInit, name: member.name };
+      worker = (await spawnWorker(this.#type, options, { takeSpare: () => this.#spares?.take() })) as Worker<string>;
     } catch (error) {
       this.#members.delete(member);
       if (this.#state === 'open' || this.#state === 'closing') this.#failedStart(error);
@@ -263,6 +274,7 @@ export class Pool<N extends string> {
   #fail(error: CohortError): void {
     if (this.#state === 'failed' || this.#state === 'closed') return;
     this.#state = 'failed';
+    this.#spares?.close();
     this.#failure = error;
     for (const call of this.#queue.drain()) call.reject(error);
     for (const member of this.#members) this.#stop(member, 'the pool failed');
@@ -490,6 +502,7 @@ export class Pool<N extends string> {
       for (const call of this.#queue.drain()) call.reject(closed);
     }
     if (this.#state === 'closing') this.#state = 'closed';
+    this.#spares?.close();
     // Until every worker has exited: those still starting are stopped as they come up (see #spawn).
     const asked = new Set<PoolMember>();
     while (this.#members.size > 0) {
