@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { waitGone } from '../support/processes.js';
 import { runFixture, startFixture } from '../support/fixture-runner.js';
-import { abstractSocketNames, socketDirectoriesIn, type SocketSpaceReport } from '../support/sockets.js';
+import { abstractSocketNames, abstractSocketNamesLeft, socketDirectoriesIn, type SocketSpaceReport } from '../support/sockets.js';
 
 const HEARTBEAT_TIMEOUT_MS = 1000;
 // The contract is heartbeat.timeoutMs + 1 s; the margin absorbs a loaded CI machine (2 cores, other suites).
@@ -33,7 +33,7 @@ async function killMasterAndTime(scenario: string, env: NodeJS.ProcessEnv = {}):
   // worker out.
   await waitGone([run.pid], 5000);
   const leftovers = socketDirectoriesIn(run.dir);
-  const namesLeft = space?.abstract === true ? abstractSocketNames(space.base) : [];
+  const namesLeft = space?.abstract === true ? await abstractSocketNamesLeft(space.base) : [];
   const end = await run.finish();
   expect(end.signal).toBe('SIGKILL');
   expect(end.workerPids.sort()).toEqual([...pids].sort());

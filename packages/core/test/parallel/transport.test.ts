@@ -4,7 +4,7 @@ import { Connection, Rpc, RpcError } from '@cohort/rpc';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startFixture, type FixtureEnd, type RunningFixture } from '../support/fixture-runner.js';
-import { abstractSocketNames, socketDirectoriesIn, socketFilesIn, type SocketSpaceReport } from '../support/sockets.js';
+import { abstractSocketNames, abstractSocketNamesLeft, socketDirectoriesIn, socketFilesIn, type SocketSpaceReport } from '../support/sockets.js';
 
 interface Ready {
   secret: string;
@@ -75,7 +75,7 @@ describe('local transport', () => {
     expect(end.code).toBe(0);
     expect(end.stdout).toContain('RESULT {"stillServing":1}');
     expect(end.leftovers).toEqual([]);
-    expect(abstractSocketNames(ready.space.base)).toEqual([]);
+    expect(await abstractSocketNamesLeft(ready.space.base)).toEqual([]);
   });
 
   it('COHORT_SOCKETS=directory: a private socket directory (0700) in TMPDIR, removed at exit; no call without the secret', async () => {

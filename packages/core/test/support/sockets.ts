@@ -34,6 +34,21 @@ export function abstractSocketNames(base: string): string[] {
   return [...names].sort();
 }
 
+/**
+ * Waits up to `deadlineMs` for the app's abstract names to be gone; returns those still bound then. A process whose
+ * main thread has exited already looks gone (a zombie) while its other threads are still exiting, and its sockets
+ * close only with the last of them.
+ */
+export async function abstractSocketNamesLeft(base: string, deadlineMs = 5000): Promise<string[]> {
+  const until = Date.now() + deadlineMs;
+  let names = abstractSocketNames(base);
+  while (names.length > 0 && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    names = abstractSocketNames(base);
+  }
+  return names;
+}
+
 /** The `cohort-*` entries of a directory (a run's private TMPDIR): socket directories left behind. */
 export function socketDirectoriesIn(tmpdir: string): string[] {
   return readdirSync(tmpdir).filter((name) => name.startsWith('cohort-'));
