@@ -36,22 +36,24 @@ describe('a script ends by itself when it has nothing left to wait for', () => {
 
   it("with a 'shutdown-called' worker: the script exits, and the worker outlives it, still serving", async () => {
     const run = startFixture('parallel/ends.ts', { args: ['shutdown-called'], timeoutMs: TIMEOUT_MS });
-    const result = await run.waitFor<{ added: number; pid: number; ref: { address: { path: string } }; secret: string }>('RESULT');
-    const { code } = await run.closed;
-    // Its master is gone: the worker is still reachable through its ref, and shuts down when asked, as any process
-    // of the app could ask it.
-    let answered: unknown = false;
-    try {
-      const connection = await Connection.connect({ address: result.ref.address, secret: result.secret });
-      await connection.dispatch(forInternalTesting.shutdownRpc, undefined);
-      answered = true;
-      await connection.close();
-    } catch (error) {
-      answered = error;
-      process.kill(result.pid, 'SIGKILL');
-    }
-    const gone = await waitGone([result.pid], 5000);
-    const end = await run.finish();
+    const { result, code, answered, gone, end } = await run.guard(async () => {
+      const result = await run.waitFor<{ added: number; pid: number; ref: { address: { path: string } }; secret: string }>('RESULT');
+      const { code } = await run.closed;
+      // Its master is gone: the worker is still reachable through its ref, and shuts down when asked, as any
+      // process of the app could ask it.
+      let answered: unknown = false;
+      try {
+        const connection = await Connection.connect({ address: result.ref.address, secret: result.secret });
+        await connection.dispatch(forInternalTesting.shutdownRpc, undefined);
+        answered = true;
+        await connection.close();
+      } catch (error) {
+        answered = error;
+        process.kill(result.pid, 'SIGKILL');
+      }
+      const gone = await waitGone([result.pid], 5000);
+      return { result, code, answered, gone, end: await run.finish() };
+    });
     expect(code).toBe(0);
     expect(result.added).toBe(1);
     expect(answered).toBe(true);

@@ -21,23 +21,25 @@ interface KilledMaster {
 
 async function killMasterAndTime(scenario: string, env: NodeJS.ProcessEnv = {}): Promise<KilledMaster> {
   const run = startFixture('parallel/busy.ts', { args: [scenario], privateTmp: true, env });
-  const { pids, space } = await run.waitFor<{ pids: number[]; space?: SocketSpaceReport }>('READY');
-  if (scenario === 'spin') await run.waitNoted('spinning');
-  const directoriesWhileRunning = socketDirectoriesIn(run.dir);
-  const namesWhileRunning = space?.abstract === true ? abstractSocketNames(space.base) : [];
-  const began = Date.now();
-  process.kill(run.pid, 'SIGKILL');
-  const survivors = await waitGone(pids, BOUND_MS);
-  const goneMs = Date.now() - began;
-  // The master was SIGKILLed: abstract names vanish with their sockets; a socket directory is removed by the last
-  // worker out.
-  await waitGone([run.pid], 5000);
-  const leftovers = socketDirectoriesIn(run.dir);
-  const namesLeft = space?.abstract === true ? await abstractSocketNamesLeft(space.base) : [];
-  const end = await run.finish();
-  expect(end.signal).toBe('SIGKILL');
-  expect(end.workerPids.sort()).toEqual([...pids].sort());
-  return { goneMs, survivors, space, directoriesWhileRunning, namesWhileRunning, leftovers, namesLeft };
+  return run.guard(async () => {
+    const { pids, space } = await run.waitFor<{ pids: number[]; space?: SocketSpaceReport }>('READY');
+    if (scenario === 'spin') await run.waitNoted('spinning');
+    const directoriesWhileRunning = socketDirectoriesIn(run.dir);
+    const namesWhileRunning = space?.abstract === true ? abstractSocketNames(space.base) : [];
+    const began = Date.now();
+    process.kill(run.pid, 'SIGKILL');
+    const survivors = await waitGone(pids, BOUND_MS);
+    const goneMs = Date.now() - began;
+    // The master was SIGKILLed: abstract names vanish with their sockets; a socket directory is removed by the
+    // last worker out.
+    await waitGone([run.pid], 5000);
+    const leftovers = socketDirectoriesIn(run.dir);
+    const namesLeft = space?.abstract === true ? await abstractSocketNamesLeft(space.base) : [];
+    const end = await run.finish();
+    expect(end.signal).toBe('SIGKILL');
+    expect(end.workerPids.sort()).toEqual([...pids].sort());
+    return { goneMs, survivors, space, directoriesWhileRunning, namesWhileRunning, leftovers, namesLeft };
+  });
 }
 
 describe('no worker outlives its master', () => {

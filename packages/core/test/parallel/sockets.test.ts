@@ -18,19 +18,21 @@ interface Ended {
  */
 async function endWith(scenario: 'busy' | 'idle', signal: NodeJS.Signals, { group = false } = {}): Promise<Ended> {
   const run = startFixture('parallel/sockets.ts', { args: [scenario], privateTmp: true, detached: group });
-  const { pids, space } = await run.waitFor<{ pids: number[]; space: SocketSpaceReport }>('READY');
-  if (scenario === 'busy') await run.waitNoted('spinning');
-  // While it runs: abstract names, and nothing in TMPDIR.
-  expect(space.abstract).toBe(true);
-  expect(abstractSocketNames(space.base)).toHaveLength(4);
-  expect(socketDirectoriesIn(run.dir)).toEqual([]);
-  process.kill(group ? -run.pid : run.pid, signal);
-  expect(await waitGone([run.pid, ...pids], 15_000)).toEqual([]);
-  const directories = socketDirectoriesIn(run.dir);
-  const names = await abstractSocketNamesLeft(space.base);
-  const end = await run.finish();
-  expect(end.workerPids.sort()).toEqual([...pids].sort());
-  return { signal: end.signal, space, directories, names };
+  return run.guard(async () => {
+    const { pids, space } = await run.waitFor<{ pids: number[]; space: SocketSpaceReport }>('READY');
+    if (scenario === 'busy') await run.waitNoted('spinning');
+    // While it runs: abstract names, and nothing in TMPDIR.
+    expect(space.abstract).toBe(true);
+    expect(abstractSocketNames(space.base)).toHaveLength(4);
+    expect(socketDirectoriesIn(run.dir)).toEqual([]);
+    process.kill(group ? -run.pid : run.pid, signal);
+    expect(await waitGone([run.pid, ...pids], 15_000)).toEqual([]);
+    const directories = socketDirectoriesIn(run.dir);
+    const names = await abstractSocketNamesLeft(space.base);
+    const end = await run.finish();
+    expect(end.workerPids.sort()).toEqual([...pids].sort());
+    return { signal: end.signal, space, directories, names };
+  });
 }
 
 describe('nothing of the app is left in the temp folder or the socket namespace, however it ends', () => {

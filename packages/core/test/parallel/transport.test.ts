@@ -60,18 +60,18 @@ async function proceed(run: RunningFixture): Promise<FixtureEnd & { leftovers: s
 describe('local transport', () => {
   it('abstract socket names (Linux): no file or directory, none left at exit; the secret is in no argv or environment; no call without it', async () => {
     const run = startFixture('parallel/transport.ts', { privateTmp: true });
-    const ready = await run.waitFor<Ready>('READY');
-    // Every worker, the grandchild included, listens under the app's one abstract prefix: nothing in TMPDIR.
-    expect(ready.space.abstract).toBe(true);
-    expect(ready.space.base).toMatch(/^cohort-[0-9a-f]{16}$/);
-    expect(ready.socketPath.startsWith(`\0${ready.space.base}/`)).toBe(true);
-    expect(ready.grandchildSocket.startsWith(`\0${ready.space.base}/`)).toBe(true);
-    expect(abstractSocketNames(ready.space.base)).toHaveLength(3);
-    expect(socketDirectoriesIn(run.dir)).toEqual([]);
-
-    await expectSecretKept(run, ready);
-
-    const end = await proceed(run);
+    const { ready, end } = await run.guard(async () => {
+      const ready = await run.waitFor<Ready>('READY');
+      // Every worker, the grandchild included, listens under the app's one abstract prefix: nothing in TMPDIR.
+      expect(ready.space.abstract).toBe(true);
+      expect(ready.space.base).toMatch(/^cohort-[0-9a-f]{16}$/);
+      expect(ready.socketPath.startsWith(`\0${ready.space.base}/`)).toBe(true);
+      expect(ready.grandchildSocket.startsWith(`\0${ready.space.base}/`)).toBe(true);
+      expect(abstractSocketNames(ready.space.base)).toHaveLength(3);
+      expect(socketDirectoriesIn(run.dir)).toEqual([]);
+      await expectSecretKept(run, ready);
+      return { ready, end: await proceed(run) };
+    });
     expect(end.code).toBe(0);
     expect(end.stdout).toContain('RESULT {"stillServing":1}');
     expect(end.leftovers).toEqual([]);
@@ -80,17 +80,17 @@ describe('local transport', () => {
 
   it('COHORT_SOCKETS=directory: a private socket directory (0700) in TMPDIR, removed at exit; no call without the secret', async () => {
     const run = startFixture('parallel/transport.ts', { privateTmp: true, env: { COHORT_SOCKETS: 'directory' } });
-    const ready = await run.waitFor<Ready>('READY');
-    // Every worker, the grandchild included, listens in the app's one directory inside the run's TMPDIR.
-    expect(ready.space.abstract).toBe(false);
-    expect(ready.space.base.startsWith(join(run.dir, 'cohort-'))).toBe(true);
-    expect(statSync(ready.space.base).mode & 0o777).toBe(0o700);
-    expect(ready.grandchildSocket.startsWith(`${ready.space.base}/`)).toBe(true);
-    expect(socketFilesIn(ready.space.base)).toHaveLength(3);
-
-    await expectSecretKept(run, ready);
-
-    const end = await proceed(run);
+    const end = await run.guard(async () => {
+      const ready = await run.waitFor<Ready>('READY');
+      // Every worker, the grandchild included, listens in the app's one directory inside the run's TMPDIR.
+      expect(ready.space.abstract).toBe(false);
+      expect(ready.space.base.startsWith(join(run.dir, 'cohort-'))).toBe(true);
+      expect(statSync(ready.space.base).mode & 0o777).toBe(0o700);
+      expect(ready.grandchildSocket.startsWith(`${ready.space.base}/`)).toBe(true);
+      expect(socketFilesIn(ready.space.base)).toHaveLength(3);
+      await expectSecretKept(run, ready);
+      return proceed(run);
+    });
     expect(end.code).toBe(0);
     expect(end.stdout).toContain('RESULT {"stillServing":1}');
     expect(end.leftovers).toEqual([]);
