@@ -200,6 +200,16 @@ describe.each(transports)("which states hold the process, with holdProcess: 'whi
     await answer;
   });
 
+  it('holdUntilClosed() holds an idle connection until it closes, then the socket is gone', async () => {
+    const { socket, client } = await setUp();
+    expect(holds(socket)).toBe(false);
+    client.holdUntilClosed();
+    client.holdUntilClosed(); // once is enough: no count to balance
+    expect(holds(socket)).toBe(true);
+    await client.close('test: done waiting');
+    expect(socket.destroyed).toBe(true);
+  });
+
   it('a call awaiting its answer holds, as long as any call does', async () => {
     const { socket, client, gate } = await setUp();
     const first = client.dispatch(gated, undefined);

@@ -121,6 +121,8 @@ export class WorkerConnection<N extends string> {
 
   /** Resolves when the connection has closed, with who closed it and why. */
   get closed(): Promise<CloseReason> {
+    // Awaiting the close is work in progress: an idle connection no longer lets the script end under the awaiter.
+    this.connection.holdUntilClosed();
     return this.connection.closed;
   }
 

@@ -98,6 +98,7 @@ export class Connection {
   private readonly hold: ProcessHold;
   /** Whether the handshake still holds the process (see `holdProcess`). */
   private handshaking = false;
+  private heldUntilClosed = false;
 
   private constructor(
     private readonly socket: Duplex & Refable & { setNoDelay?: (noDelay?: boolean) => unknown },
@@ -220,6 +221,17 @@ export class Connection {
 
   get isClosed(): boolean {
     return this.closeReason !== undefined;
+  }
+
+  /**
+   * With `holdProcess: 'while-busy'`, keeps the process alive until the connection closes: for a caller that awaits
+   * `closed` and would otherwise see its script end (exit code 13) while the connection sits idle. Never released:
+   * the socket goes when the connection closes.
+   */
+  holdUntilClosed(): void {
+    if (this.closeReason !== undefined || this.heldUntilClosed) return;
+    this.heldUntilClosed = true;
+    this.hold.acquire();
   }
 
   /**
