@@ -437,8 +437,10 @@ export class Pool<N extends string> {
 
   #onExit(member: PoolMember, status: ExitStatus): void {
     const expected = member.state === 'stopping' || member.state === 'retiring' || this.#state !== 'open';
-    // Exited by itself (not killed from outside, as a chaos test or the OOM killer would) right after it started.
-    const diedEarly = !expected && status.signal === null && performance.now() - member.readyAt < EARLY_DEATH_MS;
+    // Exited by itself (not killed from outside, as a chaos test or the OOM killer would) right after it started,
+    // before answering any call: a worker that answered has shown the type runs, and a call that then ends it is
+    // that call's failure (a busy pool's fresh workers may well die within the start window that way).
+    const diedEarly = !expected && member.calls === 0 && status.signal === null && performance.now() - member.readyAt < EARLY_DEATH_MS;
     member.state = 'dead';
     member.clearTimers();
     this.#members.delete(member);

@@ -34,7 +34,7 @@ describe('MapReduce.mapReduceCommutative and mapReduce', () => {
     cases.push({ numbers: [7], words: ['only'], workers: 4, batching: false, asGenerator: false });
     const { result } = await runFixture<MapReduced<{
       results: { sum: number | null; sumIsUndefined: boolean; concat: string | null; concatIsUndefined: boolean; mapped: string[] }[];
-    }>>('mapreduce/fold-cases.ts', { input: cases, timeoutMs: 80_000 });
+    }>>('mapreduce/fold-cases.ts', { input: cases, timeoutMs: 140_000 });
     expect(result.results).toHaveLength(cases.length);
     cases.forEach((c, i) => {
       const got = result.results[i]!;
@@ -49,5 +49,5 @@ describe('MapReduce.mapReduceCommutative and mapReduce', () => {
     // Three operations per case, each with its own workers; every worker recorded itself once.
     expect(result.workers).toHaveLength(3 * workerCounts.reduce((a, b) => a + b, 0));
     expect(result.aliveAfter).toEqual([]);
-  }, 90_000);
+  }, 150_000);
 });

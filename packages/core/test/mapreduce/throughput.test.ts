@@ -8,7 +8,6 @@ describe('MapReduce batching', () => {
     console.log(`tiny maps on 2 workers: ${result.batched} inputs/s batched, ${result.unbatched} inputs/s one per call`);
     // Both rates include spawning the workers; a round trip per input caps the unbatched one near 10⁴/s.
     expect(result.batched).toBeGreaterThan(10 * result.unbatched);
-    expect(result.batched).toBeGreaterThan(100_000);
     expect(result.aliveAfter).toEqual([]);
   });
 });

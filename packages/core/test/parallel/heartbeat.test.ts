@@ -22,7 +22,7 @@ interface KilledMaster {
 async function killMasterAndTime(scenario: string, env: NodeJS.ProcessEnv = {}): Promise<KilledMaster> {
   const run = startFixture('parallel/busy.ts', { args: [scenario], privateTmp: true, env });
   return run.guard(async () => {
-    const { pids, space } = await run.waitFor<{ pids: number[]; space?: SocketSpaceReport }>('READY');
+    const { pids, space } = await run.waitFor<{ pids: number[]; space?: SocketSpaceReport }>('READY', 100_000);
     if (scenario === 'spin') await run.waitNoted('spinning');
     const directoriesWhileRunning = socketDirectoriesIn(run.dir);
     const namesWhileRunning = space?.abstract === true ? abstractSocketNames(space.base) : [];

@@ -118,7 +118,9 @@ describe('Type.pool', () => {
       thrown: ErrorReport | null;
       restored: boolean;
       stats: Stats;
-    }>('crash');
+      quickDeaths: string[];
+      afterQuickDeaths: number;
+    }>('crash', 100_000);
     expect(result.exited).toMatchObject({ name: 'RpcError', code: 'CONNECTION_CLOSED' });
     expect(result.exited?.message).toContain('exited with code 7');
     expect(result.killedError).toMatchObject({ name: 'RpcError', code: 'CONNECTION_CLOSED' });
@@ -127,7 +129,11 @@ describe('Type.pool', () => {
     expect(result.thrown).toMatchObject({ name: 'RemoteError', remoteName: 'RangeError' });
     expect(result.stats.retried).toBe(1);
     expect(result.restored).toBe(true);
-  });
+    // A worker that answered a call proved the type runs: dying right after is a death, not a failed start.
+    expect(result.quickDeaths).toHaveLength(4);
+    for (const death of result.quickDeaths) expect(death).toMatch(/^CONNECTION_CLOSED: .*exited with code 1/);
+    expect(result.afterQuickDeaths).toBe(144);
+  }, 110_000);
 
   it('workers that keep dying at start put the pool in a failed state with the cause, without a respawn storm', async () => {
     const { result } = await pool<{
@@ -141,7 +147,8 @@ describe('Type.pool', () => {
     expect(result.doomedError).toMatchObject({ name: 'CohortError', code: 'POOL_FAILED' });
     expect(result.doomedError?.message).toMatch(/failed to start or died at once/);
     expect(result.spawnedLater).toBe(result.spawnedAfterFailure);
-    expect(result.spawnedLater).toBeLessThanOrEqual(8);
+    // Both pools' first workers and warm spares, and a few replacements of the doomed ones: a handful, not a storm.
+    expect(result.spawnedLater).toBeLessThanOrEqual(12);
   });
 
   it('recycle.maxCalls: workers are replaced every 50 calls, and no call fails', async () => {
@@ -199,7 +206,7 @@ describe('Type.pool', () => {
       restored: boolean;
       answering: number;
       final: Stats;
-    }>('chaos', 120_000);
+    }>('chaos', 200_000);
     console.log('pool chaos:', JSON.stringify({ ...result, workers: result.workers.length }));
     expect(result.settled).toBe(result.calls);
     expect(result.twice).toBe(0);
@@ -209,7 +216,7 @@ describe('Type.pool', () => {
     expect(result.restored).toBe(true);
     expect(result.final.workers).toBe(4);
     expect(result.answering).toBeGreaterThanOrEqual(2);
-  }, 150_000);
+  }, 230_000);
 
   it('a SIGKILLed master leaves no pool worker, busy or idle', async () => {
     const run = startFixture('pool/pool.ts', { args: ['master-killed'] });

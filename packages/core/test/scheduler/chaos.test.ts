@@ -20,7 +20,7 @@ describe('Scheduler chaos', () => {
         unexpected: number;
         kinds: Record<string, number>;
         elapsedMs: number;
-      }>>('scheduler/master.ts', { args: ['chaos', String(seed), '500'], timeoutMs: 55_000 });
+      }>>('scheduler/master.ts', { args: ['chaos', String(seed), '500'], timeoutMs: 140_000 });
     } catch (error) {
       throw new Error(`chaos seed ${seed} (rerun with SCHED_CHAOS_SEED=${seed}): ${(error as Error).message}`);
     }
@@ -30,5 +30,5 @@ describe('Scheduler chaos', () => {
     expect(result.added, `seed ${seed}`).toBe(500);
     expect(result.aliveAfter, `seed ${seed}`).toEqual([]);
     expect(run.pids.filter(isAlive), `seed ${seed}`).toEqual([]);
-  });
+  }, 150_000);
 });
