@@ -28,3 +28,4 @@ export { RpcError, RemoteError, ValidationError } from './errors.js';
 export type { RpcErrorCode } from './errors.js';
 export { defaultRpcSettings, resolveRpcSettings } from './settings.js';
 export type { RpcSettings, ResolvedRpcSettings } from './settings.js';
+export type { Encryption } from './transport/encryption.js';
