@@ -123,9 +123,66 @@ async function measureAll(context: BenchContext, raw: RpcSubject, cohort: RpcSub
   return metrics;
 }
 
+const ENCRYPTED = 'encrypted (TLS 1.3), TCP loopback';
+const PLAIN_TCP = 'Cohort, plain TCP loopback';
+
+/**
+ * What encryption costs: the same Cohort server on TCP loopback, called by a client with encryption 'always' and by
+ * one with 'never', paired in the same run. Why 'auto' leaves loopback (and Unix sockets) plain.
+ */
+async function measureEncryption(context: BenchContext, plain: RpcSubject, encrypted: RpcSubject): Promise<Metric[]> {
+  const plan = context.quick ? QUICK : FULL;
+  const metrics: Metric[] = [];
+  const baseline = (summary: Summary): { name: string; summary: Summary } => ({ name: PLAIN_TCP, summary });
+
+  context.progress('rpc: sequential round trips, encrypted and plain TCP');
+  const { latency, inFlight } = plan;
+  const trips = await compare({
+    warmup: latency.warmup,
+    repetitions: latency.repetitions,
+    baseline: sequentialLatency(plain, latency.callsPerSample),
+    cohort: sequentialLatency(encrypted, latency.callsPerSample),
+  });
+  metrics.push(
+    metric({ group: GROUP, name: `round trip, sequential add, ${ENCRYPTED}`, unit: 'µs', higherIsBetter: false, target: { kind: 'none' }, cohort: trips.cohort, baseline: baseline(trips.baseline) }),
+  );
+
+  context.progress(`rpc: ${inFlight.calls} calls, ${inFlight.window} in flight, encrypted and plain TCP`);
+  const busy = await compare({
+    warmup: inFlight.warmup,
+    repetitions: inFlight.repetitions,
+    baseline: windowedThroughput(plain, inFlight.calls, inFlight.window),
+    cohort: windowedThroughput(encrypted, inFlight.calls, inFlight.window),
+  });
+  metrics.push(
+    metric({ group: GROUP, name: `${inFlight.window} calls in flight, ${ENCRYPTED}`, unit: 'calls/s', higherIsBetter: true, target: { kind: 'none' }, cohort: busy.cohort, baseline: baseline(busy.baseline) }),
+  );
+
+  context.progress(`rpc: ${plan.echo.bytes / MiB} MiB echo, encrypted and plain TCP`);
+  const payload = randomFillSync(new Uint8Array(plan.echo.bytes));
+  const echoes = await compare({
+    warmup: plan.echo.warmup,
+    repetitions: plan.echo.repetitions,
+    baseline: echoThroughput(plain, payload),
+    cohort: echoThroughput(encrypted, payload),
+  });
+  metrics.push(
+    metric({
+      group: GROUP,
+      name: `${plan.echo.bytes / MiB} MiB Uint8Array echo, ${ENCRYPTED}`,
+      unit: 'MiB/s',
+      higherIsBetter: true,
+      target: { kind: 'none' },
+      cohort: echoes.cohort,
+      baseline: baseline(echoes.baseline),
+    }),
+  );
+  return metrics;
+}
+
 export const rpcGroup: BenchGroup = {
   name: GROUP,
-  title: '@cohort/rpc vs hand-written msgpackr frames, client here, server in a child process, Unix socket',
+  title: '@cohort/rpc vs hand-written msgpackr frames, client here, server in a child process, Unix socket; and encrypted vs plain TCP loopback',
   async run(context) {
     const dir = mkdtempSync(join(tmpdir(), 'cohort-bench-rpc-'));
     // Ctrl-C exits from the signal handler, skipping `finally`: remove the sockets' directory on exit too.
@@ -138,12 +195,23 @@ export const rpcGroup: BenchGroup = {
     const clients: RpcSubject[] = [];
     try {
       context.progress('rpc: starting the server process');
-      server = await startServer(new URL('./rpc/server-main.ts', import.meta.url), [rawPath, cohortPath], { env: { BENCH_SECRET: secret } });
+      let tcpPort: number | undefined;
+      const onLine = (line: string): void => {
+        if (line.startsWith('tcp-port ')) tcpPort = Number(line.slice('tcp-port '.length));
+      };
+      server = await startServer(new URL('./rpc/server-main.ts', import.meta.url), [rawPath, cohortPath], { env: { BENCH_SECRET: secret }, onLine });
+      if (tcpPort === undefined) throw new Error('bench: the rpc server did not say its TCP port');
       const raw = await RawClient.connect(rawPath);
       clients.push(raw);
-      const cohort = await CohortClient.connect(cohortPath, secret);
+      const cohort = await CohortClient.connect({ path: cohortPath }, secret);
       clients.push(cohort);
-      return await measureAll(context, raw, cohort);
+      const tcp = { host: '127.0.0.1', port: tcpPort };
+      const plainTcp = await CohortClient.connect(tcp, secret, { encryption: 'never' });
+      clients.push(plainTcp);
+      const encryptedTcp = await CohortClient.connect(tcp, secret, { encryption: 'always' });
+      clients.push(encryptedTcp);
+      if (plainTcp.encrypted || !encryptedTcp.encrypted) throw new Error('bench: the TCP clients are not encrypted as their names say');
+      return [...(await measureAll(context, raw, cohort)), ...(await measureEncryption(context, plainTcp, encryptedTcp))];
     } finally {
       await Promise.allSettled(clients.map((client) => client.close()));
       await server?.stop();
