@@ -29,3 +29,4 @@ export { RPC_ERROR_CODES } from './errors.js';
 export type { RpcErrorCode } from './errors.js';
 export { defaultRpcSettings, resolveRpcSettings } from './settings.js';
 export type { RpcSettings, ResolvedRpcSettings } from './settings.js';
+export type { Encryption } from './transport/encryption.js';

@@ -1,9 +1,12 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Address } from './address.js';
 import { checkOneWayErrorHandler, Connection, type ConnectionOptions } from './connection/connection.js';
 import type { OneWayErrorHandler } from './connection/incoming.js';
 import { indexImplementations, type AnyImplementation } from './implementation.js';
-import { resolveRpcSettings, type RpcSettings } from './settings.js';
+import { resolveRpcSettings, type ResolvedRpcSettings, type RpcSettings } from './settings.js';
+import { checkEncryptionSecret } from './transport/encryption.js';
+import { acceptStream } from './transport/secure-server.js';
 
 export interface ListenOptions {
   /** `{ path }` for a Unix socket, `{ host, port }` for TCP (`port: 0` picks a free port). */
@@ -48,8 +51,9 @@ export class Server {
     if (options.onOneWayError !== undefined) connectionOptions.onOneWayError = options.onOneWayError;
     // Surface a bad implementation list, bad settings or a bad handler now, not on the first connection.
     indexImplementations(options.implementations);
-    resolveRpcSettings(options.settings);
+    const settings = resolveRpcSettings(options.settings);
     checkOneWayErrorHandler(options.onOneWayError);
+    checkEncryptionSecret(settings.encryption, options.secret, 'Server.listen');
 
     let server: Server | undefined;
     const net = createServer({ noDelay: true }, (socket) => {
@@ -76,17 +80,37 @@ export class Server {
     const created = (connection: Connection): void => {
       if (this.pending.has(socket)) this.pending.set(socket, connection);
     };
-    Connection.open(socket, 'server', options, created).then(
-      (connection) => {
-        this.pending.delete(socket);
-        this.connections.add(connection);
-        void connection.closed.then(() => this.connections.delete(connection));
-        onConnection?.(connection);
-      },
-      () => {
-        // The peer failed the handshake; its socket is already closed and nothing ran on its behalf.
-      },
-    );
+    this.secure(socket, options)
+      .then((stream) => Connection.open(stream, 'server', options, created))
+      .then(
+        (connection) => {
+          this.pending.delete(socket);
+          this.connections.add(connection);
+          void connection.closed.then(() => this.connections.delete(connection));
+          onConnection?.(connection);
+        },
+        () => {
+          // The peer failed the handshake (or was refused); its socket is closed and nothing ran on its behalf.
+        },
+      );
+  }
+
+  /**
+   * The accepted socket's stream, plain or encrypted as its client chose (see `acceptStream`). Rejects when the
+   * client was refused or went away; its socket is then closed, or closing after it was told why.
+   */
+  private async secure(socket: Socket, options: ConnectionOptions): Promise<Duplex> {
+    let settings: ResolvedRpcSettings;
+    try {
+      // Resolved per connection, as the connection's own settings are (COHORT_RPC_SETTINGS may have changed).
+      settings = resolveRpcSettings(options.settings);
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    }
+    const stream = await acceptStream(socket, { encryption: settings.encryption, secret: options.secret, timeoutMs: settings.handshakeTimeoutMs });
+    if (stream === undefined) throw new Error('the client was refused or went away before its handshake');
+    return stream;
   }
 
   /** Live, authenticated connections. */

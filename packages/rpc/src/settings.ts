@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Encryption } from './transport/encryption.js';
 
 const MiB = 1024 * 1024;
 
@@ -13,6 +14,7 @@ const settingsSchema = z.strictObject({
   handshakeTimeoutMs: z.number().int().positive(),
   heartbeat: z.union([heartbeatSchema, z.literal(false)]),
   streamWindowBytes: z.number().int().positive(),
+  encryption: z.enum(['auto', 'always', 'never']),
 });
 
 /** Settings resolved with their defaults; what a connection actually runs with. */
@@ -21,6 +23,7 @@ export interface ResolvedRpcSettings {
   readonly handshakeTimeoutMs: number;
   readonly heartbeat: { readonly intervalMs: number; readonly timeoutMs: number } | false;
   readonly streamWindowBytes: number;
+  readonly encryption: Encryption;
 }
 
 /**
@@ -54,6 +57,14 @@ export interface RpcSettings {
    * @default 1048576 (1 MiB)
    */
   streamWindowBytes?: number;
+  /**
+   * Whether connections this side opens are encrypted and integrity-protected (TLS 1.3 keyed from the secret):
+   * `'auto'` for TCP to any address but this machine's loopback, `'always'` (Unix sockets and loopback too),
+   * `'never'`. The opening side decides; a server accepts either, except that `'always'` refuses plain clients and
+   * `'never'` (or no secret) encrypted ones. Without a secret, `'auto'` does not encrypt and `'always'` is an error.
+   * @default 'auto'
+   */
+  encryption?: Encryption;
 }
 
 export const defaultRpcSettings: ResolvedRpcSettings = {
@@ -61,6 +72,7 @@ export const defaultRpcSettings: ResolvedRpcSettings = {
   handshakeTimeoutMs: 30_000,
   heartbeat: { intervalMs: 10_000, timeoutMs: 30_000 },
   streamWindowBytes: MiB,
+  encryption: 'auto',
 };
 
 function merge(base: ResolvedRpcSettings, over: RpcSettings | undefined): ResolvedRpcSettings {

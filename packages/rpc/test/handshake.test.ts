@@ -123,11 +123,12 @@ describe.each(transports)('AUTH_FAILED over %s', (transport) => {
     const { state, options } = countingServer();
     const server = await h.server(transport, { ...options, secret: 'right' });
     const raw = await h.raw(server.address);
-    const hello = await raw.nextOfKind(Kind.Hello);
     const nonce = newNonce();
+    // A server speaks once the client's first byte has said plain or TLS: the client's Hello goes first.
+    raw.send([Kind.Hello, MAGIC, PROTOCOL_VERSION, nonce, 'intruder']);
+    const hello = await raw.nextOfKind(Kind.Hello);
     raw.write(
       Buffer.concat([
-        encodeFrame([Kind.Hello, MAGIC, PROTOCOL_VERSION, nonce, 'intruder']),
         encodeFrame([Kind.Auth, authProof('guess', 'client', hello[3] as Uint8Array, nonce)]),
         encodeFrame([Kind.Menu, []]),
         encodeFrame([Kind.Query, 1, 'add', 0, [1, 2]]),

@@ -26,6 +26,7 @@ describe('defaults', () => {
       handshakeTimeoutMs: 30_000,
       heartbeat: { intervalMs: 10_000, timeoutMs: 30_000 },
       streamWindowBytes: MiB,
+      encryption: 'auto',
     });
     expect(resolveRpcSettings()).toEqual(defaultRpcSettings);
     expect(resolveRpcSettings({})).toEqual(defaultRpcSettings);

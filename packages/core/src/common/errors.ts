@@ -4,7 +4,10 @@ export const COHORT_ERROR_CODES = {
   APP_NOT_STARTED: 'spawn, serve or connect before startApp()',
   /** Two worker types, tasks, messages or map-reduce definitions share a name. */
   DUPLICATE_NAME: 'a name defined twice',
-  /** A worker process could not be started: bad entry, missing type, init threw, bad execArgv, early exit. */
+  /**
+   * A worker process could not be started: bad entry, missing type, a type that differs from the spawner's (version
+   * skew), init threw, bad execArgv, early exit.
+   */
   SPAWN_FAILED: 'a worker could not be started',
   /** A worker did not report ready within `spawnTimeoutMs`. */
   SPAWN_TIMEOUT: 'a worker was not ready in time',

@@ -8,6 +8,8 @@ import { ControlChannel } from '../process/control-channel.js';
 import { showProcessStatus } from '../process/exit-status.js';
 import { WORKER_MARKER } from '../process/worker-launch.js';
 import type { ProcessOptions, ResolvedSpawnOptions } from './spawn-options.js';
+import type { AnyWorkerType } from './type-registry.js';
+import { shapeOf } from './type-shape.js';
 
 /** A worker process that has reported ready. */
 export interface LaunchedWorker {
@@ -54,13 +56,14 @@ function usesDefaultProcess(options: ProcessOptions): boolean {
  */
 export async function launchWorker(
   app: App,
-  typeName: string,
+  type: AnyWorkerType,
   id: string,
   name: string,
   options: ResolvedSpawnOptions,
   takeSpare?: () => LaunchedProcess | undefined,
 ): Promise<LaunchedWorker> {
   const rpc = options.rpc ?? app.rpc;
+  const typeName = type.name;
   const began = performance.now();
   const spare = takeSpare?.() ?? (usesDefaultProcess(options) ? app.spares?.take() : undefined);
   spare?.rename?.(name);
@@ -71,6 +74,7 @@ export async function launchWorker(
   const bootstrap: Bootstrap = {
     v: 1,
     type: typeName,
+    shape: shapeOf(type),
     id,
     name,
     secret: app.secret,

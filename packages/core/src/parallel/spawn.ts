@@ -36,7 +36,7 @@ export async function spawnWorker(type: AnyWorkerType, rawOptions: unknown, extr
   checkArguments(type, options);
   const id = app.nextWorkerId();
   const name = options.name ?? `${type.name}-${id}`;
-  const launched = await launchWorker(app, type.name, id, name, options, extras.takeSpare);
+  const launched = await launchWorker(app, type, id, name, options, extras.takeSpare);
   try {
     watchReports(launched.control, name, options.onFailure, extras.onExitNotice);
     return await attach(app, type, id, name, launched, options, extras);

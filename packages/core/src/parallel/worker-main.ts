@@ -10,6 +10,7 @@ import { WorkerExitPolicy } from './exit-policy.js';
 import { setPurposefulExit } from './worker-exit.js';
 import { workerTypes } from './type-registry.js';
 import { ListenFailed, WorkerServer } from './worker-server.js';
+import { shapeDifferences, shapeOf } from './type-shape.js';
 
 /** How long a report may take to reach the spawner before the worker exits anyway. */
 const REPORT_FLUSH_MS = 1000;
@@ -68,6 +69,12 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
     });
     return policy.exit(1);
   }
+  // Before initWorkerState runs: a worker that would serve other functions than its spawner calls must not start.
+  const skew = shapeDifferences(bootstrap.shape, shapeOf(type));
+  if (skew.length > 0) {
+    await report({ t: 'error', message: describeSkew(entry, type.name, skew) });
+    return policy.exit(1);
+  }
   try {
     server = await WorkerServer.start(type, bootstrap.init, {
       id: bootstrap.id,
@@ -87,6 +94,20 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
   policy.armConnectionTimeout();
   await report({ t: 'ready', address: server.address });
   return new Promise<never>(() => undefined);
+}
+
+/** At most this many differences are listed; the rest are counted. */
+const SKEW_LINES = 5;
+
+function describeSkew(entry: string, typeName: string, differences: string[]): string {
+  const listed = differences.slice(0, SKEW_LINES);
+  const more = differences.length - listed.length;
+  return (
+    `the entry script ${entry} defines worker type "${typeName}" differently from the spawner (version skew): ` +
+    `${listed.join('; ')}${more > 0 ? `; and ${more} more difference${more > 1 ? 's' : ''}` : ''}. ` +
+    'Run the same version of the program on both sides (for a worker on another machine, install there the entry ' +
+    'script and the modules it imports as the spawner has them)'
+  );
 }
 
 /**

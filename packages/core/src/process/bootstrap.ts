@@ -2,10 +2,23 @@ import { z } from 'zod';
 
 export const addressSchema = z.union([z.object({ path: z.string() }), z.object({ host: z.string(), port: z.number().int() })]);
 
+/**
+ * A worker type as its spawner describes it, for the worker to compare with its own before it serves (version
+ * skew: a worker whose entry script differs). Digests are of each schema's JSON Schema (see parallel/type-shape.ts).
+ */
+export const typeShapeSchema = z.object({
+  /** Per function key: its kind, version and a digest per schema (input, output, item, state, update). */
+  functions: z.record(z.string(), z.object({ kind: z.string(), version: z.number(), schemas: z.record(z.string(), z.string()) })),
+  /** Digests of the type's `workerInit` and `connectionInit` schemas. */
+  init: z.record(z.string(), z.string()),
+});
+export type TypeShape = z.infer<typeof typeShapeSchema>;
+
 /** Spawner → worker, first message on the control channel. Carries the secret, so it never goes on argv or env. */
 export const bootstrapSchema = z.object({
   v: z.literal(1),
   type: z.string(),
+  shape: typeShapeSchema,
   id: z.string(),
   name: z.string(),
   secret: z.string(),

@@ -2,8 +2,9 @@ import { randomBytes, randomFillSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Address } from '@cohort/rpc';
 import { startServer, type ServerProcess } from './child-process.js';
-import { compare, metric, type BenchContext, type BenchGroup, type Metric, type Summary } from './harness.js';
+import { compare, metric, now, type Sampler, type BenchContext, type BenchGroup, type Metric, type Summary } from './harness.js';
 import { CohortClient } from './rpc/cohort-client.js';
 import type { RpcSubject } from './rpc/definitions.js';
 import { RawClient } from './rpc/raw-client.js';
@@ -21,6 +22,7 @@ interface Plan {
   inFlight: { calls: number; window: number; warmup: number; repetitions: number };
   echo: { bytes: number; warmup: number; repetitions: number };
   stream: { items: number; warmup: number; repetitions: number };
+  connect: { warmup: number; repetitions: number };
 }
 
 const FULL: Plan = {
@@ -28,6 +30,7 @@ const FULL: Plan = {
   inFlight: { calls: 100_000, window: 256, warmup: 1, repetitions: 5 },
   echo: { bytes: 16 * MiB, warmup: 3, repetitions: 25 },
   stream: { items: 1_000_000, warmup: 1, repetitions: 5 },
+  connect: { warmup: 5, repetitions: 41 },
 };
 
 const QUICK: Plan = {
@@ -35,6 +38,7 @@ const QUICK: Plan = {
   inFlight: { calls: 20_000, window: 256, warmup: 1, repetitions: 3 },
   echo: { bytes: 16 * MiB, warmup: 1, repetitions: 3 },
   stream: { items: 1_000_000, warmup: 0, repetitions: 1 },
+  connect: { warmup: 2, repetitions: 11 },
 };
 
 async function measureAll(context: BenchContext, raw: RpcSubject, cohort: RpcSubject): Promise<Metric[]> {
@@ -123,9 +127,90 @@ async function measureAll(context: BenchContext, raw: RpcSubject, cohort: RpcSub
   return metrics;
 }
 
+const ENCRYPTED = 'encrypted (TLS 1.3), TCP loopback';
+const PLAIN_TCP = 'Cohort, plain TCP loopback';
+
+/** Opens a connection with `encryption` and makes one call (one sample: that time in ms), then closes it. */
+function connectAndCall(address: Address, secret: string, encryption: 'always' | 'never'): Sampler {
+  return async () => {
+    const start = now();
+    const client = await CohortClient.connect(address, secret, { encryption });
+    await client.add(1, 2);
+    const ms = now() - start;
+    await client.close();
+    return ms;
+  };
+}
+
+/**
+ * What encryption costs: the same Cohort server on TCP loopback, called by a client with encryption 'always' and by
+ * one with 'never', paired in the same run. Loopback is the worst case for TLS (nothing else costs anything there),
+ * and why 'auto' leaves loopback (and Unix sockets) plain: nobody is on that path.
+ */
+async function measureEncryption(context: BenchContext, tcp: Address, secret: string, plain: RpcSubject, encrypted: RpcSubject): Promise<Metric[]> {
+  const plan = context.quick ? QUICK : FULL;
+  const metrics: Metric[] = [];
+  const baseline = (summary: Summary): { name: string; summary: Summary } => ({ name: PLAIN_TCP, summary });
+
+  context.progress('rpc: sequential round trips, encrypted and plain TCP');
+  const { latency, inFlight } = plan;
+  const trips = await compare({
+    warmup: latency.warmup,
+    repetitions: latency.repetitions,
+    baseline: sequentialLatency(plain, latency.callsPerSample),
+    cohort: sequentialLatency(encrypted, latency.callsPerSample),
+  });
+  metrics.push(
+    metric({ group: GROUP, name: `round trip, sequential add, ${ENCRYPTED}`, unit: 'µs', higherIsBetter: false, target: { kind: 'none' }, cohort: trips.cohort, baseline: baseline(trips.baseline) }),
+  );
+
+  context.progress(`rpc: ${inFlight.calls} calls, ${inFlight.window} in flight, encrypted and plain TCP`);
+  const busy = await compare({
+    warmup: inFlight.warmup,
+    repetitions: inFlight.repetitions,
+    baseline: windowedThroughput(plain, inFlight.calls, inFlight.window),
+    cohort: windowedThroughput(encrypted, inFlight.calls, inFlight.window),
+  });
+  metrics.push(
+    metric({ group: GROUP, name: `${inFlight.window} calls in flight, ${ENCRYPTED}`, unit: 'calls/s', higherIsBetter: true, target: { kind: 'none' }, cohort: busy.cohort, baseline: baseline(busy.baseline) }),
+  );
+
+  context.progress('rpc: connect and first call, encrypted and plain TCP');
+  const connects = await compare({
+    warmup: plan.connect.warmup,
+    repetitions: plan.connect.repetitions,
+    baseline: connectAndCall(tcp, secret, 'never'),
+    cohort: connectAndCall(tcp, secret, 'always'),
+  });
+  metrics.push(
+    metric({ group: GROUP, name: `connect and first call, ${ENCRYPTED}`, unit: 'ms', higherIsBetter: false, target: { kind: 'none' }, cohort: connects.cohort, baseline: baseline(connects.baseline) }),
+  );
+
+  context.progress(`rpc: ${plan.echo.bytes / MiB} MiB echo, encrypted and plain TCP`);
+  const payload = randomFillSync(new Uint8Array(plan.echo.bytes));
+  const echoes = await compare({
+    warmup: plan.echo.warmup,
+    repetitions: plan.echo.repetitions,
+    baseline: echoThroughput(plain, payload),
+    cohort: echoThroughput(encrypted, payload),
+  });
+  metrics.push(
+    metric({
+      group: GROUP,
+      name: `${plan.echo.bytes / MiB} MiB Uint8Array echo, ${ENCRYPTED}`,
+      unit: 'MiB/s',
+      higherIsBetter: true,
+      target: { kind: 'none' },
+      cohort: echoes.cohort,
+      baseline: baseline(echoes.baseline),
+    }),
+  );
+  return metrics;
+}
+
 export const rpcGroup: BenchGroup = {
   name: GROUP,
-  title: '@cohort/rpc vs hand-written msgpackr frames, client here, server in a child process, Unix socket',
+  title: '@cohort/rpc vs hand-written msgpackr frames, client here, server in a child process, Unix socket; and encrypted vs plain TCP loopback',
   async run(context) {
     const dir = mkdtempSync(join(tmpdir(), 'cohort-bench-rpc-'));
     // Ctrl-C exits from the signal handler, skipping `finally`: remove the sockets' directory on exit too.
@@ -138,12 +223,23 @@ export const rpcGroup: BenchGroup = {
     const clients: RpcSubject[] = [];
     try {
       context.progress('rpc: starting the server process');
-      server = await startServer(new URL('./rpc/server-main.ts', import.meta.url), [rawPath, cohortPath], { env: { BENCH_SECRET: secret } });
+      let tcpPort: number | undefined;
+      const onLine = (line: string): void => {
+        if (line.startsWith('tcp-port ')) tcpPort = Number(line.slice('tcp-port '.length));
+      };
+      server = await startServer(new URL('./rpc/server-main.ts', import.meta.url), [rawPath, cohortPath], { env: { BENCH_SECRET: secret }, onLine });
+      if (tcpPort === undefined) throw new Error('bench: the rpc server did not say its TCP port');
       const raw = await RawClient.connect(rawPath);
       clients.push(raw);
-      const cohort = await CohortClient.connect(cohortPath, secret);
+      const cohort = await CohortClient.connect({ path: cohortPath }, secret);
       clients.push(cohort);
-      return await measureAll(context, raw, cohort);
+      const tcp = { host: '127.0.0.1', port: tcpPort };
+      const plainTcp = await CohortClient.connect(tcp, secret, { encryption: 'never' });
+      clients.push(plainTcp);
+      const encryptedTcp = await CohortClient.connect(tcp, secret, { encryption: 'always' });
+      clients.push(encryptedTcp);
+      if (plainTcp.encrypted || !encryptedTcp.encrypted) throw new Error('bench: the TCP clients are not encrypted as their names say');
+      return [...(await measureAll(context, raw, cohort)), ...(await measureEncryption(context, tcp, secret, plainTcp, encryptedTcp))];
     } finally {
       await Promise.allSettled(clients.map((client) => client.close()));
       await server?.stop();

@@ -10,6 +10,8 @@ import { Handshake, type Role } from '../protocol/handshake.js';
 import { HeartbeatMonitor } from '../protocol/heartbeat.js';
 import type { RpcStream } from '../protocol/stream-receiver.js';
 import { resolveRpcSettings, type ResolvedRpcSettings, type RpcSettings } from '../settings.js';
+import { checkEncryptionSecret, clientEncrypts, tlsStreamFailure } from '../transport/encryption.js';
+import { secureClient } from '../transport/secure-client.js';
 import { FrameDecoder } from '../wire/frame-decoder.js';
 import { decodePayload } from '../wire/codec.js';
 import { FrameWriter } from '../wire/frame-writer.js';
@@ -135,6 +137,8 @@ export class Connection {
   static async connect(options: ConnectOptions): Promise<Connection> {
     const { address, signal } = options;
     signal?.throwIfAborted();
+    const settings = resolveRpcSettings(options.settings);
+    checkEncryptionSecret(settings.encryption, options.secret, 'Connection.connect');
     const socket = netConnect('path' in address ? { path: address.path } : { host: address.host, port: address.port });
     const onAbort = (): void => void socket.destroy(signal?.reason as Error);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -150,7 +154,11 @@ export class Connection {
       throw new RpcError('HANDSHAKE_FAILED', `could not connect to ${describeAddress(address)}: ${(error as Error).message}`, { cause: error });
     }
     try {
-      return await Connection.open(socket, 'client', options);
+      // Decided on the address actually reached (a name may resolve to loopback or not).
+      const { secret } = options;
+      const encrypt = secret !== undefined && clientEncrypts(settings.encryption, socket.remoteAddress, true);
+      const stream = encrypt ? await secureClient(socket, secret, settings.handshakeTimeoutMs, describeAddress(address)) : socket;
+      return await Connection.open(stream, 'client', options);
     } catch (error) {
       // The abort destroyed the socket mid-handshake; say so rather than report the handshake's own failure.
       if (signal?.aborted === true) throw new RpcError('ABORTED', `connecting to ${describeAddress(address)} was aborted`, { cause: error });
@@ -212,6 +220,11 @@ export class Connection {
   /** Whether the peer serves `def` (its name and version are in the peer's menu). */
   implements(def: AnyRpcDef): boolean {
     return this.peerMenu.has(menuKey(def.name, def.version));
+  }
+
+  /** Whether the connection is encrypted and integrity-protected (TLS): see `RpcSettings.encryption`. */
+  get encrypted(): boolean {
+    return (this.socket as { encrypted?: unknown }).encrypted === true;
   }
 
   /** The peer's description, as it announced itself in the handshake. */
@@ -287,8 +300,16 @@ export class Connection {
         this.onBadInput(error);
       }
     });
+    // A stream handed over paused (a server that read its first byte to tell TLS from plain) flows from here.
+    socket.resume();
     socket.on('end', () => this.shutdown('remote', 'the peer closed the socket'));
-    socket.on('error', (error) => this.shutdown('remote', `socket error: ${error.message}`));
+    socket.on('error', (error) => {
+      const tls = tlsStreamFailure(error);
+      if (tls === undefined) return this.shutdown('remote', `socket error: ${error.message}`);
+      // An encrypted stream that failed cannot carry a Close any more (nor anything else): drop it at once.
+      socket.destroy();
+      this.shutdown(tls.by, tls.reason, tls.code);
+    });
     socket.on('close', () => this.shutdown('remote', 'the socket closed'));
     this.handshaking = true;
     this.hold.acquire();

@@ -1,12 +1,17 @@
-import { Connection } from '@cohort/rpc';
+import { Connection, type Address, type RpcSettings } from '@cohort/rpc';
 import { add, count, echo, type RpcSubject } from './definitions.js';
 
-/** Cohort's client for the workloads: a plain `Connection` with the server's secret and default settings. */
+/** Cohort's client for the workloads: a plain `Connection` with the server's secret and default settings (or `settings`). */
 export class CohortClient implements RpcSubject {
   private constructor(private readonly connection: Connection) {}
 
-  static async connect(path: string, secret: string): Promise<CohortClient> {
-    return new CohortClient(await Connection.connect({ address: { path }, secret }));
+  static async connect(address: Address, secret: string, settings?: RpcSettings): Promise<CohortClient> {
+    return new CohortClient(await Connection.connect({ address, secret, ...(settings === undefined ? {} : { settings }) }));
+  }
+
+  /** Whether the connection is encrypted (the bench checks that each client measures what its name says). */
+  get encrypted(): boolean {
+    return this.connection.encrypted;
   }
 
   add(a: number, b: number): Promise<number> {

@@ -1,11 +1,14 @@
 // Cohort's side of the rpc bench: a plain @cohort/rpc server, default settings, secret set.
-import { Rpc, Server } from '@cohort/rpc';
+import { Rpc, Server, type Address } from '@cohort/rpc';
 import { add, count, echo } from './definitions.js';
 
-/** Listens on a Unix socket; resolves to a function that closes the server. */
-export async function listenCohort(path: string, secret: string): Promise<() => Promise<void>> {
+/**
+ * Listens on a Unix socket or TCP (default settings: encryption 'auto', so it takes plain and encrypted clients
+ * alike); resolves to where it listens and a function that closes the server.
+ */
+export async function listenCohort(address: Address, secret: string): Promise<{ address: Address; close: () => Promise<void> }> {
   const server = await Server.listen({
-    address: { path },
+    address,
     secret,
     implementations: [
       Rpc.implement(add, ([a, b]) => a + b),
@@ -16,5 +19,5 @@ export async function listenCohort(path: string, secret: string): Promise<() => 
       }),
     ],
   });
-  return () => server.close('the bench is done');
+  return { address: server.address, close: () => server.close('the bench is done') };
 }

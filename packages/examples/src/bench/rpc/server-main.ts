@@ -1,4 +1,5 @@
-// The rpc bench's child process: serves the raw baseline and @cohort/rpc side by side, on two Unix sockets.
+// The rpc bench's child process: serves the raw baseline and @cohort/rpc side by side, on two Unix sockets, and
+// @cohort/rpc once more on TCP loopback for the encryption metrics (its port printed as `tcp-port <n>`).
 //
 // Both servers live in ONE process on purpose. On a small machine the round-trip latency between two processes
 // depends heavily on where the scheduler puts them (same core: a cheap context switch; different cores: a
@@ -13,7 +14,9 @@ const secret = process.env['BENCH_SECRET'];
 if (rawPath === undefined || cohortPath === undefined || secret === undefined) {
   throw new Error('usage: BENCH_SECRET=… server-main.ts <raw socket path> <cohort socket path>');
 }
-const closers = await Promise.all([listenRaw(rawPath), listenCohort(cohortPath, secret)]);
+const cohortTcp = await listenCohort({ host: '127.0.0.1', port: 0 }, secret);
+const closers = [await listenRaw(rawPath), (await listenCohort({ path: cohortPath }, secret)).close, cohortTcp.close];
+process.stdout.write(`tcp-port ${'port' in cohortTcp.address ? cohortTcp.address.port : 0}\n`);
 serveUntilStdinCloses(async () => {
   await Promise.all(closers.map((close) => close()));
 });
