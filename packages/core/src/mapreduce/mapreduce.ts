@@ -8,8 +8,6 @@ import type { MapReduceOptions } from './options.js';
 export type MapReduceInputs<T> = Iterable<T> | AsyncIterable<T>;
 /** Any map-reduce definition with these schemas (the state type does not matter to callers). */
 export type MapReduceDefOf<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType> = MapReduceDef<string, P, I, O, unknown>;
-type Inputs<T> = MapReduceInputs<T>;
-type Def<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType> = MapReduceDefOf<P, I, O>;
 
 function functionsOf(def: AnyMapReduceDef): MapReduceFunctions {
   const fns = mapReduceDefs.get(def.name);
@@ -23,8 +21,8 @@ const erase = <P>(options: MapReduceOptions<P> | undefined): MapReduceOptions<un
 
 /** Maps every input, yielding `[output, inputIndex]` as results arrive (any order). */
 async function* mapUnordered<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
-  def: Def<P, I, O>,
-  inputs: Inputs<z.input<I>>,
+  def: MapReduceDefOf<P, I, O>,
+  inputs: MapReduceInputs<z.input<I>>,
   options?: MapReduceOptions<z.input<P>>,
 ): AsyncGenerator<[z.output<O>, number]> {
   for await (const batch of runBatches(functionsOf(def as AnyMapReduceDef), inputs, erase(options), { combine: false, ordered: false })) {
@@ -35,8 +33,8 @@ async function* mapUnordered<P extends z.ZodType, I extends z.ZodType, O extends
 
 /** Maps every input, yielding outputs in input order. */
 async function* map<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
-  def: Def<P, I, O>,
-  inputs: Inputs<z.input<I>>,
+  def: MapReduceDefOf<P, I, O>,
+  inputs: MapReduceInputs<z.input<I>>,
   options?: MapReduceOptions<z.input<P>>,
 ): AsyncGenerator<z.output<O>> {
   for await (const batch of runBatches(functionsOf(def as AnyMapReduceDef), inputs, erase(options), { combine: false, ordered: true })) {
@@ -46,8 +44,8 @@ async function* map<P extends z.ZodType, I extends z.ZodType, O extends z.ZodTyp
 
 /** The first non-`undefined` output found (in completion order); stops every worker as soon as it has one. */
 async function findMap<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
-  def: Def<P, I, O>,
-  inputs: Inputs<z.input<I>>,
+  def: MapReduceDefOf<P, I, O>,
+  inputs: MapReduceInputs<z.input<I>>,
   options?: MapReduceOptions<z.input<P>>,
 ): Promise<z.output<O> | undefined> {
   for await (const batch of runBatches(functionsOf(def as AnyMapReduceDef), inputs, erase(options), { combine: false, ordered: false })) {
@@ -57,7 +55,7 @@ async function findMap<P extends z.ZodType, I extends z.ZodType, O extends z.Zod
   return undefined;
 }
 
-async function reduce(def: AnyMapReduceDef, inputs: Inputs<unknown>, options: MapReduceOptions<unknown>, ordered: boolean): Promise<unknown> {
+async function reduce(def: AnyMapReduceDef, inputs: MapReduceInputs<unknown>, options: MapReduceOptions<unknown>, ordered: boolean): Promise<unknown> {
   const fns = functionsOf(def);
   let acc: unknown;
   let empty = true;
@@ -71,8 +69,8 @@ async function reduce(def: AnyMapReduceDef, inputs: Inputs<unknown>, options: Ma
 
 /** Maps and combines every output in any order (`combine` must be associative and commutative). `undefined` on empty input. */
 function mapReduceCommutative<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
-  def: Def<P, I, O>,
-  inputs: Inputs<z.input<I>>,
+  def: MapReduceDefOf<P, I, O>,
+  inputs: MapReduceInputs<z.input<I>>,
   options?: MapReduceOptions<z.input<P>>,
 ): Promise<z.output<O> | undefined> {
   return reduce(def as AnyMapReduceDef, inputs, erase(options), false) as Promise<z.output<O> | undefined>;
@@ -80,8 +78,8 @@ function mapReduceCommutative<P extends z.ZodType, I extends z.ZodType, O extend
 
 /** Maps and combines every output in input order (`combine` need only be associative). `undefined` on empty input. */
 function mapReduce<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
-  def: Def<P, I, O>,
-  inputs: Inputs<z.input<I>>,
+  def: MapReduceDefOf<P, I, O>,
+  inputs: MapReduceInputs<z.input<I>>,
   options?: MapReduceOptions<z.input<P>>,
 ): Promise<z.output<O> | undefined> {
   return reduce(def as AnyMapReduceDef, inputs, erase(options), true) as Promise<z.output<O> | undefined>;
