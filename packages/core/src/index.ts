@@ -30,7 +30,7 @@ export type { SlurmHostOptions } from './host/slurm/slurm-options.js';
 export type { SlurmHost } from './host/slurm/slurm-host.js';
 export type { TunnelAddress, WorkerAddress } from './parallel/tunnels.js';
 export { CohortError, COHORT_ERROR_CODES } from './common/errors.js';
-export type { CohortErrorCode } from './common/errors.js';
+export type { CohortErrorCode, EndedStatus } from './common/errors.js';
 export { WARNING_CODES } from './common/warnings.js';
 export type { WarningCode } from './common/warnings.js';
 // The errors a call on a worker rejects with come from the RPC layer; re-exported so users import from one place.
