@@ -82,7 +82,13 @@ export class AgentHost implements Host {
       }
       session = this.session;
     }
-    return session.launch(this.launchSpec(request), request, async (hello) => ({ transport: launcher.transport, ...(await launcher.reach(hello)) }));
+    return session.launch(this.launchSpec(request), request, async (hello) => {
+      const reach = await launcher.reach(hello);
+      // 'auto' with no address to try (a namespace or pod with loopback only): the tunnel, to a Unix socket there,
+      // which needs no interface at all.
+      const transport = launcher.transport === 'auto' && reach.connectHost === undefined ? 'tunnel' : launcher.transport;
+      return { transport, ...reach };
+    });
   }
 
   private agentArgv(request: LaunchRequest): string[] {
