@@ -60,6 +60,7 @@ describe.skipIf(unavailable !== undefined)('Hosts.command: workers in a network 
     expect(result.othersMs).toBeLessThan(2500);
     expect(result.refAddress).toMatchObject({ tunnel: expect.any(String), via: 'command:unshare --net --' });
     expect(result.refAdded).toBe(271);
+    expect(result.fromOtherWorker?.code).toBe('remote CohortError');
     expect(result.fromOtherWorker?.message).toMatch(/worker "counter" runs behind a tunnel .* only its spawner, process \d+@\S+, can reach it/);
     expect(result.tcpErrors).toHaveLength(2);
     expect(result.tcpErrors[0]).toMatchObject({ code: 'SPAWN_FAILED' });
