@@ -61,6 +61,8 @@ class Reaper {
     this.child = undefined;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
     return new Promise((resolve) => {
+      // Held while it cancels: a program whose last step is `await host.close()` must not end before it has.
+      child.ref();
       child.once('exit', () => resolve());
       child.stdin!.end();
     });
@@ -97,6 +99,9 @@ export class SlurmAllocation {
   async acquire(waiter: AllocationWaiter): Promise<string> {
     if ('jobId' in this.source) return this.source.jobId;
     const request = this.source.request;
+    // A granted allocation may have been cancelled from outside, or run out of time, since: then a new one.
+    const granted = this.current?.id;
+    if (granted !== undefined && !this.lost && !(await isRunning(granted))) this.markLost(granted);
     if (this.current === undefined || this.lost) {
       this.lost = false;
       this.current = this.allocate(request);
@@ -140,7 +145,10 @@ export class SlurmAllocation {
 
   /** The allocation Cohort made was found gone (cancelled from outside, or past its time limit). */
   markLost(jobId: string): void {
-    if (this.current?.id === jobId) this.lost = true;
+    if (this.current?.id !== jobId || this.lost) return;
+    this.lost = true;
+    // Nothing left to cancel: the reaper forgets it.
+    this.reaper.tell(`forget ${jobId}`);
   }
 
   /** Tells the reaper of a step, so that it cancels it if this program dies before the step ends. */
@@ -235,6 +243,14 @@ export class SlurmAllocation {
 }
 
 class AbortedWaiting extends Error {}
+
+/** Whether the job is still there to run steps in (pending or running); true when squeue cannot tell. */
+async function isRunning(jobId: string): Promise<boolean> {
+  const { ok, stdout } = await slurm('squeue', ['-h', '-j', jobId, '-o', '%T']);
+  if (!ok) return !/Invalid job id/i.test(stdout);
+  const state = stdout.trim();
+  return state === 'RUNNING' || state === 'PENDING' || state === 'CONFIGURING';
+}
 
 /** Why a job pends, as `squeue` says (`: reason Resources`), or nothing. */
 async function pendingReason(jobId: string): Promise<string> {

@@ -2,7 +2,7 @@
  * The reaper: a small detached process (`node -e`, plain JavaScript, its own session so that neither a Ctrl-C nor a
  * SIGKILL of the master's process group reaches it) whose stdin is a pipe from the master that spawned it. The
  * master tells it, one line each, what Slurm jobs and steps it made (`pending <job name>`, `job <id>`, `step
- * <id>.<step>`, `stepdone <id>.<step>`), and asks it to `release <id>` an allocation it is done with. When its stdin
+ * <id>.<step>`, `stepdone <id>.<step>`), and asks it to `release <id>` an allocation it is done with (or to `forget <id>` one found gone). When its stdin
  * reaches end-of-file — the master exited, crashed or was SIGKILLed: the pipe closes with the process — it cancels
  * whatever is still listed (`scancel`), and exits.
  *
@@ -33,6 +33,8 @@ function scancel(args) {
     const r = spawnSync(config.scancel || 'scancel', args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 10000 });
     if (r.status === 0) return;
     last = r.error ? r.error.message : (r.stderr || '').trim() || 'exit code ' + r.status;
+    // Ended already (cancelled from outside, past its time limit): nothing left to do.
+    if (/already completing or completed|Invalid job id/i.test(last)) return;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
   }
   log('scancel ' + args.join(' ') + ' failed: ' + last);
@@ -47,6 +49,7 @@ function line(text) {
   else if (verb === 'step') steps.add(arg);
   else if (verb === 'stepdone') steps.delete(arg);
   else if (verb === 'release') { jobs.delete(arg); scancel([arg]); }
+  else if (verb === 'forget') jobs.delete(arg);
 }
 function finish() {
   if (done) return;

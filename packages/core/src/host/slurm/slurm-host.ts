@@ -116,6 +116,12 @@ export function slurmHost(options: SlurmHostOptions = {}): SlurmHost {
       child.once('exit', () => clearTimeout(timer));
     },
     explainEnd: (tail) => {
+      // slurmstepd's own words, "*** STEP 9.0 ON vm CANCELLED AT <time> [DUE TO TIME LIMIT] ***", said plainly.
+      const cancelled = /\*\*\* (STEP|JOB) (\S+) ON (\S+) CANCELLED AT \S+(?: DUE TO ([^*]+?))? \*\*\*/.exec(tail);
+      if (cancelled !== null) {
+        const [, kind, id, node, due] = cancelled;
+        return `Slurm cancelled ${kind === 'JOB' ? 'job' : 'job step'} ${id} on node ${node} ${due === undefined ? '(scancel, or its job ended)' : `due to ${due.toLowerCase()}`}`;
+      }
       const lines = tail.split('\n').filter((line) => line.trim() !== '');
       const telling = lines.filter((line) => /CANCELLED|TIME LIMIT|NODE[_ ]FAIL|PREEMPT|Unable to create step|error:/.test(line));
       const chosen = (telling.length > 0 ? telling : lines).slice(-3);
@@ -146,7 +152,7 @@ export function slurmHost(options: SlurmHostOptions = {}): SlurmHost {
       } catch (error) {
         // A step refused because the job is gone (cancelled from outside): the next spawn makes a new allocation.
         const jobId = allocation?.jobId;
-        if (jobId !== undefined && /Invalid job id|already completing or completed|Job has been cancelled/i.test((error as Error).message)) {
+        if (jobId !== undefined && /Invalid job id|already completing or completed|Job has been cancelled|has expired|Expired or invalid job/i.test((error as Error).message)) {
           allocation?.markLost(jobId);
         }
         throw error;
