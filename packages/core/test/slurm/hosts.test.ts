@@ -86,6 +86,27 @@ describe.skipIf(unavailable !== undefined)(`Hosts.slurm (${unavailable === undef
     await expectNoJobs(JOB_GONE_MS, named(name));
   });
 
+  it("inside the master's own allocation (SLURM_JOB_ID): a step in it, and the allocation left running", { timeout: 90_000 }, async () => {
+    const name = uniqueJobName('existing');
+    const salloc = slurmCommand('salloc', ['--no-shell', '-J', name, '-n', '2', '-t', '10'], 30_000);
+    const jobId = /Granted job allocation (\d+)/.exec(salloc.stderr)?.[1];
+    expect(jobId, salloc.stderr).toBeDefined();
+    try {
+      const { result } = await runFixture<{ added: number; jobSeen: string; jobId: string; status: unknown }>('slurm/slurm.ts', {
+        args: ['existing'],
+        env: { SLURM_JOB_ID: jobId },
+        timeoutMs: 80_000,
+      });
+      expect(result).toMatchObject({ added: 2, jobSeen: jobId, jobId, status: { code: 0, signal: null } });
+      // Cohort's step has ended; the allocation is the user's, still running.
+      expect(slurmCommand('squeue', ['-h', '-s', '-j', jobId!, '-o', '%i']).stdout.trim()).toBe('');
+      expect(slurmCommand('squeue', ['-h', '-j', jobId!, '-o', '%T']).stdout.trim()).toBe('RUNNING');
+    } finally {
+      slurmCommand('scancel', [jobId ?? '']);
+    }
+    await expectNoJobs(JOB_GONE_MS, named(name));
+  });
+
   it('an allocation still pending when spawnTimeoutMs runs out: SPAWN_TIMEOUT saying why, and the request withdrawn', { timeout: 60_000 }, async () => {
     const name = uniqueJobName('pending');
     const { result } = await runFixture<{ error: Failure; elapsedMs: number }>('slurm/slurm.ts', { args: ['pending'], env: { JOB_NAME: name } });
