@@ -47,7 +47,7 @@ export interface SshHostOptions {
    * How the master reaches these workers: `'tcp'`, directly (the master must reach the machine's port);
    * `'tunnel'`, through the ssh connection itself (any firewall that lets ssh through; slower, and a `WorkerRef` of
    * such a worker can be dialled only by its spawner); `'auto'`, TCP when the master can connect, else the tunnel.
-   * See [On a cluster](README: transports).
+   * See the README, "On a cluster".
    * @default 'tcp'
    */
   transport?: 'tcp' | 'tunnel' | 'auto';
