@@ -41,6 +41,7 @@ interface NetnsResult {
   refAdded: number;
   fromOtherWorker: Failure | undefined;
   tcpErrors: Failure[];
+  detached: Failure | undefined;
   autoAddress: Record<string, string>;
   autoAdded: number;
   autoTcpAdded: number;
@@ -67,6 +68,8 @@ describe.skipIf(unavailable !== undefined)('Hosts.command: workers in a network 
     expect(result.tcpErrors[0]!.message).toMatch(/no address of its machine is known to connect to by TCP.*use transport 'tunnel'/);
     expect(result.tcpErrors[1]).toMatchObject({ code: 'SPAWN_FAILED' });
     expect(result.tcpErrors[1]!.message).toMatch(/cannot reach it by TCP at 127\.0\.0\.1:\d+ \(connect ECONNREFUSED.*Use transport 'tunnel'/);
+    expect(result.detached).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(result.detached!.message).toMatch(/shutdownOn 'shutdown-called' is not possible here: with transport 'tunnel'/);
     // 'auto': the tunnel when there is no address, and after a failed TCP attempt when there is one.
     expect(result.autoAddress).toHaveProperty('tunnel');
     expect(result.autoTcpAddress).toHaveProperty('tunnel');
