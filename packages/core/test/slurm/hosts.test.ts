@@ -86,6 +86,26 @@ describe.skipIf(unavailable !== undefined)(`Hosts.slurm (${unavailable === undef
     await expectNoJobs(JOB_GONE_MS, named(name));
   });
 
+  it('a pool whose job is cancelled mid-call: those calls reject, and its next calls run on new workers in a new allocation', { timeout: 150_000 }, async () => {
+    const name = uniqueJobName('pool');
+    const run = startFixture('slurm/slurm.ts', { args: ['pool-scancel'], env: { JOB_NAME: name }, timeoutMs: 140_000 });
+    const ready = await run.guard(() => run.waitFor<{ jobId: string }>('READY', 90_000));
+    expect(slurmCommand('scancel', [ready.jobId]).status).toBe(0);
+    const result = await run.guard(() =>
+      run.waitFor<{ before: { value: number }; errors: Failure[]; after: number[]; pidsAfter: number[]; firstJob: string; nextJob: string }>('RESULT', 120_000),
+    );
+    const end = await run.finish();
+    expect(end.code).toBe(0);
+    expect(result.before.value).toBe(9);
+    for (const error of result.errors) {
+      expect(error).toMatchObject({ code: 'CONNECTION_CLOSED' });
+      expect(error.message).toMatch(/Slurm cancelled job step/);
+    }
+    expect(result.after).toEqual(Array.from({ length: 10 }, (_, i) => i * i));
+    expect(result.nextJob).not.toBe(result.firstJob);
+    await expectNoJobs(JOB_GONE_MS, named(name));
+  });
+
   it("inside the master's own allocation (SLURM_JOB_ID): a step in it, and the allocation left running", { timeout: 90_000 }, async () => {
     const name = uniqueJobName('existing');
     const salloc = slurmCommand('salloc', ['--no-shell', '-J', name, '-n', '2', '-t', '10'], 30_000);
