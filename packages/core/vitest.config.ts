@@ -1,10 +1,12 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-// COHORT_TEST_FAST=1 (`pnpm test:fast`; CI's Node 22 run) leaves out the slow files: the ssh hosts, the runs that
+// COHORT_TEST_FAST=1 (`pnpm test:fast`; CI's Node 22 run) leaves out the slow files: the ssh, Slurm and command hosts, the runs that
 // wait out heartbeats, deaths and orphans, the chaos scenario, the reduce property test and the memory bounds
 // (together ≈ 4 of the suite's ≈ 8 minutes). What is left still starts real workers, over every host-independent path.
 const slow = [
   'test/remote/**',
+  'test/slurm/hosts.test.ts',
+  'test/command/**',
   'test/parallel/cleanup.test.ts',
   'test/parallel/heartbeat.test.ts',
   'test/parallel/sockets.test.ts',

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BenchResults } from '../src/bench/results-file.js';
 import { runExample } from './support/run-example.js';
 
-const GROUPS = ['rpc', 'parallel', 'scheduler', 'mapreduce', 'pool'];
+const GROUPS = ['rpc', 'parallel', 'scheduler', 'mapreduce', 'pool', 'tunnel'];
 
 let dir: string | undefined;
 afterEach(() => {
@@ -65,6 +65,8 @@ describe('pnpm bench --quick', () => {
       /^pool: chaos, 1 % of calls SIGKILL .*retries: \d+: calls answered$/,
       /^pool: chaos, 1 % of calls SIGKILL .*retries: \d+: calls lost in /,
       /^pool: chaos, 1 % of calls process\.exit\(1\) .*retries: \d+: calls lost in /,
+      /^tunnel: round trip through the tunnel/,
+      /^tunnel: 256 calls in flight through the tunnel$/,
     ]) {
       expect(names.some((name) => expected.test(name)), `${expected} in\n${names.join('\n')}`).toBe(true);
     }

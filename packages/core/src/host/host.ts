@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { Address } from '@cohort/rpc';
 import type { ExitStatus } from '../process/exit-status.js';
 import type { OutputOption } from '../process/output.js';
 
@@ -47,12 +48,28 @@ export interface LaunchedProcess {
   /** Resolves once when the process has ended. */
   readonly exited: Promise<ExitStatus>;
   kill(signal?: NodeJS.Signals): void;
-  /** Where the worker should listen: a Unix socket beside its spawner, or TCP for workers on other machines. */
-  readonly transport: 'unix' | 'tcp';
-  /** For TCP: the host name or address the spawner (and other processes given a `WorkerRef`) connects to. */
-  readonly connectHost?: string;
+  /**
+   * How the spawner reaches the worker: `'unix'`, a Unix socket beside its spawner; `'tcp'`, a port on the
+   * worker's machine, connected to directly; `'tunnel'`, a Unix socket on the worker's machine, reached through the
+   * launcher's own channel (`openTunnel`); `'auto'`, a TCP port, connected to directly if the spawner can, else
+   * through `openTunnel` (decided once, before the first call).
+   */
+  readonly transport: 'unix' | 'tcp' | 'tunnel' | 'auto';
+  /**
+   * For TCP (`'tcp'`, `'auto'`): the host name or address the spawner (and other processes given a `WorkerRef`)
+   * connects to; `undefined` when the launcher knows none (`'tcp'` then fails, `'auto'` tunnels).
+   */
+  readonly connectHost?: string | undefined;
   /** For TCP: the interface the worker listens on. @default '0.0.0.0' */
   readonly listenHost?: string;
+  /** The host's name (`ssh:me@build-1`), for messages about reaching the worker. */
+  readonly hostName?: string;
+  /** For `'tunnel'`: the Unix socket the worker listens on, on its machine. */
+  tunnelSocket?(workerId: string): string;
+  /** For `'tunnel'` and `'auto'`: a byte stream to `address` on the worker's machine, through the launcher. */
+  openTunnel?(address: Address): Duplex;
+  /** Why the process may have ended, beyond its exit status (its job was cancelled, its launcher died), if known. */
+  exitReason?(): string | undefined;
   /** The last lines the process wrote to stderr, for spawn error messages. */
   stderrTail(): string;
   /** Releases the spawner-side handles (pipes) once the process has exited. */

@@ -1,3 +1,4 @@
+import { connect as netConnect } from 'node:net';
 import { resolveRpcSettings, type Address } from '@cohort/rpc';
 import type { App } from '../app/app.js';
 import { CohortError } from '../common/errors.js';
@@ -10,14 +11,18 @@ import { WORKER_MARKER } from '../process/worker-launch.js';
 import type { ProcessOptions, ResolvedSpawnOptions } from './spawn-options.js';
 import type { AnyWorkerType } from './type-registry.js';
 import { shapeOf } from './type-shape.js';
+import { registerTunnel, type WorkerAddress } from './tunnels.js';
 
 /** A worker process that has reported ready. */
 export interface LaunchedWorker {
   readonly process: LaunchedProcess;
   readonly control: ControlChannel;
-  /** Where this process connects to the worker. */
-  readonly address: Address;
+  /** Where this process connects to the worker: a socket address, or its tunnel. */
+  readonly address: WorkerAddress;
 }
+
+/** With `transport: 'auto'`: how long a TCP connection to a new worker may take before the tunnel is used instead. */
+const AUTO_PROBE_MS = 3000;
 
 /** How a worker process of this app is started; spares use the defaults. */
 export function launchRequest(app: App, name: string, options: ProcessOptions & { shutdownOn?: string } = {}): LaunchRequest {
@@ -79,7 +84,7 @@ export async function launchWorker(
     name,
     secret: app.secret,
     init: options.init,
-    listen: local ? { path: app.socketPath(id) } : { host: launched.listenHost ?? '0.0.0.0', port: 0 },
+    listen: listenAddress(app, id, launched),
     ...(rpc === undefined ? {} : { rpc: rpc as Record<string, unknown> }),
     shutdownOn: options.shutdownOn,
     connectionTimeoutMs: options.connectionTimeoutMs,
@@ -106,13 +111,85 @@ export async function launchWorker(
     const describe = `worker "${name}" (type ${typeName}, pid ${launched.pid})`;
     const remainingMs = Math.max(0, options.spawnTimeoutMs - (performance.now() - began));
     const address = await waitReady(control, launched, describe, options.spawnTimeoutMs, remainingMs);
-    const connectTo = 'path' in address ? address : { host: launched.connectHost ?? address.host, port: address.port };
+    const connectTo = await reach(launched, id, name, address, Math.max(0, options.spawnTimeoutMs - (performance.now() - began)));
     return { process: launched, control, address: connectTo };
   } catch (error) {
     launched.kill('SIGKILL');
     await launched.exited;
     throw error;
   }
+}
+
+/** Where the worker listens, on its machine: by its spawner, a Unix socket on the worker's machine (tunnels), or TCP. */
+function listenAddress(app: App, id: string, launched: LaunchedProcess): Address {
+  if (launched.transport === 'unix') return { path: app.socketPath(id) };
+  if (launched.transport === 'tunnel') return { path: launched.tunnelSocket!(id) };
+  return { host: launched.listenHost ?? '0.0.0.0', port: 0 };
+}
+
+/**
+ * How this process reaches a ready worker at `address` (where it listens, on its machine): directly, or through
+ * its launcher's tunnel. With `'auto'` the choice is made here, once, before any connection: a TCP connection is
+ * tried (for at most AUTO_PROBE_MS), and only if none can be made is the tunnel used — the same worker, the same
+ * authenticated handshake, so nothing else changes. With `'tcp'`, a worker this process cannot reach fails the
+ * spawn, saying so.
+ */
+async function reach(launched: LaunchedProcess, id: string, name: string, address: Address, remainingMs: number): Promise<WorkerAddress> {
+  const { transport } = launched;
+  if (transport === 'unix' || 'path' in address) {
+    if (transport !== 'tunnel') return address;
+    return tunnelTo(launched, id, address);
+  }
+  const hostName = launched.hostName ?? 'its host';
+  const connectHost = launched.connectHost;
+  if (transport === 'tcp') {
+    if (connectHost === undefined) {
+      throw new CohortError(
+        'SPAWN_FAILED',
+        `worker "${name}" is ready on ${hostName}, but no address of its machine is known to connect to by TCP (it has no ` +
+          "network interface but loopback?): give the host's connectHost option, or use transport 'tunnel'",
+        { worker: name },
+      );
+    }
+    const failure = await probeTcp(connectHost, address.port, remainingMs);
+    if (failure !== undefined) {
+      throw new CohortError(
+        'SPAWN_FAILED',
+        `worker "${name}" is ready on ${hostName}, listening on port ${address.port}, but this process cannot reach it ` +
+          `by TCP at ${connectHost}:${address.port} (${failure}): its machine is not reachable from here (a pod, a NAT, ` +
+          "a firewall?). Use transport 'tunnel' (through the launcher) or 'auto', or set the host's connectHost/listenHost",
+        { worker: name },
+      );
+    }
+    return { host: connectHost, port: address.port };
+  }
+  if (connectHost !== undefined && (await probeTcp(connectHost, address.port, Math.min(AUTO_PROBE_MS, remainingMs))) === undefined) {
+    return { host: connectHost, port: address.port };
+  }
+  return tunnelTo(launched, id, address);
+}
+
+function tunnelTo(launched: LaunchedProcess, id: string, address: Address): WorkerAddress {
+  const { openTunnel } = launched;
+  if (openTunnel === undefined) throw new Error(`Cohort: a launcher with transport '${launched.transport}' must give openTunnel`);
+  const tunnel = registerTunnel(id, launched.hostName ?? 'its launcher', () => openTunnel.call(launched, address));
+  void launched.exited.then(tunnel.remove);
+  return tunnel.address;
+}
+
+/** Whether a TCP connection to host:port opens within `timeoutMs`: undefined if it does, else why not. */
+function probeTcp(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = netConnect({ host, port });
+    const done = (failure: string | undefined): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(failure);
+    };
+    const timer = setTimeout(() => done(`no connection within ${Math.round(timeoutMs)} ms`), timeoutMs);
+    socket.once('connect', () => done(undefined));
+    socket.once('error', (error) => done(error.message));
+  });
 }
 
 function waitReady(control: ControlChannel, launched: LaunchedProcess, describe: string, timeoutMs: number, remainingMs: number): Promise<Address> {
@@ -144,10 +221,12 @@ function waitReady(control: ControlChannel, launched: LaunchedProcess, describe:
     void launched.exited.then((status) => {
       if (!settle()) return;
       const tail = launched.stderrTail().trim();
+      const why = launched.exitReason?.();
       reject(
         new CohortError(
           'SPAWN_FAILED',
-          `${describe} ${showProcessStatus(status)} before it was ready` + (tail === '' ? '' : `; its stderr ended with:\n${tail}`),
+          `${describe} ${showProcessStatus(status)} before it was ready${why === undefined ? '' : ` (${why})`}` +
+            (tail === '' ? '' : `; its stderr ended with:\n${tail}`),
           { exitStatus: status },
         ),
       );

@@ -1,6 +1,5 @@
-import type { Address } from '@cohort/rpc';
 import { z } from 'zod';
-import { addressSchema } from '../process/bootstrap.js';
+import { workerAddressSchema, type WorkerAddress } from './tunnels.js';
 
 /**
  * A plain-JSON reference to a running worker: pass it as an argument to another worker, which can then
@@ -12,7 +11,7 @@ export const workerRefSchema = z.object({
   id: z.string(),
   name: z.string(),
   pid: z.number().int(),
-  address: addressSchema,
+  address: workerAddressSchema,
 });
 
 /** A reference to a running worker of type `N`: plain JSON, valid for any process of the same app. */
@@ -21,5 +20,9 @@ export interface WorkerRef<N extends string = string> {
   readonly id: string;
   readonly name: string;
   readonly pid: number;
-  readonly address: Address;
+  /**
+   * Where it listens (`{ path }`, `{ host, port }`), or for a worker reached through its launcher
+   * (`transport: 'tunnel'`) the tunnel that only its spawner holds (`{ tunnel, via, spawner }`).
+   */
+  readonly address: WorkerAddress;
 }

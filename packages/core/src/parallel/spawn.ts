@@ -100,7 +100,7 @@ async function attach(
     app,
     type,
     address: launched.address,
-    peer: { name, pid: child.pid, exited: child.exited },
+    peer: { name, pid: child.pid, exited: child.exited, reason: child.exitReason?.bind(child) },
     rpc: options.rpc,
     implementations: extras.clientImplementations,
   });

@@ -3,7 +3,6 @@ import {
   Connection,
   RpcError,
   ValidationError,
-  type Address,
   type AnyImplementation,
   type CloseReason,
   type DispatchOptions,
@@ -16,6 +15,7 @@ import { statusWithin } from '../process/exit-grace.js';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
 import type { AnyFunction, OneWayFunction, PipeFunction, ReversePipeFunction, RpcFunction, StateFunction } from './functions.js';
 import * as internal from './internal-rpcs.js';
+import { isTunnelAddress, openTunnel, type WorkerAddress } from './tunnels.js';
 
 /** Options of one `run`: cancellation and a deadline, as for `Connection.dispatch`. */
 export type RunOptions = DispatchOptions;
@@ -46,6 +46,8 @@ export interface PeerInfo {
   readonly name: string;
   readonly pid: number;
   readonly exited: Promise<ExitStatus> | undefined;
+  /** Why the worker may have ended beyond its exit status (its Slurm job was cancelled…), when its launcher knows. */
+  readonly reason?: (() => string | undefined) | undefined;
 }
 
 /** How long a broken connection waits for its worker's exit status, to say how the worker ended. */
@@ -62,9 +64,10 @@ export async function explainClosed(error: unknown, fn: AnyFunction | undefined,
   const status = await statusWithin(peer.exited, EXIT_WAIT_MS);
   if (status === undefined) throw error;
   const what = fn === undefined ? 'setting up the connection' : `${fn.workerType}.${fn.name}`;
+  const why = peer.reason?.();
   throw new RpcError(
     'CONNECTION_CLOSED',
-    `${what} failed: worker "${peer.name}" (pid ${peer.pid}) ${showProcessStatus(status)} before answering`,
+    `${what} failed: worker "${peer.name}" (pid ${peer.pid}) ${showProcessStatus(status)} before answering${why === undefined ? '' : ` (${why})`}`,
     { ...(fn === undefined ? {} : { rpc: fn.def.name }), cause: error },
   );
 }
@@ -143,7 +146,7 @@ export class WorkerConnection<N extends string> {
 }
 
 export interface OpenConnectionOptions {
-  readonly address: Address;
+  readonly address: WorkerAddress;
   readonly secret: string;
   readonly rpc: RpcSettings | undefined;
   readonly workerType: string;
@@ -155,16 +158,19 @@ export interface OpenConnectionOptions {
 }
 
 /** A connection to the worker with no connection state: enough for Cohort's own requests (shutdown). */
-export function bareConnection(options: OpenConnectionOptions): Promise<Connection> {
-  return Connection.connect({
-    address: options.address,
+export async function bareConnection(options: OpenConnectionOptions): Promise<Connection> {
+  const connectionOptions = {
     secret: options.secret,
     settings: workerConnectionSettings(options.rpc),
     // An idle worker must not keep its spawner's program from ending; a call or a stream in flight does.
-    holdProcess: 'while-busy',
+    holdProcess: 'while-busy' as const,
     description: `process ${process.pid}`,
     ...(options.implementations === undefined ? {} : { implementations: options.implementations }),
-  });
+  };
+  const { address } = options;
+  // A tunnelled worker: the same authenticated handshake, over a stream its launcher carries.
+  if (isTunnelAddress(address)) return Connection.open(openTunnel(address, options.peer.name), 'client', connectionOptions);
+  return Connection.connect({ address, ...connectionOptions });
 }
 
 /** A connection argument checked against the worker type's schema (by the caller, and again by the worker). */

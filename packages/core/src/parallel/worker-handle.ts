@@ -1,7 +1,8 @@
-import type { Address, AnyImplementation, RpcSettings } from '@cohort/rpc';
+import type { AnyImplementation, RpcSettings } from '@cohort/rpc';
 import type { App } from '../app/app.js';
 import type { ExitStatus } from '../process/exit-status.js';
 import type { AnyWorkerType } from './type-registry.js';
+import type { WorkerAddress } from './tunnels.js';
 import { Worker } from './worker.js';
 import { openWorkerConnection, type OpenConnectionOptions, type PeerInfo } from './worker-connection.js';
 
@@ -9,7 +10,7 @@ import { openWorkerConnection, type OpenConnectionOptions, type PeerInfo } from 
 export function connectOptions(init: {
   readonly app: App;
   readonly type: AnyWorkerType;
-  readonly address: Address;
+  readonly address: WorkerAddress;
   readonly peer: PeerInfo;
   readonly rpc?: RpcSettings | undefined;
   readonly implementations?: readonly AnyImplementation[] | undefined;

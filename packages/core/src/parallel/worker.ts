@@ -167,7 +167,8 @@ export class Worker<N extends string, ConnectionInit = unknown> {
   }
 
   private exitedError(status: ExitStatus): RpcError {
-    return new RpcError('CONNECTION_CLOSED', `worker "${this.name}" (pid ${this.pid}) ${showProcessStatus(status)}; spawn a new one`);
+    const why = this.internals.connect.peer.reason?.();
+    return new RpcError('CONNECTION_CLOSED', `worker "${this.name}" (pid ${this.pid}) ${showProcessStatus(status)}${why === undefined ? '' : ` (${why})`}; spawn a new one`);
   }
 
   private open(init: unknown): Promise<WorkerConnection<string>> {

@@ -20,8 +20,9 @@ import { poolGroup } from './pool.js';
 import { rpcGroup } from './rpc.js';
 import { schedulerGroup } from './scheduler.js';
 import { formatTable } from './table.js';
+import { tunnelGroup } from './tunnel.js';
 
-const GROUPS: readonly BenchGroup[] = [rpcGroup, parallelGroup, schedulerGroup, mapreduceGroup, poolGroup];
+const GROUPS: readonly BenchGroup[] = [rpcGroup, parallelGroup, schedulerGroup, mapreduceGroup, poolGroup, tunnelGroup];
 
 const { values, positionals } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } },

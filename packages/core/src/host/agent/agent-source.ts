@@ -1,60 +1,139 @@
 /**
- * The remote agent: a small program the spawner runs on the other machine with `node -e` (its text travels on the
- * ssh command line: it holds no secret), one per host session. It starts workers there exactly as a local spawner
- * does — the remote `node`, the entry script, fd 3 for the control channel and fd 4 for the lifeline — and relays
+ * The agent: a small program the spawner runs on the worker's machine with `node -e` through a launcher whose
+ * stdin and stdout reach it (ssh, srun, `kubectl exec -i`, `docker exec -i`, a wrapper script: its text travels on
+ * the command line, it holds no secret), one per host session. It starts workers there exactly as a local spawner
+ * does — the local `node`, the entry script, fd 3 for the control channel and fd 4 for the lifeline — and relays
  * their control channel, stdout, stderr and exit status over its own stdin/stdout as frames (agent-protocol.ts).
  *
- * Why an agent rather than the worker itself on ssh's stdio: ssh gives one input and two output streams per
- * session, and a worker needs a control channel both ways, a lifeline, its own stdout and stderr, exact exit
- * statuses and signals (the scheduler's SIGTERM). The agent multiplexes all of them, one ssh connection serves
+ * Why an agent rather than the worker itself on the launcher's stdio: a launcher gives one input and two output
+ * streams, and a worker needs a control channel both ways, a lifeline, its own stdout and stderr, exact exit
+ * statuses and signals (the scheduler's SIGTERM). The agent multiplexes all of them, one launcher process serves
  * every worker of the host (no sshd MaxStartups/MaxSessions limits hit by a map-reduce starting 32 workers), and
  * the worker code is the same as for local workers, lifeline thread included.
  *
- * The lifeline: the agent holds the write end of each worker's fd 4. When the spawner is gone — ssh's stdin at
- * end-of-file (spawner exit, crash, SIGKILL: the pipe closes with the process) or no heartbeat for `timeoutMs`
- * (network loss) — it closes them, and each worker's lifeline thread ends its process within 500 ms even if its
- * main thread is stuck in a loop; the agent SIGKILLs any left after 1 s, then exits. If the agent itself dies, the
- * lifelines close with it. Workers meant to outlive their spawner ('shutdown-called') are left alone, in their own
- * session (setsid) so that the end of the ssh session does not reach them.
+ * Tunnels: when the spawner cannot reach a worker by TCP (a pod, a NAT, a firewall, a cluster node), it asks the
+ * agent to open a tunnel to the worker's socket on this machine, and the worker's connection (its RPC handshake
+ * included, end to end: the agent sees only bytes it cannot forge) travels in frames over the same stdio. Each
+ * tunnel has credit-based flow control both ways (see agent-protocol.ts): the agent reads a worker's socket only
+ * while it holds credit for that tunnel, and gives credit back once the worker's socket has taken the bytes.
+ *
+ * The lifeline: the agent holds the write end of each worker's fd 4. When the spawner is gone — stdin at
+ * end-of-file (spawner exit, crash, SIGKILL: the pipe closes with the process), no heartbeat for `timeoutMs`
+ * (network loss), or a SIGTERM/SIGHUP (a Slurm job cancelled, a pod deleted) — it closes them, and each worker's
+ * lifeline thread ends its process within 500 ms even if its main thread is stuck in a loop; the agent SIGKILLs
+ * any left after 1 s, then exits. If the agent itself dies, the lifelines close with it. Workers meant to outlive
+ * their spawner ('shutdown-called') are left alone, in their own session (setsid).
+ *
+ * Output: frames are batched per event-loop turn into one write. A launcher that holds output until a newline
+ * (srun without `-u`) gets a pad frame ending in one after every write (`lineFlush`); a launcher that gives the
+ * agent a terminal (srun `-u`) gets its frames through a non-blocking tty stream (a net.Socket cannot own a tty).
  *
  * Written as plain JavaScript text (not a function's `toString()`: tsx's esbuild would add `__name` helpers that do
  * not exist on the other side), for any Node.js >= 20.19 without Cohort installed. Its frame numbers must match
- * agent-protocol.ts. It writes through its own non-blocking socket on fd 1, never `process.stdout` (synchronous on
- * pipes): a stalled ssh must not block the loop that watches the heartbeat.
+ * agent-protocol.ts. It never writes through `process.stdout` (synchronous on pipes): a stalled launcher must not
+ * block the loop that watches the heartbeat.
  */
 export const agentSource = String.raw`
 if (typeof process.getBuiltinModule !== 'function') {
-  process.stderr.write('cohort agent: Node.js ' + process.version + ' on this machine is too old: Cohort needs Node.js >= 20.19 (point Hosts.ssh({ nodePath }) at a newer node)\n');
+  process.stderr.write('cohort agent: Node.js ' + process.version + ' on this machine is too old: Cohort needs Node.js >= 20.19 (point the host\'s nodePath at a newer node)\n');
   process.exit(3);
 }
 const { spawn } = process.getBuiltinModule('node:child_process');
 const fs = process.getBuiltinModule('node:fs');
 const net = process.getBuiltinModule('node:net');
+const os = process.getBuiltinModule('node:os');
 const path = process.getBuiltinModule('node:path');
+const tty = process.getBuiltinModule('node:tty');
+const dgram = process.getBuiltinModule('node:dgram');
+const crypto = process.getBuiltinModule('node:crypto');
 const config = JSON.parse(process.argv[1] || '{}');
 process.title = 'cohort-agent';
 const HEADER = 9;
 const MAX = 64 * 1024 * 1024;
+const MERGE = 64 * 1024;
 const GRACE_MS = 1000;
 // As for local workers (DRAIN_GRACE_MS): how long an exited worker's pipes may stay open before it counts as ended.
 const FLUSH_MS = 2000;
-const K = { launch: 1, control: 2, kill: 3, heartbeat: 4, hello: 10, launched: 11, launchFailed: 12, controlOut: 13, stdout: 14, stderr: 15, exit: 16, agentHeartbeat: 17 };
-const out = new net.Socket({ fd: 1, readable: false, writable: true });
-const input = new net.Socket({ fd: 0, readable: true, writable: false, allowHalfOpen: true });
+const K = { pad: 0, launch: 1, control: 2, kill: 3, heartbeat: 4, tunnelOpen: 5, hello: 10, launched: 11, launchFailed: 12, controlOut: 13, stdout: 14, stderr: 15, exit: 16, agentHeartbeat: 17, bye: 18, tunnelOpened: 19, tunnelFailed: 20, tunnelData: 24, tunnelCredit: 25, tunnelEnd: 26, tunnelReset: 27 };
+
+function die(message) {
+  process.stderr.write('cohort agent: ' + message + '\n');
+  process.exit(3);
+}
+function openOutput() {
+  if (tty.isatty(1)) {
+    // srun -u, or a launcher asked for a terminal: tty streams block by default, which would stall this loop.
+    const stream = new tty.WriteStream(1);
+    if (stream._handle && stream._handle.setBlocking) stream._handle.setBlocking(false);
+    return stream;
+  }
+  try { return new net.Socket({ fd: 1, readable: false, writable: true }); }
+  catch (e) { return die('stdout is not a pipe or a socket (' + e.message + '): the launcher must relay it'); }
+}
+function openInput() {
+  if (tty.isatty(0)) {
+    const stream = new tty.ReadStream(0);
+    stream.setRawMode(true);
+    return stream;
+  }
+  try { return new net.Socket({ fd: 0, readable: true, writable: false, allowHalfOpen: true }); }
+  catch (e) { return die('stdin is not a pipe or a socket (' + e.message + '): the launcher must relay it (kubectl exec -i, docker exec -i)'); }
+}
+const out = openOutput();
+const input = openInput();
 const workers = new Map();
+const tunnels = new Map();
 let lastHeard = performance.now();
 let losing = false;
 let paused = false;
+let exiting = false;
 const timers = [];
 
+// ---- output: frames batched per turn of the event loop -------------------------------------------------------
+let queue = [];
+let queued = 0;
+let scheduled = false;
+const PAD = Buffer.from([0, 0, 0, 1, K.pad, 0, 0, 0, 0, 10]);
 function frame(kind, id, body) {
   if (out.destroyed) return;
-  const payload = body || Buffer.alloc(0);
-  const header = Buffer.alloc(HEADER);
-  header.writeUInt32BE(payload.length, 0);
+  const length = body === undefined ? 0 : body.length;
+  const header = Buffer.allocUnsafe(HEADER);
+  header.writeUInt32BE(length, 0);
   header.writeUInt8(kind, 4);
   header.writeUInt32BE(id, 5);
-  if (!out.write(Buffer.concat([header, payload])) && !paused) {
+  queue.push(header);
+  queued += HEADER;
+  if (length > 0) {
+    queue.push(body);
+    queued += length;
+  }
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(flush);
+  }
+}
+function json(kind, id, value) {
+  frame(kind, id, Buffer.from(JSON.stringify(value)));
+}
+function flush() {
+  scheduled = false;
+  if (queue.length === 0 || out.destroyed) return;
+  if (config.lineFlush) {
+    queue.push(PAD);
+    queued += PAD.length;
+  }
+  const chunks = queue;
+  const total = queued;
+  queue = [];
+  queued = 0;
+  let ok;
+  if (total <= MERGE) ok = out.write(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
+  else {
+    out.cork();
+    for (const chunk of chunks) ok = out.write(chunk);
+    out.uncork();
+  }
+  if (!ok && !paused) {
     paused = true;
     for (const w of workers.values()) for (const s of w.sources) s.pause();
     out.once('drain', () => {
@@ -63,19 +142,27 @@ function frame(kind, id, body) {
     });
   }
 }
-function json(kind, id, value) {
-  frame(kind, id, Buffer.from(JSON.stringify(value)));
-}
 out.on('error', () => lose('the channel to the spawner failed'));
 
+// ---- ending ----------------------------------------------------------------------------------------------------
+function exitNow() {
+  if (exiting) return;
+  exiting = true;
+  flush();
+  if (out.destroyed || out.writableLength === 0) process.exit(0);
+  out.once('drain', () => process.exit(0));
+  setTimeout(() => process.exit(0), 1000);
+}
 function finishIfDone() {
   for (const w of workers.values()) if (!w.detached) return;
-  process.exit(0);
+  exitNow();
 }
 function lose(why) {
   if (losing) return;
   losing = true;
+  json(K.bye, 0, { why: why });
   for (const t of timers) clearInterval(t);
+  for (const t of tunnels.values()) t.socket.destroy();
   for (const w of workers.values()) if (!w.detached) w.lifeline.destroy();
   setTimeout(() => {
     for (const w of workers.values()) {
@@ -84,12 +171,13 @@ function lose(why) {
       }
     }
   }, GRACE_MS);
-  setTimeout(() => process.exit(0), GRACE_MS + FLUSH_MS + 1000);
+  setTimeout(exitNow, GRACE_MS + FLUSH_MS + 1000);
   finishIfDone();
 }
-process.on('SIGHUP', () => lose('SIGHUP'));
-process.on('SIGTERM', () => lose('SIGTERM'));
+process.on('SIGHUP', () => lose('the agent was sent SIGHUP'));
+process.on('SIGTERM', () => lose('the agent was sent SIGTERM'));
 
+// ---- workers ---------------------------------------------------------------------------------------------------
 function launch(id, spec) {
   if (losing) return;
   const fail = (message) => json(K.launchFailed, id, { message: message });
@@ -149,8 +237,111 @@ function launch(id, spec) {
   json(K.launched, id, { pid: child.pid });
 }
 
+// ---- tunnels ---------------------------------------------------------------------------------------------------
+function credit(bytes) {
+  const body = Buffer.allocUnsafe(4);
+  body.writeUInt32BE(bytes, 0);
+  return body;
+}
+function tunnelOpen(id, spec) {
+  if (losing) return json(K.tunnelFailed, id, { message: 'the agent is ending' });
+  const a = spec.address;
+  const target = a.path !== undefined ? { path: a.path } : { host: a.host === '0.0.0.0' ? '127.0.0.1' : a.host === '::' ? '::1' : a.host, port: a.port };
+  const socket = net.connect(Object.assign({ allowHalfOpen: true }, target));
+  socket.setNoDelay(true);
+  // credit: what this side may still send; pending: what the socket gave beyond it; unacked: bytes the worker's
+  // socket has taken since credit was last given back.
+  const t = { socket: socket, credit: spec.window, window: spec.window, pending: [], unacked: 0, connected: false, endPending: false, endSent: false, endReceived: false, done: false };
+  tunnels.set(id, t);
+  socket.on('connect', () => {
+    t.connected = true;
+    frame(K.tunnelOpened, id);
+  });
+  socket.on('data', (chunk) => {
+    if (t.pending.length === 0 && chunk.length <= t.credit) {
+      t.credit -= chunk.length;
+      frame(K.tunnelData, id, chunk);
+      return;
+    }
+    t.pending.push(chunk);
+    socket.pause();
+    pump(id, t);
+  });
+  socket.on('end', () => {
+    if (t.pending.length > 0) t.endPending = true;
+    else sendEnd(id, t);
+  });
+  socket.on('error', (e) => {
+    if (t.done) return;
+    t.done = true;
+    tunnels.delete(id);
+    if (t.connected) json(K.tunnelReset, id, { message: 'the worker\'s socket failed: ' + e.message });
+    else json(K.tunnelFailed, id, { message: 'cannot reach the worker at ' + (target.path !== undefined ? 'its socket' : target.host + ':' + target.port) + ' on ' + os.hostname() + ': ' + e.message });
+  });
+  socket.on('close', () => {
+    if (t.done || t.endPending) return;
+    t.done = true;
+    tunnels.delete(id);
+    if (!(t.endSent && t.endReceived)) json(K.tunnelReset, id, { message: 'the worker closed the connection' });
+  });
+}
+function sendEnd(id, t) {
+  t.endPending = false;
+  if (t.endSent) return;
+  t.endSent = true;
+  frame(K.tunnelEnd, id);
+  if (t.socket.destroyed && !t.done) {
+    t.done = true;
+    tunnels.delete(id);
+  }
+}
+function pump(id, t) {
+  while (t.pending.length > 0 && t.credit > 0) {
+    const chunk = t.pending[0];
+    if (chunk.length <= t.credit) {
+      t.pending.shift();
+      t.credit -= chunk.length;
+      frame(K.tunnelData, id, chunk);
+    } else {
+      frame(K.tunnelData, id, chunk.subarray(0, t.credit));
+      t.pending[0] = chunk.subarray(t.credit);
+      t.credit = 0;
+    }
+  }
+  if (t.pending.length > 0) return;
+  if (t.endPending) sendEnd(id, t);
+  else if (!t.socket.destroyed) t.socket.resume();
+}
+function tunnelFrame(kind, id, body) {
+  const t = tunnels.get(id);
+  if (t === undefined) return;
+  if (kind === K.tunnelData) {
+    const bytes = body.length;
+    t.socket.write(body, () => {
+      t.unacked += bytes;
+      if (t.unacked >= t.window / 4 && !t.done) {
+        frame(K.tunnelCredit, id, credit(t.unacked));
+        t.unacked = 0;
+      }
+    });
+  } else if (kind === K.tunnelCredit) {
+    t.credit += body.readUInt32BE(0);
+    pump(id, t);
+  } else if (kind === K.tunnelEnd) {
+    t.endReceived = true;
+    t.socket.end();
+  } else if (kind === K.tunnelReset) {
+    t.done = true;
+    tunnels.delete(id);
+    t.socket.destroy();
+  }
+}
+
+// ---- input -------------------------------------------------------------------------------------------------------
 function handle(kind, id, body) {
-  if (kind === K.heartbeat) return;
+  if (kind === K.heartbeat || kind === K.pad) return;
+  if (kind >= K.tunnelData) return tunnelFrame(kind, id, body);
+  if (kind === K.tunnelOpen) return tunnelOpen(id, JSON.parse(body.toString('utf8')));
   if (kind === K.launch) return launch(id, JSON.parse(body.toString('utf8')));
   const w = workers.get(id);
   if (w === undefined) return;
@@ -196,6 +387,58 @@ if (config.heartbeat) {
   }, Math.max(10, Math.min(intervalMs, Math.floor(timeoutMs / 10)))));
 }
 
+// ---- hello -------------------------------------------------------------------------------------------------------
+// Where tunnelled workers listen: on Linux an abstract socket name (nothing on disk, whatever ends the agent), else
+// a private directory removed when the agent exits.
+function socketBase() {
+  if (process.platform === 'linux') return '\0cohort-agent-' + crypto.randomBytes(8).toString('hex');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cohort-agent-'));
+  process.on('exit', () => { try { fs.rmSync(dir, { recursive: true, force: true }); } catch (e) {} });
+  return dir;
+}
+function addresses() {
+  const found = [];
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list || []) if (!a.internal && a.family === 'IPv4') found.push(a.address);
+  }
+  return found;
+}
+// This machine's address on its route to the spawner's: a connected UDP socket sends nothing.
+function routeAddress(host, done) {
+  if (!host) return done(undefined);
+  let finished = false;
+  let socket;
+  const finish = (address) => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    try { socket.close(); } catch (e) {}
+    done(address);
+  };
+  const timer = setTimeout(() => finish(undefined), 2000);
+  try {
+    socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+    socket.on('error', () => finish(undefined));
+    socket.connect(9, host, () => {
+      let address;
+      try { address = socket.address().address; } catch (e) {}
+      finish(address);
+    });
+  } catch (e) {
+    finish(undefined);
+  }
+}
 const sshConnection = (process.env.SSH_CONNECTION || '').split(' ');
-json(K.hello, 0, { pid: process.pid, serverAddress: sshConnection.length === 4 ? sshConnection[2] : undefined, node: process.version });
+routeAddress(config.routeToVariable ? process.env[config.routeToVariable] : undefined, (route) => {
+  json(K.hello, 0, {
+    pid: process.pid,
+    serverAddress: sshConnection.length === 4 ? sshConnection[2] : undefined,
+    node: process.version,
+    hostname: os.hostname(),
+    addresses: addresses(),
+    routeAddress: route,
+    socketBase: socketBase(),
+    slurm: process.env.SLURM_JOB_ID ? { jobId: process.env.SLURM_JOB_ID, stepId: process.env.SLURM_STEP_ID, node: process.env.SLURMD_NODENAME } : undefined,
+  });
+});
 `;

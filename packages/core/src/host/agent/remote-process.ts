@@ -3,8 +3,12 @@ import { Duplex, PassThrough, type Writable } from 'node:stream';
 import pDefer from 'p-defer';
 import type { ExitStatus } from '../../process/exit-status.js';
 import { forwardLines, keepTail, type OutputOption } from '../../process/output.js';
+import type { Address } from '@cohort/rpc';
 import type { LaunchedProcess } from '../host.js';
 import { Kind } from './agent-protocol.js';
+
+/** How the spawner reaches a remote worker: directly by TCP, through the session (a tunnel), or TCP if it can. */
+export type RemoteTransport = 'tcp' | 'tunnel' | 'auto';
 
 /** What a remote process needs from its session. */
 export interface SessionLink {
@@ -12,6 +16,20 @@ export interface SessionLink {
   send(kind: number, id: number, body?: Uint8Array): boolean;
   /** Whether this process keeps the spawner alive (the session does while any of its processes does). */
   hold(id: number, held: boolean): void;
+  /** A byte stream to `address` on the agent's machine, through the session. */
+  openTunnel(address: Address): Duplex;
+  /** Why the session's workers may have ended, beyond their exit status. */
+  explain(): string | undefined;
+}
+
+/** Where a remote worker listens and how it is reached (see `SessionPlacement`). */
+export interface RemotePlacement {
+  readonly transport: RemoteTransport;
+  readonly connectHost: string | undefined;
+  readonly listenHost: string;
+  /** The agent's base for tunnelled workers' sockets. */
+  readonly socketBase: string;
+  readonly hostName: string;
 }
 
 /** A stream of the worker's output, as its spawn asked: forwarded with a prefix, to a local file, or dropped. */
@@ -28,7 +46,10 @@ function outputSink(option: OutputOption | undefined, target: Writable, prefixOf
  * the control channel, output and exit status relayed by the agent's frames, and signals sent as frames too.
  */
 export class RemoteProcess implements LaunchedProcess {
-  readonly transport = 'tcp' as const;
+  readonly transport: RemoteTransport;
+  readonly connectHost: string | undefined;
+  readonly listenHost: string;
+  readonly hostName: string;
   readonly control: Duplex;
   readonly exited: Promise<ExitStatus>;
   readonly stderrTail: () => string;
@@ -47,9 +68,12 @@ export class RemoteProcess implements LaunchedProcess {
     readonly id: number,
     name: string,
     output: { stdout: OutputOption | undefined; stderr: OutputOption | undefined },
-    readonly connectHost: string,
-    readonly listenHost: string,
+    private readonly placement: RemotePlacement,
   ) {
+    this.transport = placement.transport;
+    this.connectHost = placement.connectHost;
+    this.listenHost = placement.listenHost;
+    this.hostName = placement.hostName;
     this.prefix = `[${name}] `;
     this.exited = this.exit.promise;
     this.stdout = outputSink(output.stdout, process.stdout, () => this.prefix);
@@ -60,7 +84,7 @@ export class RemoteProcess implements LaunchedProcess {
       read: () => undefined,
       write: (chunk: Buffer, _encoding, callback) => {
         if (this.session.send(Kind.control, this.id, chunk)) callback();
-        else callback(new Error('the ssh session is gone'));
+        else callback(new Error(`the session to ${placement.hostName} is gone`));
       },
     });
     this.control.on('error', () => undefined);
@@ -86,6 +110,19 @@ export class RemoteProcess implements LaunchedProcess {
 
   release(): void {
     this.control.destroy();
+  }
+
+  /** A tunnelled worker listens on a socket of the agent's machine, named after its id. */
+  tunnelSocket(workerId: string): string {
+    return `${this.placement.socketBase}/${workerId}.sock`;
+  }
+
+  openTunnel(address: Address): Duplex {
+    return this.session.openTunnel(address);
+  }
+
+  exitReason(): string | undefined {
+    return this.session.explain();
   }
 
   rename(name: string): void {

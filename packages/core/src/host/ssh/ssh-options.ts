@@ -43,6 +43,14 @@ export interface SshHostOptions {
    * @example '0.0.0.0'
    */
   listenHost?: string;
+  /**
+   * How the master reaches these workers: `'tcp'`, directly (the master must reach the machine's port);
+   * `'tunnel'`, through the ssh connection itself (any firewall that lets ssh through; slower, and a `WorkerRef` of
+   * such a worker can be dialled only by its spawner); `'auto'`, TCP when the master can connect, else the tunnel.
+   * See the README, "On a cluster".
+   * @default 'tcp'
+   */
+  transport?: 'tcp' | 'tunnel' | 'auto';
 }
 
 // Not a flag, no whitespace or control characters: `ssh` must read it as the destination and nothing else.
@@ -60,4 +68,5 @@ export const sshHostOptionsSchema = z.strictObject({
   sshArgs: z.array(z.string()).readonly().optional(),
   connectHost: z.string().min(1).optional(),
   listenHost: z.string().min(1).optional(),
+  transport: z.enum(['tcp', 'tunnel', 'auto']).optional(),
 });

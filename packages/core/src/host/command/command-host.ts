@@ -1,0 +1,37 @@
+import { basename } from 'node:path';
+import { checkOptions } from '../../common/options.js';
+import { AgentHost } from '../agent/agent-host.js';
+import type { Host } from '../host.js';
+import { commandHostOptionsSchema, type CommandHostOptions } from './command-options.js';
+
+/**
+ * Runs workers wherever a launcher runs a command with its stdin and stdout relayed: `kubectl exec -i POD --`,
+ * `docker exec -i CONTAINER`, `podman exec -i`, `ip netns exec NS`, a wrapper script. The launcher runs Cohort's
+ * agent there (as `Hosts.ssh` does over ssh: one launcher process per host, opened at its first spawn and closed
+ * once its last worker has exited), and by default every worker connection goes through the launcher's own stdio
+ * (`transport: 'tunnel'`), so the master needs no route to the workers' network.
+ *
+ * @example
+ * const pod = Hosts.command({ argv: ['kubectl', 'exec', '-i', 'workers-0', '--'], cwd: '/app', entry: 'dist/main.js' });
+ * const worker = await Counter.spawn({ host: pod });
+ */
+export function commandHost(options: CommandHostOptions): Host {
+  const checked = checkOptions(commandHostOptionsSchema, options, 'Hosts.command');
+  const [file, ...args] = checked.argv as [string, ...string[]];
+  const nodePath = checked.nodePath ?? 'node';
+  const name = checked.name ?? `command:${[basename(file), ...args].join(' ')}`;
+  const tryIt = [...checked.argv, nodePath, '--version'].join(' ');
+  return new AgentHost({
+    name,
+    launcherName: basename(file),
+    transport: checked.transport ?? 'tunnel',
+    placement: checked,
+    command: (agentArgv) => ({ file, args: [...args, ...agentArgv] }),
+    reach: (hello) =>
+      Promise.resolve({ connectHost: checked.connectHost ?? hello.addresses[0], listenHost: checked.listenHost ?? '0.0.0.0' }),
+    startHint: (detail) =>
+      `${detail}. Check that \`${tryIt}\` prints the version of a Node.js >= 20.19 there (or set Hosts.command({ nodePath })), ` +
+      'and that the launcher relays stdin and gives no terminal (kubectl exec -i, docker exec -i; no -t)',
+    notFound: `${file} was not found: install it, or give its full path in Hosts.command({ argv })`,
+  });
+}

@@ -1,0 +1,68 @@
+import { compare, metric, type BenchContext, type BenchGroup, type Metric } from './harness.js';
+import { startSamplerProcess, type SamplerProcess } from './sampler-process.js';
+import type { RouteArg } from './tunnel/samplers.js';
+
+// Worker connections through the tunnel (transport 'tunnel': multiplexed in the launcher's stdin/stdout, with flow
+// control per connection) against direct TCP, on the same machine, through the same launcher and agent.
+
+const GROUP = 'tunnel';
+const DIRECT = "direct TCP (transport 'tcp')";
+
+const FULL = { roundTrip: { calls: 100, warmup: 20, repetitions: 51 }, inFlight: { calls: 20_000, window: 256, warmup: 2, repetitions: 11 } };
+const QUICK = { roundTrip: { calls: 100, warmup: 5, repetitions: 11 }, inFlight: { calls: 5_000, window: 256, warmup: 1, repetitions: 3 } };
+
+async function measureAll(context: BenchContext, driver: SamplerProcess): Promise<Metric[]> {
+  const plan = context.quick ? QUICK : FULL;
+  context.progress('tunnel: sequential round trips, tunnel against direct TCP');
+  const trip = (route: RouteArg['route']): RouteArg => ({ route, calls: plan.roundTrip.calls });
+  const trips = await compare({
+    warmup: plan.roundTrip.warmup,
+    repetitions: plan.roundTrip.repetitions,
+    baseline: driver.sampler('roundTrip', 'us', trip('tcp')),
+    cohort: driver.sampler('roundTrip', 'us', trip('tunnel')),
+  });
+  const { inFlight } = plan;
+  context.progress(`tunnel: ${inFlight.calls} calls, ${inFlight.window} in flight, tunnel against direct TCP`);
+  const busy = (route: RouteArg['route']): RouteArg => ({ route, calls: inFlight.calls, window: inFlight.window });
+  const throughput = await compare({
+    warmup: inFlight.warmup,
+    repetitions: inFlight.repetitions,
+    baseline: driver.sampler('inFlight', 'callsPerSecond', busy('tcp')),
+    cohort: driver.sampler('inFlight', 'callsPerSecond', busy('tunnel')),
+  });
+  return [
+    metric({
+      group: GROUP,
+      name: "round trip through the tunnel (transport 'tunnel')",
+      unit: 'µs',
+      higherIsBetter: false,
+      // The issue's target, ≥ 0.7× direct, as a time: at most 1/0.7 of direct's.
+      target: { kind: 'ratio', limit: 1.43 },
+      cohort: trips.cohort,
+      baseline: { name: DIRECT, summary: trips.baseline },
+    }),
+    metric({
+      group: GROUP,
+      name: `${inFlight.window} calls in flight through the tunnel`,
+      unit: 'calls/s',
+      higherIsBetter: true,
+      target: { kind: 'ratio', limit: 0.7 },
+      cohort: throughput.cohort,
+      baseline: { name: DIRECT, summary: throughput.baseline },
+    }),
+  ];
+}
+
+export const tunnelGroup: BenchGroup = {
+  name: GROUP,
+  title: "worker connections through the launcher's stdio (transport 'tunnel') vs direct TCP, same machine",
+  async run(context) {
+    context.progress('tunnel: starting the Cohort master process');
+    const driver = await startSamplerProcess(new URL('./tunnel/entry.ts', import.meta.url));
+    try {
+      return await measureAll(context, driver);
+    } finally {
+      await driver.stop();
+    }
+  },
+};
