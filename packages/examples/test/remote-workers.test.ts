@@ -13,7 +13,9 @@ describe.skipIf(destination === undefined)('remote-workers example (needs `eval 
   it('spawns on the ssh host, streams from it, splits a map-reduce with a local worker; nothing is left on either side', async () => {
     const tag = `COHORT_TEST_RUN_DIR=example-${randomUUID()}`;
     const remote = new Set<number>();
-    const watcher = setInterval(() => processesWithEnv(tag).forEach((pid) => remote.add(pid)), 50);
+    const watcher = setInterval(() => {
+      for (const pid of processesWithEnv(tag)) remote.add(pid);
+    }, 50);
     const run = await runExample('remote-workers', {
       args: [destination!],
       env: { ...process.env, COHORT_SSH_ARGS: JSON.stringify([...sshArgs, '-o', `SetEnv=${tag}`]), COHORT_SSH_NODE: process.execPath },

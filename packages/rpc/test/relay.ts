@@ -54,7 +54,9 @@ export async function startRelay(host: string, target: Address): Promise<Relay> 
   return {
     address: { host, port },
     bytes: (direction) => Buffer.concat(recorded[direction]),
-    flipNext: (direction) => void (flip[direction] = true),
+    flipNext: (direction) => {
+      flip[direction] = true;
+    },
     openSockets: () => sockets.size,
     close: async () => {
       for (const socket of sockets) socket.destroy();

@@ -193,6 +193,7 @@ export async function* runBatches(
       });
     }
     // A worker that could not start fails the operation even if the others did the work without it.
+    // biome-ignore lint/correctness/noUnsafeFinally: only when the body finished normally (`finished`), so nothing is overridden
     if (finished && failure !== undefined) throw failure.error;
   }
 }

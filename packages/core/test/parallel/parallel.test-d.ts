@@ -28,7 +28,8 @@ const Counter = Parallel.make({
         expectTypeOf(ctx.connectionState).toEqualTypeOf<{ label: string; since: Date }>();
         expectTypeOf(ctx.signal).toEqualTypeOf<AbortSignal>();
         expectTypeOf(ctx.workerId).toEqualTypeOf<string>();
-        return (ctx.workerState.count += n);
+        ctx.workerState.count += n;
+        return ctx.workerState.count;
       },
     }),
     countdown: f.pipe({

@@ -52,7 +52,9 @@ export async function startRelay(host: string, target: { host: string; port: num
   return {
     address: { host, port },
     bytes: (direction) => Buffer.concat(recorded[direction]),
-    flipNext: (direction) => void (flip[direction] = true),
+    flipNext: (direction) => {
+      flip[direction] = true;
+    },
     openSockets: () => sockets.size,
     close: async () => {
       for (const socket of sockets) socket.destroy();

@@ -35,7 +35,7 @@ function targetAsRatio(metric: Metric): number | undefined {
   }
 }
 
-const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function formatRatio(value: number): string {
   if (value >= 100) return `${value.toFixed(0)}×`;
@@ -76,7 +76,7 @@ export function renderChart(results: BenchResults): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
     `<text x="16" y="26" font-size="16" font-weight="bold" fill="${COLORS.text}">Cohort ÷ baseline, against each target</text>`,
-    `<text x="16" y="46" fill="${COLORS.faint}">${escape(
+    `<text x="16" y="46" fill="${COLORS.faint}">${escapeXml(
       `${results.date.slice(0, 10)} · node ${results.node} · ${results.cpu.cores} × ${results.cpu.model} · load ${results.loadAverage.toFixed(2)} at start`,
     )}</text>`,
     `<text x="16" y="64" fill="${COLORS.faint}">Bars from 1× to the ratio (log scale); the black mark is the target. Green: met · red: missed · grey: information only.</text>`,
@@ -99,8 +99,8 @@ export function renderChart(results: BenchResults): string {
     const from = Math.min(x(1), x(row.ratio));
     const barWidth = Math.max(1, Math.abs(x(row.ratio) - x(1)));
     parts.push(
-      `<text x="16" y="${middle - 3}" fill="${COLORS.text}">${escape(`${metric.group}: ${metric.name}`)}</text>`,
-      `<text x="16" y="${middle + 12}" fill="${COLORS.faint}" font-size="11">${escape(
+      `<text x="16" y="${middle - 3}" fill="${COLORS.text}">${escapeXml(`${metric.group}: ${metric.name}`)}</text>`,
+      `<text x="16" y="${middle + 12}" fill="${COLORS.faint}" font-size="11">${escapeXml(
         `vs ${metric.baselineName ?? 'baseline'} · ${metric.higherIsBetter ? 'higher' : 'lower'} is better · ${targetText(metric)}`,
       )}</text>`,
       `<rect x="${from}" y="${middle - 8}" width="${barWidth}" height="16" fill="${color}" opacity="0.85"/>`,

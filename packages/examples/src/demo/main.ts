@@ -2,8 +2,8 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CohortError, MapReduce, Scheduler, showProcessStatus, startApp, type TaskResult } from '@cohort/core';
-import { RpcError } from '@cohort/rpc';
+import { type CohortError, MapReduce, Scheduler, showProcessStatus, startApp, type TaskResult } from '@cohort/core';
+import type { RpcError } from '@cohort/rpc';
 import { Hasher, Progress, Step, WordCount } from './definitions.js';
 import { textFiles } from './files.js';
 import { bar, bold, cyan, done, dim, green, red, say, section, status, table } from './terminal.js';

@@ -53,6 +53,9 @@ export function maxConcurrent(slices: readonly Slice[]): number {
   edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
   let running = 0;
   let most = 0;
-  for (const e of edges) most = Math.max(most, (running += e.delta));
+  for (const e of edges) {
+    running += e.delta;
+    most = Math.max(most, running);
+  }
   return most;
 }

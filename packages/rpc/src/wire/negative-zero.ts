@@ -100,7 +100,9 @@ function replaceIn(value: object, depth: number): object {
       const entry: unknown = value[i];
       let replaced: unknown;
       if (typeof entry === 'object') {
-        if (entry === null || (replaced = replaceIn(entry, next)) === entry) continue;
+        if (entry === null) continue;
+        replaced = replaceIn(entry, next);
+        if (replaced === entry) continue;
       } else if (Object.is(entry, -0)) replaced = negativeZero;
       else continue;
       // A plain array whatever `value`'s class: msgpackr packs any array entry by entry.

@@ -35,7 +35,10 @@ export interface HashArg {
 const ranges = new Map<number, readonly number[]>();
 function range(n: number): readonly number[] {
   let values = ranges.get(n);
-  if (values === undefined) ranges.set(n, (values = Array.from({ length: n }, (_, i) => i)));
+  if (values === undefined) {
+    values = Array.from({ length: n }, (_, i) => i);
+    ranges.set(n, values);
+  }
   return values;
 }
 
