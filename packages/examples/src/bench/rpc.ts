@@ -8,6 +8,7 @@ import { CohortClient } from './rpc/cohort-client.js';
 import type { RpcSubject } from './rpc/definitions.js';
 import { RawClient } from './rpc/raw-client.js';
 import { echoThroughput, sequentialLatency, streamThroughput, windowedThroughput } from './rpc/workloads.js';
+import { benchScript } from './script-url.js';
 
 // @cohort/rpc against a hand-written baseline: length-prefixed msgpackr frames over the same kind of Unix socket,
 // between the same two processes (this process as the client, one child serving both; see rpc/server-main.ts).
@@ -138,7 +139,7 @@ export const rpcGroup: BenchGroup = {
     const clients: RpcSubject[] = [];
     try {
       context.progress('rpc: starting the server process');
-      server = await startServer(new URL('./rpc/server-main.ts', import.meta.url), [rawPath, cohortPath], { env: { BENCH_SECRET: secret } });
+      server = await startServer(benchScript('./rpc/server-main', import.meta.url), [rawPath, cohortPath], { env: { BENCH_SECRET: secret } });
       const raw = await RawClient.connect(rawPath);
       clients.push(raw);
       const cohort = await CohortClient.connect(cohortPath, secret);

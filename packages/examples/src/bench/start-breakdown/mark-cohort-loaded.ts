@@ -1,0 +1,1 @@
+(globalThis as { startMark?: (name: string) => void }).startMark?.('modules: @cohort/core loaded');
