@@ -25,8 +25,9 @@ export const Probe = Parallel.make({
 startMark('entry: startApp() called');
 await startApp();
 const { measureStarts } = await import('./measure.js');
-await measureStarts(async () => {
-  const worker = await Probe.spawn();
+await measureStarts(async (withoutLifeline) => {
+  // 'shutdown-called' workers have no lifeline thread: the difference is what the thread costs.
+  const worker = await Probe.spawn(withoutLifeline ? { shutdownOn: 'shutdown-called' } : {});
   const spawnedAt = performance.timeOrigin + performance.now();
   await worker.run(Probe.functions.add, [1, 2]);
   return { pid: worker.pid, spawnedAt, shutdown: () => worker.shutdown() };

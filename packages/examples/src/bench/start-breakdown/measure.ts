@@ -53,16 +53,21 @@ async function startChild(args: string[]): Promise<{ marks: Marks; rss: number }
 }
 
 /** Spawns the probe worker and makes its first call; says when spawn resolved. */
-export type SpawnAndCall = () => Promise<{ pid: number; spawnedAt: number; shutdown(): Promise<unknown> }>;
+export type SpawnAndCall = (withoutLifeline: boolean) => Promise<{ pid: number; spawnedAt: number; shutdown(): Promise<unknown> }>;
 
-async function startCohort(spawnAndCall: SpawnAndCall): Promise<{ marks: Marks; rss: number }> {
+/** RSS is read this long after the first result, so that the lifeline thread has booted (it runs beside the call). */
+const SETTLE_MS = 300;
+
+async function startCohort(spawnAndCall: SpawnAndCall, withoutLifeline = false): Promise<{ marks: Marks; rss: number; settledRss: number }> {
   const take = (globalThis as { startMarksTake?: () => Marks }).startMarksTake!;
   take();
   const began = epoch();
-  const worker = await spawnAndCall();
+  const worker = await spawnAndCall(withoutLifeline);
   const spawned = worker.spawnedAt;
   const answered = epoch();
   const rss = await residentMiB(worker.pid);
+  await sleep(SETTLE_MS);
+  const settledRss = await residentMiB(worker.pid);
   const pid = worker.pid as number;
   await worker.shutdown();
   const master = take();
@@ -75,6 +80,7 @@ async function startCohort(spawnAndCall: SpawnAndCall): Promise<{ marks: Marks; 
       'master: first result': answered - began,
     },
     rss,
+    settledRss,
   };
 }
 
@@ -91,7 +97,15 @@ function timeline(runs: readonly Marks[]): [string, number][] {
 export async function measureStarts(type: SpawnAndCall): Promise<void> {
   const zod: Marks[] = [];
   const cohort: Marks[] = [];
-  const rss: Record<string, number[]> = { 'zod child': [], 'zod child + @cohort/core': [], 'zod child + @cohort/core + a worker thread': [], 'Cohort worker after its first call': [] };
+  const bare: Marks[] = [];
+  const rss: Record<string, number[]> = {
+    'zod child': [],
+    'zod child + @cohort/core': [],
+    'zod child + @cohort/core + an idle worker thread (300 ms after it is online)': [],
+    'Cohort worker right after its first call': [],
+    [`Cohort worker ${SETTLE_MS} ms after its first call`]: [],
+    [`Cohort worker without the lifeline thread (shutdownOn: 'shutdown-called'), ${SETTLE_MS} ms after its first call`]: [],
+  };
   for (let i = 0; i < 2; i++) {
     await startChild([]);
     await startCohort(type);
@@ -106,11 +120,15 @@ export async function measureStarts(type: SpawnAndCall): Promise<void> {
       } else {
         const run = await startCohort(type);
         cohort.push(run.marks);
-        rss['Cohort worker after its first call']!.push(run.rss);
+        rss['Cohort worker right after its first call']!.push(run.rss);
+        rss[`Cohort worker ${SETTLE_MS} ms after its first call`]!.push(run.settledRss);
       }
     }
+    const noLifeline = await startCohort(type, true);
+    bare.push(noLifeline.marks);
+    rss[`Cohort worker without the lifeline thread (shutdownOn: 'shutdown-called'), ${SETTLE_MS} ms after its first call`]!.push(noLifeline.settledRss);
     rss['zod child + @cohort/core']!.push((await startChild(['--core'])).rss);
-    rss['zod child + @cohort/core + a worker thread']!.push((await startChild(['--core', '--thread'])).rss);
+    rss['zod child + @cohort/core + an idle worker thread (300 ms after it is online)']!.push((await startChild(['--core', '--thread'])).rss);
   }
   const show = (title: string, runs: readonly Marks[]): void => {
     console.log(`\n${title} (median ms after the master's spawn call, ${runs.length} samples)`);
@@ -132,7 +150,9 @@ export async function measureStarts(type: SpawnAndCall): Promise<void> {
   show('Cohort worker, spawn → first result', cohort);
   const zodTotal = median(zod.map((m) => m['master: ready line read']!));
   const cohortTotal = median(cohort.map((m) => m['master: first result']!));
-  console.log(`\ntotal: Cohort ${cohortTotal.toFixed(1)} ms, zod child ${zodTotal.toFixed(1)} ms: Cohort's share ${(cohortTotal - zodTotal).toFixed(1)} ms`);
+  const bareTotal = median(bare.map((m) => m['master: first result']!));
+  show(`Cohort worker without the lifeline thread (shutdownOn: 'shutdown-called'), spawn → first result`, bare);
+  console.log(`\ntotal: Cohort ${cohortTotal.toFixed(1)} ms, zod child ${zodTotal.toFixed(1)} ms: Cohort's share ${(cohortTotal - zodTotal).toFixed(1)} ms; without the lifeline thread ${bareTotal.toFixed(1)} ms`);
   console.log('\nRSS (median MiB)');
   for (const [name, values] of Object.entries(rss)) console.log(`  ${median(values).toFixed(1).padStart(6)}  ${name}`);
 }

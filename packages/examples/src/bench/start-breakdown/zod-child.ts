@@ -10,10 +10,14 @@ if (process.argv.includes('--core')) {
   await import('@cohort/core');
   startMark('modules: @cohort/core loaded');
 }
-if (process.argv.includes('--thread')) {
-  new Worker('setInterval(() => {}, 1 << 30)', { eval: true, execArgv: [] }).unref();
-  startMark('worker thread: constructor returned');
-}
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
+if (process.argv.includes('--thread')) {
+  const thread = new Worker('setInterval(() => {}, 1 << 30)', { eval: true, execArgv: [] });
+  thread.unref();
+  startMark('worker thread: constructor returned');
+  // Ready once the thread runs and has settled, so the RSS read next includes it.
+  await new Promise((resolve) => thread.once('online', resolve));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+}
 process.stdout.write('ready\n');

@@ -1,1 +1,0 @@
-(globalThis as { startMark?: (name: string) => void }).startMark?.('modules: zod loaded');
