@@ -83,7 +83,7 @@ describe('pnpm bench --quick', () => {
       ['piscina', 1],
     ]);
 
-    const chart = readFileSync(join(dir, 'results.svg'), 'utf8');
+    const chart = readFileSync(join(dir, 'bench-results-js.svg'), 'utf8');
     expect(chart.trimStart()).toMatch(/^<svg[\s>]/);
   });
 
