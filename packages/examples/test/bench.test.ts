@@ -1,10 +1,12 @@
-// `pnpm bench --quick`, run as a real process tree (the bench, its Cohort masters, their workers, the peers'
-// pools): every group reports every metric it promises, the JSON and the chart are written, and no process is left
-// (runExample proves it). The figures of a quick run on a busy test machine mean nothing; only their shape is checked.
+// `pnpm bench --quick`, run as a real process tree (the launcher, the bench it runs, its Cohort masters, their
+// workers, the peers' pools): every group reports every metric it promises, the JSON and the chart are written, and
+// no process is left (runExample proves it). The figures of a quick run on a busy test machine mean nothing; only
+// their shape is checked. The bench runs on the Node that runs the tests (CI runs them on several).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { END_MARKER, renderReadmeTables, START_MARKER } from '../src/bench/markdown-tables.js';
 import type { BenchResults } from '../src/bench/results-file.js';
 import { runExample } from './support/run-example.js';
 
@@ -17,15 +19,20 @@ afterEach(() => {
 });
 
 describe('pnpm bench --quick', () => {
-  it('runs every group, prints the table, writes bench-results JSON and SVG, and leaves no process', { timeout: 300_000 }, async () => {
+  it('runs every group compiled to JavaScript, prints the table, writes bench-results JSON and SVG, and leaves no process', { timeout: 300_000 }, async () => {
     dir = mkdtempSync(join(tmpdir(), 'cohort-bench-test-'));
-    const out = join(dir, 'results.json');
-    const run = await runExample('bench', { args: ['--quick', '--out', out], timeoutMs: 240_000, workerPids: () => [] });
+    const out = join(dir, 'bench-results-js.json');
+    const run = await runExample('bench', { args: ['--quick', '--runtime', 'js', '--out', dir], timeoutMs: 240_000, workerPids: () => [] });
     expect(run.code, run.describe()).toBe(0);
+    expect(run.stdout).toContain(`== bench, compiled JavaScript under plain node: ${process.execPath}`);
+    expect(run.stdout).toMatch(new RegExp(`^node ${process.version.replaceAll('.', '\\.')}, compiled JavaScript, `, 'm'));
     expect(run.stdout).toMatch(/^metric +Cohort +baseline \/ peer +ratio +target +met\?/m);
-    expect(run.stdout).toContain(`results written to ${out} and ${join(dir, 'results.svg')} (quick run)`);
+    expect(run.stdout).toContain(`results written to ${out} and ${join(dir, 'bench-results-js.svg')} (quick run)`);
 
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+    expect(results.runtime).toBe('js');
+    expect(results.node).toBe(process.version);
+    expect(results.nodePath).toBe(process.execPath);
     expect(results.groups).toEqual(GROUPS);
     expect(results.cpu.cores).toBeGreaterThan(0);
     expect(new Set(results.metrics.map((m) => m.group))).toEqual(new Set(GROUPS));
@@ -81,7 +88,33 @@ describe('pnpm bench --quick', () => {
       ['piscina', 1],
     ]);
 
-    const chart = readFileSync(join(dir, 'results.svg'), 'utf8');
+    const chart = readFileSync(join(dir, 'bench-results-js.svg'), 'utf8');
     expect(chart.trimStart()).toMatch(/^<svg[\s>]/);
+  });
+
+  it('runs the TypeScript sources under tsx on the Node that BENCH_NODE names, and bench:readme tables its results', { timeout: 200_000 }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cohort-bench-test-'));
+    const run = await runExample('bench', {
+      args: ['--quick', '--runtime', 'tsx', '--out', dir, 'rpc'],
+      env: { ...process.env, BENCH_NODE: process.execPath },
+      timeoutMs: 150_000,
+      workerPids: () => [],
+    });
+    expect(run.code, run.describe()).toBe(0);
+    expect(run.stdout).toContain(`== bench, TypeScript sources under tsx: ${process.execPath}`);
+    expect(run.stdout).toMatch(new RegExp(`^node ${process.version.replaceAll('.', '\\.')}, TypeScript under tsx, `, 'm'));
+    const results = JSON.parse(readFileSync(join(dir, 'bench-results-tsx.json'), 'utf8')) as BenchResults;
+    expect(results.runtime).toBe('tsx');
+    expect(results.groups).toEqual(['rpc']);
+
+    // The README's tables come from such files: one heading and one row per metric, between the markers only.
+    const readme = `# title\n\nbefore\n${START_MARKER}\nstale table\n${END_MARKER}\nafter\n`;
+    const written = renderReadmeTables(readme, [results, results]);
+    expect(written.startsWith(`# title\n\nbefore\n${START_MARKER}\n`)).toBe(true);
+    expect(written.endsWith(`${END_MARKER}\nafter\n`)).toBe(true);
+    expect(written).not.toContain('stale table');
+    expect(written.split(`**Node.js ${results.node}, TypeScript under tsx**`)).toHaveLength(3);
+    for (const m of results.metrics) expect(written).toContain(`| ${m.group}: ${m.name} |`);
+    expect(renderReadmeTables(written, [results])).toBe(renderReadmeTables(readme, [results]));
   });
 });

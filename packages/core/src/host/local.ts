@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { CohortError } from '../common/errors.js';
 import type { ExitStatus } from '../process/exit-status.js';
+import { withCompileCache } from '../process/compile-cache.js';
 import { closeOutputFd, forwardLines, keepTail, outputStdio } from '../process/output.js';
 import { chdirPreload, CONTROL_FD, LAUNCH_DIR_VARIABLE, launchDir, LIFELINE_FD, withoutChdirPreload } from '../process/worker-launch.js';
 import type { Host, LaunchedProcess, LaunchRequest } from './host.js';
@@ -21,7 +22,7 @@ function placement(request: LaunchRequest): { execArgv: string[]; cwd: string; e
   const target = resolve(request.cwd ?? process.cwd());
   const startDir = launchDir();
   if (target !== startDir) execArgv.push(chdirPreload(target));
-  return { execArgv, cwd: startDir, env: { ...request.env, [LAUNCH_DIR_VARIABLE]: startDir } };
+  return { execArgv, cwd: startDir, env: withCompileCache({ ...request.env, [LAUNCH_DIR_VARIABLE]: startDir }) };
 }
 
 /** How long an exited worker's pipes may stay open (a grandchild that inherited them) before it counts as ended. */

@@ -3,6 +3,7 @@ import type { RpcSettings } from '@cohort/rpc';
 import { describeThrown } from '@cohort/rpc/internal';
 import { setApp } from '../app/app.js';
 import { bootstrapSchema, type Bootstrap, type Report } from '../process/bootstrap.js';
+import { forgetCompileCacheEnv } from '../process/compile-cache.js';
 import { ControlChannel } from '../process/control-channel.js';
 import { watchLifeline } from '../process/lifeline.js';
 import { CONTROL_FD, LAUNCH_DIR_VARIABLE, launchDir, LIFELINE_FD, WORKER_MARKER } from '../process/worker-launch.js';
@@ -25,6 +26,7 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
   // Children this worker starts for its own purposes must not mistake themselves for Cohort workers.
   delete process.env[WORKER_MARKER];
   delete process.env[LAUNCH_DIR_VARIABLE];
+  forgetCompileCacheEnv();
   makeOutputBlocking();
   const control = new ControlChannel(new Socket({ fd: CONTROL_FD, readable: true, writable: true }));
   const bootstrap = await readBootstrap(control);

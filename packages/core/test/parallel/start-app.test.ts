@@ -1,3 +1,4 @@
+import * as nodeModule from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CohortError, Parallel, startApp } from '../../src/index.js';
@@ -35,11 +36,11 @@ describe('startApp', () => {
     expect(result.beforeStart?.message).toContain('call `await startApp()`');
   });
 
-  it('works as compiled JS (dist/, plain node, no loader)', async () => {
+  it('works as compiled JS (dist/, plain node, no loader), with the module compile cache on where Node has one', async () => {
     const { result, workerPids, pid } = await runFixture<{
       afterStartApp: string[];
       squares: number[];
-      info: { execArgv: string[]; pid: number; marker?: string };
+      info: { execArgv: string[]; pid: number; marker?: string; compileCacheDir?: string; compileCacheEnv?: string };
       cmdline: string[];
       masterExecArgv: string[];
       entry: string;
@@ -51,6 +52,11 @@ describe('startApp', () => {
     expect(result.info.execArgv).toEqual([]);
     expect(result.cmdline).toEqual([process.execPath, result.entry]);
     expect(result.info.marker).toBeUndefined();
+    // Node ≥ 22.1: the worker loaded its modules with the compile cache, and its own children will not inherit it.
+    const hasCompileCache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+    if (hasCompileCache) expect(result.info.compileCacheDir).toEqual(expect.any(String));
+    else expect(result.info.compileCacheDir).toBeUndefined();
+    expect(result.info.compileCacheEnv).toBeUndefined();
     expect(result.status.code).toBe(0);
     expect(result.afterStartApp).toEqual([String(pid)]);
   });

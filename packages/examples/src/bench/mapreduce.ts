@@ -2,6 +2,7 @@ import { compareReadings, metric, type BenchContext, type BenchGroup, type Metri
 import { CHUNK_BYTES } from './mapreduce/definitions.js';
 import type { HashArg, PeerTinyArg, TinyArg } from './mapreduce/samplers.js';
 import { startSamplerProcess, type SamplerProcess } from './sampler-process.js';
+import { benchScript } from './script-url.js';
 
 // Cohort's MapReduce on tiny items, against itself with batching off (one item in flight per worker, as
 // rpc_parallel does) and against workerpool's process pool; and a CPU-bound map on 1 then 2 workers. Every run
@@ -115,7 +116,7 @@ export const mapreduceGroup: BenchGroup = {
   title: 'Cohort MapReduce vs one item in flight and workerpool (tiny items); 1 vs 2 workers (CPU-bound)',
   async run(context) {
     context.progress('mapreduce: starting the master process');
-    const driver = await startSamplerProcess(new URL('./mapreduce/entry.ts', import.meta.url));
+    const driver = await startSamplerProcess(benchScript('./mapreduce/entry', import.meta.url));
     try {
       return await measureAll(context, driver);
     } finally {

@@ -1,6 +1,7 @@
 import { compare, compareReadings, metric, type BenchContext, type BenchGroup, type Metric } from './harness.js';
 import type { InFlightArg, InFlightSubject, SpawnArg } from './parallel/samplers.js';
 import { startSamplerProcess, type SamplerProcess } from './sampler-process.js';
+import { benchScript } from './script-url.js';
 
 // @cohort/core's Parallel workers: what a spawn costs against a bare node child, what worker.run adds to the raw
 // baseline's round trip, and many calls in flight against workerpool and tinypool running process workers. All
@@ -96,7 +97,7 @@ async function measureAll(context: BenchContext, driver: SamplerProcess): Promis
   );
 
   context.progress('parallel: spawn to first call from a spare worker, in a second master started with spareWorkers: 1');
-  const spareDriver = await startSamplerProcess(new URL('./parallel/entry.ts', import.meta.url), { env: { BENCH_SPARE_WORKERS: '1' } });
+  const spareDriver = await startSamplerProcess(benchScript('./parallel/entry', import.meta.url), { env: { BENCH_SPARE_WORKERS: '1' } });
   try {
     const { settleMs, ...sampling } = plan.spare;
     const spares = await compare({
@@ -172,7 +173,7 @@ export const parallelGroup: BenchGroup = {
   title: 'Cohort workers (spawn, worker.run) vs a bare node child, the raw baseline, workerpool and tinypool',
   async run(context) {
     context.progress('parallel: starting the Cohort master process');
-    const driver = await startSamplerProcess(new URL('./parallel/entry.ts', import.meta.url));
+    const driver = await startSamplerProcess(benchScript('./parallel/entry', import.meta.url));
     try {
       return await measureAll(context, driver);
     } finally {

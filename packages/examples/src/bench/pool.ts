@@ -2,6 +2,7 @@ import { compare, compareReadings, measureReadings, metric, type BenchContext, t
 import type { DeathMode } from './pool/definitions.js';
 import type { ChaosArg, CohortPoolConfig, CpuArg, TinyArg, TinySubject } from './pool/samplers.js';
 import { startSamplerProcess, type SamplerProcess } from './sampler-process.js';
+import { benchScript } from './script-url.js';
 
 // Cohort's supervised pool (`Type.pool()`): tiny calls against the pools people use for them (workerpool and
 // tinypool with process workers, piscina with threads), the scaling of CPU-bound calls from 1 worker to 2, what
@@ -216,7 +217,7 @@ export const poolGroup: BenchGroup = {
   title: 'Cohort Type.pool() vs workerpool, tinypool (processes) and piscina (threads); CPU-bound scaling, recycling, chaos',
   async run(context) {
     context.progress('pool: starting the pools’ master process');
-    const driver = await startSamplerProcess(new URL('./pool/entry.ts', import.meta.url));
+    const driver = await startSamplerProcess(benchScript('./pool/entry', import.meta.url));
     try {
       return await measureAll(context, driver);
     } finally {

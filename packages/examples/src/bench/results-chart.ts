@@ -77,7 +77,7 @@ export function renderChart(results: BenchResults): string {
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
     `<text x="16" y="26" font-size="16" font-weight="bold" fill="${COLORS.text}">Cohort ÷ baseline, against each target</text>`,
     `<text x="16" y="46" fill="${COLORS.faint}">${escapeXml(
-      `${results.date.slice(0, 10)} · node ${results.node} · ${results.cpu.cores} × ${results.cpu.model} · load ${results.loadAverage.toFixed(2)} at start`,
+      `${results.date.slice(0, 10)} · node ${results.node} (${results.runtime === 'js' ? 'compiled JS' : 'tsx'}) · ${results.cpu.cores} × ${results.cpu.model} · load ${results.loadAverage.toFixed(2)} at start`,
     )}</text>`,
     `<text x="16" y="64" fill="${COLORS.faint}">Bars from 1× to the ratio (log scale); the black mark is the target. Green: met · red: missed · grey: information only.</text>`,
   );

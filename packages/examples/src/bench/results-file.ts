@@ -8,7 +8,12 @@ import type { Metric } from './harness.js';
 /** The content of `bench-results.json`: the metrics and what a reader needs to compare runs across machines. */
 export interface BenchResults {
   date: string;
+  /** The Node version, e.g. `v24.22.3`. */
   node: string;
+  /** The Node binary the bench and all its processes ran on. */
+  nodePath: string;
+  /** `js`: the bench compiled to JavaScript under plain `node`; `tsx`: its TypeScript sources under tsx. */
+  runtime: 'js' | 'tsx';
   platform: string;
   cpu: { model: string; cores: number };
   /** 1-minute load average when the run started: a busy machine explains noisy numbers. */
@@ -20,9 +25,10 @@ export interface BenchResults {
   metrics: Metric[];
 }
 
-export function describeMachine(): Pick<BenchResults, 'node' | 'platform' | 'cpu' | 'loadAverage'> {
+export function describeMachine(): Pick<BenchResults, 'node' | 'nodePath' | 'platform' | 'cpu' | 'loadAverage'> {
   return {
     node: process.version,
+    nodePath: process.execPath,
     platform: `${platform()} ${release()} ${process.arch}`,
     cpu: { model: cpus()[0]?.model.trim() ?? 'unknown', cores: availableParallelism() },
     loadAverage: loadavg()[0] ?? 0,

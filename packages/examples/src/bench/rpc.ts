@@ -9,6 +9,7 @@ import { CohortClient } from './rpc/cohort-client.js';
 import type { RpcSubject } from './rpc/definitions.js';
 import { RawClient } from './rpc/raw-client.js';
 import { echoThroughput, sequentialLatency, streamThroughput, windowedThroughput } from './rpc/workloads.js';
+import { benchScript } from './script-url.js';
 
 // @cohort/rpc against a hand-written baseline: length-prefixed msgpackr frames over the same kind of Unix socket,
 // between the same two processes (this process as the client, one child serving both; see rpc/server-main.ts).
@@ -227,7 +228,7 @@ export const rpcGroup: BenchGroup = {
       const onLine = (line: string): void => {
         if (line.startsWith('tcp-port ')) tcpPort = Number(line.slice('tcp-port '.length));
       };
-      server = await startServer(new URL('./rpc/server-main.ts', import.meta.url), [rawPath, cohortPath], { env: { BENCH_SECRET: secret }, onLine });
+      server = await startServer(benchScript('./rpc/server-main', import.meta.url), [rawPath, cohortPath], { env: { BENCH_SECRET: secret }, onLine });
       if (tcpPort === undefined) throw new Error('bench: the rpc server did not say its TCP port');
       const raw = await RawClient.connect(rawPath);
       clients.push(raw);

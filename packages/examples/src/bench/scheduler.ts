@@ -1,6 +1,7 @@
 import { compareReadings, metric, type BenchGroup } from './harness.js';
 import type { NoopRunArg } from './scheduler/samplers.js';
 import { startSamplerProcess } from './sampler-process.js';
+import { benchScript } from './script-url.js';
 
 // Cohort's Scheduler (Tezt's design) running no-op tasks on 2 workers, against workerpool's process pool running
 // the same no-op: what a task costs when the task itself costs nothing. Measured in one child process
@@ -18,7 +19,7 @@ export const schedulerGroup: BenchGroup = {
   async run(context) {
     const plan = context.quick ? QUICK : FULL;
     context.progress('scheduler: starting the scheduler process');
-    const driver = await startSamplerProcess(new URL('./scheduler/entry.ts', import.meta.url));
+    const driver = await startSamplerProcess(benchScript('./scheduler/entry', import.meta.url));
     try {
       context.progress(`scheduler: ${plan.tasks.toLocaleString('en-US')} no-op tasks on ${plan.workers} workers`);
       const arg: NoopRunArg = { tasks: plan.tasks, workers: plan.workers };

@@ -41,7 +41,8 @@ function formatRatio(metric: Metric): string {
   return `${ratio} (${difference >= 0 ? '+' : '−'}${formatNumber(Math.abs(difference))} ${metric.unit})`;
 }
 
-function row(metric: Metric): string[] {
+/** One metric's cells: metric, Cohort, baseline or peer, ratio, target, met? (`–` for information only). */
+export function metricCells(metric: Metric): string[] {
   const unit = metric.unit;
   const baseline = metric.baseline === null ? '–' : `${formatNumber(metric.baseline)} ${unit}`;
   return [
@@ -51,8 +52,11 @@ function row(metric: Metric): string[] {
     formatRatio(metric),
     formatTarget(metric.target, metric.higherIsBetter, unit),
     metric.target.kind === 'none' ? '–' : metric.met ? 'yes' : 'NO',
-    `${spread(metric.samples.cohort, metric.cohort)} / ${spread(metric.samples.baseline, metric.baseline)}`,
   ];
+}
+
+function row(metric: Metric): string[] {
+  return [...metricCells(metric), `${spread(metric.samples.cohort, metric.cohort)} / ${spread(metric.samples.baseline, metric.baseline)}`];
 }
 
 const HEADER = ['metric', 'Cohort', 'baseline / peer', 'ratio', 'target', 'met?', 'spread C / B'];

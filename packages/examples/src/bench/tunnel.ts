@@ -1,6 +1,7 @@
 import { compare, metric, type BenchContext, type BenchGroup, type Metric } from './harness.js';
 import { startSamplerProcess, type SamplerProcess } from './sampler-process.js';
 import type { RouteArg } from './tunnel/samplers.js';
+import { benchScript } from './script-url.js';
 
 // Worker connections through the tunnel (transport 'tunnel': multiplexed in the launcher's stdin/stdout, with flow
 // control per connection) against direct TCP, on the same machine, through the same launcher and agent.
@@ -58,7 +59,7 @@ export const tunnelGroup: BenchGroup = {
   title: "worker connections through the launcher's stdio (transport 'tunnel') vs direct TCP, same machine",
   async run(context) {
     context.progress('tunnel: starting the Cohort master process');
-    const driver = await startSamplerProcess(new URL('./tunnel/entry.ts', import.meta.url));
+    const driver = await startSamplerProcess(benchScript('./tunnel/entry', import.meta.url));
     try {
       return await measureAll(context, driver);
     } finally {

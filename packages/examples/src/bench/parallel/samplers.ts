@@ -16,6 +16,7 @@ import { sequentialLatency, windowedThroughput } from '../rpc/workloads.js';
 import { serveSamplers } from '../sampler-serving.js';
 import { BenchWorker } from './bench-worker.js';
 import { residentMiB } from './process-memory.js';
+import { benchScript } from '../script-url.js';
 
 type BenchWorkerHandle = Worker<typeof BenchWorker.name>;
 
@@ -29,7 +30,7 @@ export interface InFlightArg {
   window: number;
 }
 
-const bareChild = new URL('./bare-child.ts', import.meta.url);
+const bareChild = benchScript('./bare-child', import.meta.url);
 
 /** Attempts at a spawn from a spare before giving up: the spare launched after the last spawn may not be ready. */
 const SPARE_ATTEMPTS = 10;

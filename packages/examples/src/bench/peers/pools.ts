@@ -7,10 +7,11 @@ import { Piscina } from 'piscina';
 import Tinypool from 'tinypool';
 import workerpool from 'workerpool';
 import type { Adder } from '../rpc/definitions.js';
+import { benchScript } from '../script-url.js';
 
-const workerpoolScript = fileURLToPath(new URL('./workerpool-worker.ts', import.meta.url));
-const tinypoolModule = new URL('./tinypool-worker.ts', import.meta.url).href;
-const piscinaModule = new URL('./piscina-worker.ts', import.meta.url).href;
+const workerpoolScript = fileURLToPath(benchScript('./workerpool-worker', import.meta.url));
+const tinypoolModule = benchScript('./tinypool-worker', import.meta.url).href;
+const piscinaModule = benchScript('./piscina-worker', import.meta.url).href;
 
 export type WorkerpoolPool = ReturnType<typeof workerpool.pool>;
 
