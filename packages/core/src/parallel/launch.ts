@@ -7,6 +7,7 @@ import { reportSchema, type Bootstrap } from '../process/bootstrap.js';
 import { ControlChannel } from '../process/control-channel.js';
 import { showProcessStatus } from '../process/exit-status.js';
 import { WORKER_MARKER } from '../process/worker-launch.js';
+import { workerInspector, type WorkerInspector } from './inspector-flags.js';
 import type { ProcessOptions, ResolvedSpawnOptions } from './spawn-options.js';
 
 /** A worker process that has reported ready. */
@@ -17,12 +18,20 @@ export interface LaunchedWorker {
   readonly address: Address;
 }
 
-/** How a worker process of this app is started; spares use the defaults. */
-export function launchRequest(app: App, name: string, options: ProcessOptions & { shutdownOn?: string } = {}): LaunchRequest {
+/**
+ * How a worker process of this app is started; spares use the defaults. The master's flags carry over, but for its
+ * inspector flags: `inspector` gives the worker its own (see inspector-flags.ts).
+ */
+export function launchRequest(
+  app: App,
+  name: string,
+  options: ProcessOptions & { shutdownOn?: string } = {},
+  inspector: WorkerInspector = workerInspector(process.execArgv, options.inspect, 'local', name),
+): LaunchRequest {
   const rpc = resolveRpcSettings(options.rpc ?? app.rpc);
   return {
     execPath: process.execPath,
-    execArgv: [...process.execArgv, ...(options.execArgv ?? [])],
+    execArgv: [...inspector.execArgv, ...(options.execArgv ?? [])],
     entry: app.entry,
     args: process.argv.slice(2),
     cwd: options.cwd,
@@ -43,6 +52,7 @@ function usesDefaultProcess(options: ProcessOptions): boolean {
     options.cwd === undefined &&
     options.env === undefined &&
     (options.execArgv ?? []).length === 0 &&
+    options.inspect === undefined &&
     (options.stdout ?? 'inherit') === 'inherit' &&
     (options.stderr ?? 'inherit') === 'inherit'
   );
@@ -59,7 +69,16 @@ export async function launchWorker(app: App, typeName: string, id: string, name:
   spare?.rename?.(name);
   // The launch counts against spawnTimeoutMs too: reaching another machine may take most of it.
   const host = options.host ?? localHost();
-  const launched = spare ?? (await host.launch({ ...launchRequest(app, name, options), signal: AbortSignal.timeout(options.spawnTimeoutMs) }));
+  const inspector = workerInspector(process.execArgv, options.inspect, host.name, `${typeName}.spawn()`);
+  let launched: LaunchedProcess;
+  try {
+    launched = spare ?? (await host.launch({ ...launchRequest(app, name, options, inspector), signal: AbortSignal.timeout(options.spawnTimeoutMs) }));
+  } catch (error) {
+    inspector.release();
+    throw error;
+  }
+  // The worker's inspector port is free again once it has exited.
+  void launched.exited.then(() => inspector.release());
   const local = launched.transport === 'unix';
   const bootstrap: Bootstrap = {
     v: 1,
@@ -94,7 +113,7 @@ export async function launchWorker(app: App, typeName: string, id: string, name:
     control.send(bootstrap).catch(() => undefined);
     const describe = `worker "${name}" (type ${typeName}, pid ${launched.pid})`;
     const remainingMs = Math.max(0, options.spawnTimeoutMs - (performance.now() - began));
-    const address = await waitReady(control, launched, describe, options.spawnTimeoutMs, remainingMs);
+    const address = await waitReady(control, launched, describe, options.spawnTimeoutMs, remainingMs, spare === undefined ? inspector.mode : undefined);
     const connectTo = 'path' in address ? address : { host: launched.connectHost ?? address.host, port: address.port };
     return { process: launched, control, address: connectTo };
   } catch (error) {
@@ -104,7 +123,14 @@ export async function launchWorker(app: App, typeName: string, id: string, name:
   }
 }
 
-function waitReady(control: ControlChannel, launched: LaunchedProcess, describe: string, timeoutMs: number, remainingMs: number): Promise<Address> {
+function waitReady(
+  control: ControlChannel,
+  launched: LaunchedProcess,
+  describe: string,
+  timeoutMs: number,
+  remainingMs: number,
+  inspect: WorkerInspector['mode'],
+): Promise<Address> {
   return new Promise((resolve, reject) => {
     let pending = true;
     const settle = (): boolean => {
@@ -116,13 +142,12 @@ function waitReady(control: ControlChannel, launched: LaunchedProcess, describe:
     };
     const timer = setTimeout(() => {
       if (!settle()) return;
-      reject(
-        new CohortError(
-          'SPAWN_TIMEOUT',
-          `${describe} did not report ready within ${timeoutMs} ms; it was killed. Check that the entry script reaches ` +
-            '`await startApp()` quickly and that initWorkerState finishes, or raise spawnTimeoutMs',
-        ),
-      );
+      // A worker started with --inspect-brk or --inspect-wait runs nothing until a debugger attaches.
+      const hint =
+        inspect === 'brk' || inspect === 'wait'
+          ? `. It was started with --inspect-${inspect} and waits for a debugger: attach to the port it printed on its stderr within spawnTimeoutMs, or raise spawnTimeoutMs`
+          : '. Check that the entry script reaches `await startApp()` quickly and that initWorkerState finishes, or raise spawnTimeoutMs';
+      reject(new CohortError('SPAWN_TIMEOUT', `${describe} did not report ready within ${timeoutMs} ms; it was killed${hint}`));
     }, remainingMs);
     const stopListening = control.onMessage((raw) => {
       const report = reportSchema.safeParse(raw);

@@ -5,6 +5,7 @@ import { CohortError } from '../common/errors.js';
 import { checkOptions } from '../common/options.js';
 import type { Host } from '../host/host.js';
 import type { OutputOption } from '../process/output.js';
+import type { InspectOption } from './inspector-flags.js';
 
 /**
  * When a worker ends by itself.
@@ -45,6 +46,11 @@ export interface ProcessOptions {
   spawnTimeoutMs?: number;
   /** RPC settings for this worker's connections; default: those given to `startApp`. */
   rpc?: RpcSettings;
+  /**
+   * Node's inspector in the worker, on a port of its own: `true`, `{ port?, host?, brk?, wait? }`, or `false`.
+   * Default: as the master (`node --inspect` gives every worker a free port). See {@link InspectOption}.
+   */
+  inspect?: InspectOption;
 }
 
 /** Options of `Type.spawn`: what to run, how long it lives, and the process options. */
@@ -97,6 +103,17 @@ const processShape = {
   stderr: output.optional(),
   spawnTimeoutMs: milliseconds.optional(),
   rpc: rpcSettingsOption.optional(),
+  inspect: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        port: z.number().int().min(0).max(65535).optional(),
+        host: z.string().min(1).optional(),
+        brk: z.boolean().optional(),
+        wait: z.boolean().optional(),
+      }),
+    ])
+    .optional(),
 };
 
 /** The process options alone, as the scheduler, map-reduce and the pool take them. */
