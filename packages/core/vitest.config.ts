@@ -7,6 +7,7 @@ const slow = [
   'test/remote/**',
   'test/parallel/cleanup.test.ts',
   'test/parallel/heartbeat.test.ts',
+  'test/parallel/sockets.test.ts',
   'test/scheduler/deaths.test.ts',
   'test/scheduler/chaos.test.ts',
   'test/mapreduce/reduce.test.ts',

@@ -21,7 +21,7 @@ function expectClean(run: ExampleEnd, workers: number): void {
   for (const pid of run.workerPids) expect(run.parents.has(pid), `pid ${pid} seen\n${run.describe()}`).toBe(true);
 }
 
-describe.each(['hello-worker', 'function-kinds', 'shutdown-modes', 'worker-refs'])('%s README', (name) => {
+describe.each(['hello-worker', 'function-kinds', 'shutdown-modes', 'worker-refs', 'pool-hashing'])('%s README', (name) => {
   it('is one line that gives the command to run it from the repo root', () => {
     const readme = readFileSync(join(examplesDir, 'src', name, 'README.md'), 'utf8');
     expect(readme.trimEnd().split('\n')).toHaveLength(1);
@@ -103,5 +103,26 @@ describe('Parallel examples', () => {
     expect(run.lines).toContain(`counts pid ${counts} went with it (it closed our connection: "the worker is exiting")`);
     expect(run.lines).toContain('documents exited with code 0');
     expect(run.workerPids).toEqual([documents, indexer, counts]);
+  });
+
+  it('pool-hashing: a batch through a pool; the corrupt image times out and its worker is replaced; workers recycled; stats', async () => {
+    const run = await runExample('pool-hashing');
+    expect(run.code, run.describe()).toBe(0);
+    expect(run.stderr, run.describe()).toBe('');
+    const hashed = run.lines.filter((line) => /^photo-\d\d\.rgba {2}aHash [0-9a-f]{16} {2}sha256 [0-9a-f]{16}… {2}worker pid \d+$/.test(line));
+    expect(hashed, run.describe()).toHaveLength(40);
+    expect(run.lines).toContainEqual(
+      expect.stringMatching(/^corrupt\.rgba {2}failed: RpcError TIMEOUT: image-hasher\.hash timed out after 5000 ms on pool worker "image-hasher-pool-\d+", which was stopped and replaced$/),
+    );
+    const [images, completed, failed, replaced] = numbersOf(run, /^(\d+) images in [\d.]+ ms: (\d+) hashed, (\d+) failed, (\d+) workers replaced$/);
+    expect([images, completed, failed]).toEqual([41, 40, 1]);
+    // The stuck worker, and at least one recycled after 20 calls.
+    expect(replaced).toBeGreaterThanOrEqual(2);
+    numbersOf(run, /^waiting for a worker: p50 ([\d.]+) ms, p99 ([\d.]+) ms; hashing: p50 ([\d.]+) ms, p99 ([\d.]+) ms$/);
+    const [served] = numbersOf(run, /^served by (\d+) worker processes over the run$/);
+    expect(served).toBeGreaterThanOrEqual(3);
+    expect(run.workerPids).toHaveLength(served!);
+    // Its own processes, seen below it while it ran (and gone now, as runExample proved).
+    for (const pid of run.workerPids) expect(run.parents.get(pid), `pid ${pid}\n${run.describe()}`).toBe(run.pid);
   });
 });

@@ -25,6 +25,7 @@ export type { ListenOptions } from './server.js';
 export type { Address } from './address.js';
 export { describeAddress } from './address.js';
 export { RpcError, RemoteError, ValidationError } from './errors.js';
+export { RPC_ERROR_CODES } from './errors.js';
 export type { RemoteErrorInit, RpcErrorCode } from './errors.js';
 export { defaultRpcSettings, resolveRpcSettings } from './settings.js';
 export type { RpcSettings, ResolvedRpcSettings } from './settings.js';

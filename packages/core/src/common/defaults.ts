@@ -18,6 +18,8 @@ export const DEFAULTS = Object.freeze({
   poolIdleTimeoutMs: 30_000,
   /** `Type.pool({ killGraceMs })`: SIGTERM to SIGKILL, for a worker stopped for a timed-out or aborted call. */
   poolKillGraceMs: 1000,
+  /** `Type.pool({ spares })`: processes a local pool keeps launched ahead of time. */
+  poolSpares: 1,
 });
 
 /** `maxWorkers` of the scheduler and `workers` of map-reduce: one per core. */

@@ -29,8 +29,8 @@ export const COHORT_ERROR_CODES = {
 /** Stable codes of {@link CohortError}. */
 export type CohortErrorCode = keyof typeof COHORT_ERROR_CODES;
 
-/** How a process ended (the same shape as `ExitStatus`, declared here so errors sit below the process layer). */
-export interface EndedStatus {
+/** How a process ended: an exit code, or the signal that ended it. */
+export interface ExitStatus {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
 }
@@ -42,9 +42,9 @@ export class CohortError extends Error {
   /** The worker concerned, by name, when there is one. */
   readonly worker: string | undefined;
   /** For `SPAWN_FAILED` because the worker's process ended by itself (or was killed from outside): how it ended. */
-  readonly exitStatus: EndedStatus | undefined;
+  readonly exitStatus: ExitStatus | undefined;
 
-  constructor(code: CohortErrorCode, message: string, options: { worker?: string; cause?: unknown; exitStatus?: EndedStatus } = {}) {
+  constructor(code: CohortErrorCode, message: string, options: { worker?: string; cause?: unknown; exitStatus?: ExitStatus } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.worker = options.worker;

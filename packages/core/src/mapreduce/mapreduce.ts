@@ -9,8 +9,6 @@ import type { MapReduceOptions } from './options.js';
 export type MapReduceInputs<T> = Iterable<T> | AsyncIterable<T>;
 /** Any map-reduce definition with these schemas (the state type does not matter to callers). */
 export type MapReduceDefOf<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType> = MapReduceDef<string, P, I, O, unknown>;
-type Inputs<T> = MapReduceInputs<T>;
-type Def<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType> = MapReduceDefOf<P, I, O>;
 
 function functionsOf(def: AnyMapReduceDef, site: CallSite | undefined): MapReduceFunctions {
   const fns = mapReduceDefs.get(def?.name);
@@ -28,16 +26,16 @@ const erase = <P>(options: MapReduceOptions<P> | undefined): MapReduceOptions<un
 
 /** Maps every input, yielding `[output, inputIndex]` as results arrive (any order). */
 function mapUnordered<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
-  def: Def<P, I, O>,
-  inputs: Inputs<z.input<I>>,
+  def: MapReduceDefOf<P, I, O>,
+  inputs: MapReduceInputs<z.input<I>>,
   options?: MapReduceOptions<z.input<P>>,
 ): AsyncGenerator<[z.output<O>, number]> {
   return unordered(def, inputs, options, captureCallSite(mapUnordered));
 }
 
 async function* unordered<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
-  def: Def<P, I, O>,
-  inputs: Inputs<z.input<I>>,
+  def: MapReduceDefOf<P, I, O>,
+  inputs: MapReduceInputs<z.input<I>>,
   options: MapReduceOptions<z.input<P>> | undefined,
   site: CallSite | undefined,
 ): AsyncGenerator<[z.output<O>, number]> {
@@ -50,16 +48,16 @@ async function* unordered<P extends z.ZodType, I extends z.ZodType, O extends z.
 
 /** Maps every input, yielding outputs in input order. */
 function map<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
-  def: Def<P, I, O>,
-  inputs: Inputs<z.input<I>>,
+  def: MapReduceDefOf<P, I, O>,
+  inputs: MapReduceInputs<z.input<I>>,
   options?: MapReduceOptions<z.input<P>>,
 ): AsyncGenerator<z.output<O>> {
   return ordered(def, inputs, options, captureCallSite(map));
 }
 
 async function* ordered<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
-  def: Def<P, I, O>,
-  inputs: Inputs<z.input<I>>,
+  def: MapReduceDefOf<P, I, O>,
+  inputs: MapReduceInputs<z.input<I>>,
   options: MapReduceOptions<z.input<P>> | undefined,
   site: CallSite | undefined,
 ): AsyncGenerator<z.output<O>> {
@@ -71,16 +69,16 @@ async function* ordered<P extends z.ZodType, I extends z.ZodType, O extends z.Zo
 
 /** The first non-`undefined` output found (in completion order); stops every worker as soon as it has one. */
 function findMap<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
-  def: Def<P, I, O>,
-  inputs: Inputs<z.input<I>>,
+  def: MapReduceDefOf<P, I, O>,
+  inputs: MapReduceInputs<z.input<I>>,
   options?: MapReduceOptions<z.input<P>>,
 ): Promise<z.output<O> | undefined> {
   return find(def, inputs, options, captureCallSite(findMap));
 }
 
 async function find<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
-  def: Def<P, I, O>,
-  inputs: Inputs<z.input<I>>,
+  def: MapReduceDefOf<P, I, O>,
+  inputs: MapReduceInputs<z.input<I>>,
   options: MapReduceOptions<z.input<P>> | undefined,
   site: CallSite | undefined,
 ): Promise<z.output<O> | undefined> {
@@ -94,7 +92,7 @@ async function find<P extends z.ZodType, I extends z.ZodType, O extends z.ZodTyp
 
 async function reduce(
   def: AnyMapReduceDef,
-  inputs: Inputs<unknown>,
+  inputs: MapReduceInputs<unknown>,
   options: MapReduceOptions<unknown>,
   inOrder: boolean,
   site: CallSite | undefined,
@@ -112,8 +110,8 @@ async function reduce(
 
 /** Maps and combines every output in any order (`combine` must be associative and commutative). `undefined` on empty input. */
 function mapReduceCommutative<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
-  def: Def<P, I, O>,
-  inputs: Inputs<z.input<I>>,
+  def: MapReduceDefOf<P, I, O>,
+  inputs: MapReduceInputs<z.input<I>>,
   options?: MapReduceOptions<z.input<P>>,
 ): Promise<z.output<O> | undefined> {
   return reduce(def as AnyMapReduceDef, inputs, erase(options), false, captureCallSite(mapReduceCommutative)) as Promise<z.output<O> | undefined>;
@@ -121,8 +119,8 @@ function mapReduceCommutative<P extends z.ZodType, I extends z.ZodType, O extend
 
 /** Maps and combines every output in input order (`combine` need only be associative). `undefined` on empty input. */
 function mapReduce<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
-  def: Def<P, I, O>,
-  inputs: Inputs<z.input<I>>,
+  def: MapReduceDefOf<P, I, O>,
+  inputs: MapReduceInputs<z.input<I>>,
   options?: MapReduceOptions<z.input<P>>,
 ): Promise<z.output<O> | undefined> {
   return reduce(def as AnyMapReduceDef, inputs, erase(options), true, captureCallSite(mapReduce)) as Promise<z.output<O> | undefined>;

@@ -62,10 +62,17 @@ function usesDefaultProcess(options: ProcessOptions): boolean {
  * Starts a worker's process (or adopts a spare), sends its bootstrap and waits until it reports ready, all within
  * `spawnTimeoutMs`. On any failure the process is killed, and gone, before this rejects.
  */
-export async function launchWorker(app: App, typeName: string, id: string, name: string, options: ResolvedSpawnOptions): Promise<LaunchedWorker> {
+export async function launchWorker(
+  app: App,
+  typeName: string,
+  id: string,
+  name: string,
+  options: ResolvedSpawnOptions,
+  takeSpare?: () => LaunchedProcess | undefined,
+): Promise<LaunchedWorker> {
   const rpc = options.rpc ?? app.rpc;
   const began = performance.now();
-  const spare = usesDefaultProcess(options) ? app.spares?.take() : undefined;
+  const spare = takeSpare?.() ?? (usesDefaultProcess(options) ? app.spares?.take() : undefined);
   spare?.rename?.(name);
   // The launch counts against spawnTimeoutMs too: reaching another machine may take most of it.
   const host = options.host ?? localHost();

@@ -22,6 +22,15 @@ export class SparePool {
     this.refill();
   }
 
+  /** Stops making spares and ends the ones waiting (a pool that keeps its own closes them with it). */
+  close(): void {
+    this.closed = true;
+    for (const spare of this.ready.splice(0)) {
+      void spare.exited.then(() => spare.release());
+      spare.kill('SIGKILL');
+    }
+  }
+
   /** A spare, if one is ready; a replacement starts at once. */
   take(): LaunchedProcess | undefined {
     const now = launchContext();
@@ -44,7 +53,7 @@ export class SparePool {
       this.launch().then(
         (spare) => {
           this.launching--;
-          if (launchedIn !== this.context) {
+          if (launchedIn !== this.context || this.closed) {
             void spare.exited.then(() => spare.release());
             spare.kill('SIGKILL');
             this.refill();

@@ -7,6 +7,7 @@ import { reportSchema } from '../process/bootstrap.js';
 import type { ControlChannel } from '../process/control-channel.js';
 import { exitWithin, statusWithin } from '../process/exit-grace.js';
 import { showProcessStatus } from '../process/exit-status.js';
+import type { LaunchedProcess } from '../host/host.js';
 import { launchWorker, type LaunchedWorker } from './launch.js';
 import { resolveSpawnOptions, type ResolvedSpawnOptions } from './spawn-options.js';
 import type { AnyWorkerType } from './type-registry.js';
@@ -19,6 +20,8 @@ export interface SpawnExtras {
   readonly clientImplementations?: readonly AnyImplementation[];
   /** The worker announced it exits on purpose (see `exitWorker`); called before its exit is reported. */
   readonly onExitNotice?: (reason: string) => void;
+  /** A process launched ahead of time with this spawn's process options (a pool's own spares), if one is ready. */
+  readonly takeSpare?: () => LaunchedProcess | undefined;
 }
 
 /**
@@ -33,7 +36,7 @@ export async function spawnWorker(type: AnyWorkerType, rawOptions: unknown, extr
   checkArguments(type, options);
   const id = app.nextWorkerId();
   const name = options.name ?? `${type.name}-${id}`;
-  const launched = await launchWorker(app, type.name, id, name, options);
+  const launched = await launchWorker(app, type.name, id, name, options, extras.takeSpare);
   try {
     watchReports(launched.control, name, options.onFailure, extras.onExitNotice);
     return await attach(app, type, id, name, launched, options, extras);

@@ -55,6 +55,13 @@ export interface PoolOptions<Init, ConnectionInit> {
   spawn?: ProcessOptions;
   /** Worker names are `<name>-<n>`. @default `<type>-pool` */
   name?: string;
+  /**
+   * Processes kept launched ahead of time (local pools only), so that a worker replacing a dead, stopped or
+   * recycled one, or one the pool grows by, starts in milliseconds instead of a Node start-up. Each costs one idle
+   * process.
+   * @default 1
+   */
+  spares?: number;
 }
 
 /** Options of one `pool.run`. */
@@ -88,6 +95,8 @@ export interface ResolvedPoolOptions {
   readonly recycle: RecycleOptions;
   readonly spawn: ProcessOptions;
   readonly name: string;
+  /** Spares to keep: 0 for pools on other hosts. */
+  readonly spares: number;
 }
 
 const count = z.number().int().min(1, 'must be an integer ≥ 1');
@@ -110,6 +119,7 @@ const optionsSchema = z.strictObject({
     .optional(),
   spawn: z.unknown().optional(),
   name: z.string().min(1).optional(),
+  spares: z.number().int().nonnegative().optional(),
 });
 
 export function resolvePoolOptions(options: unknown, typeName: string): ResolvedPoolOptions {
@@ -147,5 +157,6 @@ export function resolvePoolOptions(options: unknown, typeName: string): Resolved
     recycle: checked.recycle ?? {},
     spawn,
     name: checked.name ?? `${typeName}-pool`,
+    spares: places === undefined && (spawn.host === undefined || spawn.host.name === 'local') ? (checked.spares ?? DEFAULTS.poolSpares) : 0,
   };
 }

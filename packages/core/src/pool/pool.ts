@@ -2,6 +2,10 @@ import { RpcError, type RpcStream } from '@cohort/rpc';
 import { describeThrown, placedCall, type CallSite } from '@cohort/rpc/internal';
 import { CohortError } from '../common/errors.js';
 import type { AnyFunction } from '../parallel/functions.js';
+import { requireApp } from '../app/app.js';
+import { localHost } from '../host/local.js';
+import { launchRequest } from '../parallel/launch.js';
+import { SparePool } from '../parallel/spares.js';
 import { spawnWorker } from '../parallel/spawn.js';
 import type { AnyWorkerType } from '../parallel/type-registry.js';
 import { exitOf, runOn, usageOf, type Worker } from '../parallel/worker.js';
@@ -11,14 +15,10 @@ import { CallQueue } from './call-queue.js';
 import { PoolMember } from './member.js';
 import { resolvePoolOptions, type PoolRunOptions, type ResolvedPoolOptions } from './options.js';
 import { PoolCall } from './pool-call.js';
+import { EARLY_DEATH_MS, StartPolicy } from './start-policy.js';
 import { DurationWindow, type PoolStats } from './stats.js';
+import { onStreamEnd } from './stream-hold.js';
 
-/** Consecutive workers that fail to start (or die before finishing a call) before the pool gives up. */
-const FAILED_STARTS_LIMIT = 3;
-/** The longest wait before trying to start a worker again after failures. */
-const MAX_RETRY_DELAY_MS = 5000;
-/** A worker that exits by itself this soon after it was ready counts as a failed start. */
-const EARLY_DEATH_MS = 1000;
 
 /** Options of `pool.close`. */
 export interface PoolCloseOptions {
@@ -44,17 +44,21 @@ export class Pool<N extends string> {
   readonly #runs = new DurationWindow();
   #state: 'open' | 'closing' | 'closed' | 'failed' = 'open';
   #failure: CohortError | undefined;
-  #failedStarts = 0;
-  #retryDelayMs = 0;
-  #spawnBlockedUntil = 0;
+  readonly #starts = new StartPolicy();
   #nextMember = 0;
   #counters = { completed: 0, failed: 0, retried: 0, replaced: 0 };
   #idle: (() => void) | undefined;
   #closed: Promise<void> | undefined;
+  readonly #spares: SparePool | undefined;
 
   private constructor(type: AnyWorkerType, options: ResolvedPoolOptions) {
     this.#type = type;
     this.#options = options;
+    if (options.spares > 0) {
+      const app = requireApp(`${type.name}.pool()`);
+      const request = launchRequest(app, `${options.name}-spare`, options.spawn);
+      this.#spares = new SparePool(options.spares, () => localHost().launch(request));
+    }
   }
 
   /** @hidden Use `Type.pool(options)`. */
@@ -167,7 +171,7 @@ export class Pool<N extends string> {
 
   #grow(): void {
     // While closing with drain, the queued calls still need workers.
-    if ((this.#state !== 'open' && this.#state !== 'closing') || performance.now() < this.#spawnBlockedUntil) return;
+    if ((this.#state !== 'open' && this.#state !== 'closing') || !this.#starts.mayStart(performance.now())) return;
     let counted = 0;
     let startingRoom = 0;
     for (const member of this.#members) {
@@ -205,7 +209,8 @@ export class Pool<N extends string> {
     const { spawn, init, connectionInit } = this.#options;
     let worker: Worker<string>;
     try {
-      worker = (await spawnWorker(this.#type, { ...spawn, ...(host === undefined ? {} : { host }), init, connectionInit, name: member.name })) as Worker<string>;
+      const options = { ...spawn, ...(host === undefined ? {} : { host }), init, connectionInit, name: member.name };
+      worker = (await spawnWorker(this.#type, options, { takeSpare: () => this.#spares?.take() })) as Worker<string>;
     } catch (error) {
       this.#members.delete(member);
       if (this.#state === 'open' || this.#state === 'closing') this.#failedStart(error);
@@ -214,10 +219,9 @@ export class Pool<N extends string> {
     }
     member.worker = worker;
     member.readyAt = performance.now();
-    this.#retryDelayMs = 0;
-    // A worker that lives past the start window proves the type can run: failures start counting again.
+    this.#starts.started();
     setTimeout(() => {
-      if (member.state !== 'dead') this.#failedStarts = 0;
+      if (member.state !== 'dead') this.#starts.proven();
     }, EARLY_DEATH_MS).unref();
     void exitOf(worker).then((status) => this.#onExit(member, status));
     if (this.#state === 'closed' || this.#state === 'failed') {
@@ -233,32 +237,22 @@ export class Pool<N extends string> {
     this.#armIdle(member);
   }
 
-  /**
-   * A worker could not start (or exited by itself right after). Starts that failed because something killed the
-   * process (a signal from outside: an operator, a chaos test) say nothing about the worker type: the pool simply
-   * starts another. Other failures count toward giving up, and each makes the next attempt wait longer.
-   */
+  /** A worker could not start, or exited by itself right after: see StartPolicy. */
   #failedStart(error: unknown): void {
     const killed = error instanceof CohortError && error.exitStatus?.signal != null;
-    if (killed) {
-      this.#pump();
-      return;
+    const decision = this.#starts.failed(killed, performance.now());
+    if (decision.retry === 'now') this.#pump();
+    else if (decision.retry === 'later') setTimeout(() => this.#pump(), decision.delayMs).unref();
+    else {
+      this.#fail(
+        new CohortError(
+          'POOL_FAILED',
+          `the pool of ${this.#type.name} stopped: ${decision.failures} workers in a row failed to start or died at once; ` +
+            `the last: ${describeThrown(error)}`,
+          { cause: error },
+        ),
+      );
     }
-    this.#retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, this.#retryDelayMs === 0 ? 50 : this.#retryDelayMs * 2);
-    this.#failedStarts++;
-    if (this.#failedStarts < FAILED_STARTS_LIMIT) {
-      this.#spawnBlockedUntil = performance.now() + this.#retryDelayMs;
-      setTimeout(() => this.#pump(), this.#retryDelayMs).unref();
-      return;
-    }
-    this.#fail(
-      new CohortError(
-        'POOL_FAILED',
-        `the pool of ${this.#type.name} stopped: ${this.#failedStarts} workers in a row failed to start or died at once; ` +
-          `the last: ${describeThrown(error)}`,
-        { cause: error },
-      ),
-    );
   }
 
   /** The pool's failure, as one call's error: a copy, so that each points at its own caller. */
@@ -270,6 +264,7 @@ export class Pool<N extends string> {
   #fail(error: CohortError): void {
     if (this.#state === 'failed' || this.#state === 'closed') return;
     this.#state = 'failed';
+    this.#spares?.close();
     this.#failure = error;
     for (const call of this.#queue.drain()) call.reject(this.#failedError());
     for (const member of this.#members) this.#stop(member, 'the pool failed');
@@ -305,35 +300,11 @@ export class Pool<N extends string> {
 
   /** A stream holds its worker's place until it ends; its end is the call's end. */
   #holdWhileStreaming(member: PoolMember, call: PoolCall, stream: RpcStream<unknown>): RpcStream<unknown> {
-    const end = (error?: unknown): void => {
+    return onStreamEnd(stream, (error) => {
       if (!member.running.has(call)) return;
       if (error === undefined) this.#finish(member, call, { ok: true, value: undefined });
       else this.#release(member, call, false);
-    };
-    return {
-      next: () =>
-        stream.next().then(
-          (step) => {
-            if (step.done === true) end();
-            return step;
-          },
-          (error: unknown) => {
-            end(error);
-            throw error;
-          },
-        ),
-      return: () => {
-        end();
-        return stream.return?.() ?? Promise.resolve({ done: true, value: undefined });
-      },
-      cancel: (reason) => {
-        end();
-        stream.cancel(reason);
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    });
   }
 
   #finish(member: PoolMember, call: PoolCall, outcome: { ok: true; value: unknown }): void {
@@ -498,6 +469,7 @@ export class Pool<N extends string> {
       for (const call of this.#queue.drain()) call.reject(new CohortError('POOL_CLOSED', `the pool of ${this.#type.name} was closed before this call ran`));
     }
     if (this.#state === 'closing') this.#state = 'closed';
+    this.#spares?.close();
     // Until every worker has exited: those still starting are stopped as they come up (see #spawn).
     const asked = new Set<PoolMember>();
     while (this.#members.size > 0) {

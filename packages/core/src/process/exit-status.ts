@@ -1,10 +1,8 @@
 import { constants } from 'node:os';
+import type { ExitStatus } from '../common/errors.js';
 
-/** How a process ended: an exit code, or the signal that ended it. */
-export interface ExitStatus {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
+// Declared with the errors, the lowest layer, because a CohortError carries one.
+export type { ExitStatus };
 
 const STOP_SIGNALS = new Set(['SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU']);
 

@@ -23,7 +23,7 @@ describe('cleanup', () => {
   }, 120_000);
 
   it('Ctrl-C (SIGINT to the process group) ends the master and every worker, busy, idle or nested', async () => {
-    // privateTmp: the app's socket directory, left behind when every process dies of SIGINT, goes with the run's.
+    // privateTmp: TMPDIR is the run's (sockets.test.ts proves nothing of the app is left there after a Ctrl-C).
     const run = startFixture('parallel/ctrl-c.ts', { detached: true, privateTmp: true });
     const { pids } = await run.waitFor<{ pids: number[] }>('READY');
     await run.waitNoted('spinning');

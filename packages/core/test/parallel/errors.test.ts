@@ -63,8 +63,11 @@ describe('errors in workers', () => {
     expect(result.error?.message).toContain('RangeError: initWorkerState refuses start 5');
   });
 
-  it('the worker cannot listen: spawn rejects saying so (not blaming initWorkerState), no process left', async () => {
-    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; children: number[] }>('parallel/errors.ts', { args: ['listen-fails'] });
+  it.each([
+    ['an abstract name (Linux)', {}],
+    ['a socket directory (COHORT_SOCKETS=directory)', { COHORT_SOCKETS: 'directory' }],
+  ])('the worker cannot listen (%s): spawn rejects saying so (not blaming initWorkerState), no process left', async (_space, env) => {
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; children: number[] }>('parallel/errors.ts', { args: ['listen-fails'], env });
     expect(workerPids).toHaveLength(1);
     expect(result.children).toEqual([]);
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });

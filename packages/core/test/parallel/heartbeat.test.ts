@@ -1,26 +1,45 @@
-import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { waitGone } from '../support/processes.js';
 import { runFixture, startFixture } from '../support/fixture-runner.js';
+import { abstractSocketNames, abstractSocketNamesLeft, socketDirectoriesIn, type SocketSpaceReport } from '../support/sockets.js';
 
 const HEARTBEAT_TIMEOUT_MS = 1000;
 // The contract is heartbeat.timeoutMs + 1 s; the margin absorbs a loaded CI machine (2 cores, other suites).
 const BOUND_MS = HEARTBEAT_TIMEOUT_MS + 1000 + 2000;
 
-async function killMasterAndTime(scenario: string): Promise<{ goneMs: number; survivors: number[]; leftovers: string[] }> {
-  const run = startFixture('parallel/busy.ts', { args: [scenario], privateTmp: true });
-  const { pids } = await run.waitFor<{ pids: number[] }>('READY');
-  if (scenario === 'spin') await run.waitNoted('spinning');
-  const began = Date.now();
-  process.kill(run.pid, 'SIGKILL');
-  const survivors = await waitGone(pids, BOUND_MS);
-  const goneMs = Date.now() - began;
-  // The master was SIGKILLed: the last worker out removes the app's socket directory.
-  const leftovers = readdirSync(run.dir).filter((name) => name.startsWith('cohort-'));
-  const end = await run.finish();
-  expect(end.signal).toBe('SIGKILL');
-  expect(end.workerPids.sort()).toEqual([...pids].sort());
-  return { goneMs, survivors, leftovers };
+interface KilledMaster {
+  goneMs: number;
+  survivors: number[];
+  /** Where the workers listened, and what the run's TMPDIR and /proc/net/unix held then. */
+  space: SocketSpaceReport | undefined;
+  directoriesWhileRunning: string[];
+  namesWhileRunning: string[];
+  /** What is left of the app's sockets once every process is gone. */
+  leftovers: string[];
+  namesLeft: string[];
+}
+
+async function killMasterAndTime(scenario: string, env: NodeJS.ProcessEnv = {}): Promise<KilledMaster> {
+  const run = startFixture('parallel/busy.ts', { args: [scenario], privateTmp: true, env });
+  return run.guard(async () => {
+    const { pids, space } = await run.waitFor<{ pids: number[]; space?: SocketSpaceReport }>('READY');
+    if (scenario === 'spin') await run.waitNoted('spinning');
+    const directoriesWhileRunning = socketDirectoriesIn(run.dir);
+    const namesWhileRunning = space?.abstract === true ? abstractSocketNames(space.base) : [];
+    const began = Date.now();
+    process.kill(run.pid, 'SIGKILL');
+    const survivors = await waitGone(pids, BOUND_MS);
+    const goneMs = Date.now() - began;
+    // The master was SIGKILLed: abstract names vanish with their sockets; a socket directory is removed by the
+    // last worker out.
+    await waitGone([run.pid], 5000);
+    const leftovers = socketDirectoriesIn(run.dir);
+    const namesLeft = space?.abstract === true ? await abstractSocketNamesLeft(space.base) : [];
+    const end = await run.finish();
+    expect(end.signal).toBe('SIGKILL');
+    expect(end.workerPids.sort()).toEqual([...pids].sort());
+    return { goneMs, survivors, space, directoriesWhileRunning, namesWhileRunning, leftovers, namesLeft };
+  });
 }
 
 describe('no worker outlives its master', () => {
@@ -30,11 +49,25 @@ describe('no worker outlives its master', () => {
     expect(goneMs).toBeLessThan(BOUND_MS);
   });
 
-  it("master SIGKILLed with 10 idle workers ('heartbeat-lost' and 'connection-closed'): all gone, socket directory too", async () => {
-    const { goneMs, survivors, leftovers } = await killMasterAndTime('idle');
-    expect(survivors).toEqual([]);
-    expect(leftovers).toEqual([]);
-    expect(goneMs).toBeLessThan(BOUND_MS);
+  it("master SIGKILLed with 10 idle workers ('heartbeat-lost' and 'connection-closed'): all gone, and no socket name left", async () => {
+    const killed = await killMasterAndTime('idle');
+    expect(killed.survivors).toEqual([]);
+    expect(killed.goneMs).toBeLessThan(BOUND_MS);
+    // Linux's abstract names: no directory was ever made; the ten names were bound, and none is left.
+    expect(killed.space?.abstract).toBe(true);
+    expect(killed.directoriesWhileRunning).toEqual([]);
+    expect(killed.namesWhileRunning).toHaveLength(10);
+    expect(killed.leftovers).toEqual([]);
+    expect(killed.namesLeft).toEqual([]);
+  });
+
+  it('the same with COHORT_SOCKETS=directory: the socket directory, in TMPDIR while they ran, is removed by the last worker out', async () => {
+    const killed = await killMasterAndTime('idle', { COHORT_SOCKETS: 'directory' });
+    expect(killed.survivors).toEqual([]);
+    expect(killed.goneMs).toBeLessThan(BOUND_MS);
+    expect(killed.space?.abstract).toBe(false);
+    expect(killed.directoriesWhileRunning).toHaveLength(1);
+    expect(killed.leftovers).toEqual([]);
   });
 
   it('a function blocking the event loop longer than heartbeat.timeoutMs still returns to a live master', async () => {

@@ -25,8 +25,11 @@ describe('shutdownOn', () => {
     expect(exits.get(result.pid)).toBe(0);
   });
 
-  it("'shutdown-called': the worker survives its master, still reachable; shutdown ends it with code 0", async () => {
-    const run = startFixture('parallel/shutdown.ts', { args: ['shutdown-called'], privateTmp: true });
+  it.each<[string, NodeJS.ProcessEnv]>([
+    ['abstract socket names', {}],
+    ['a socket directory (COHORT_SOCKETS=directory): its socket kept through its master\'s cleanup', { COHORT_SOCKETS: 'directory' }],
+  ])("'shutdown-called': the worker survives its master, still reachable; shutdown ends it with code 0 (%s)", async (_mode, env) => {
+    const run = startFixture('parallel/shutdown.ts', { args: ['shutdown-called'], privateTmp: true, env });
     const result = await run.waitFor<{
       status: { code: number };
       shutDownPid: number;
@@ -50,7 +53,8 @@ describe('shutdownOn', () => {
       process.kill(result.survivorPid, 'SIGKILL');
     }
     const gone = await waitGone([result.survivorPid], 5000);
-    // The last worker out of an app whose root is gone removes the socket directory.
+    // Nothing left in TMPDIR: no directory with abstract names; the last worker out of an app whose root is gone
+    // removes the socket directory.
     const leftovers = readdirSync(run.dir).filter((name) => name.startsWith('cohort-'));
     const end = await run.finish();
     expect(survived).toBe(true);

@@ -197,6 +197,7 @@ describe('Type.pool', () => {
       otherErrors: string[];
       kills: number;
       restored: boolean;
+      answering: number;
       final: Stats;
     }>('chaos', 120_000);
     console.log('pool chaos:', JSON.stringify({ ...result, workers: result.workers.length }));
@@ -207,6 +208,7 @@ describe('Type.pool', () => {
     expect(result.kills).toBeGreaterThan(0);
     expect(result.restored).toBe(true);
     expect(result.final.workers).toBe(4);
+    expect(result.answering).toBeGreaterThanOrEqual(2);
   }, 150_000);
 
   it('a SIGKILLed master leaves no pool worker, busy or idle', async () => {

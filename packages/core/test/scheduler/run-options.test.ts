@@ -24,8 +24,8 @@ describe('Scheduler run options about workers', () => {
 
   it('workerIdleTimeoutMs: a task longer than the idle timeout completes; the worker then idle exits by itself', () => {
     expect(run.result.idle.result.ok).toBe(true);
-    // The scheduler was blocked and told it nothing: the worker left on its own, 300 ms after its task plus the
-    // 1 s it gives the scheduler to answer its notice.
+    // The scheduler was blocked and told it nothing: the worker left on its own, 300 ms after its task (having
+    // announced why on its control channel, which the scheduler reads when it can).
     expect(run.result.idle.goneAfterMs).not.toBeNull();
     expect(run.result.idle.goneAfterMs!).toBeLessThan(4000);
     expectNoneAlive();

@@ -208,6 +208,25 @@ export class RunningFixture {
     return { pid: this.pid, code, signal, stdout: this.stdout, stderr: this.stderr, records, workerPids, pids, exits, files, elapsedMs };
   }
 
+  /**
+   * Runs `body` (a test's steps while the master runs); if it throws (an assertion failed, a line never came), the
+   * master is SIGKILLed (its group with `detached`) and every process of the run proven gone before the error goes
+   * on: a failed test must not leave a master waiting for a step that will never come, nor its workers.
+   */
+  async guard<T>(body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (error) {
+      try {
+        process.kill(this.options.detached === true ? -this.pid : this.pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+      await this.finish().catch(() => undefined);
+      throw error;
+    }
+  }
+
   describe(): string {
     return `fixture ${this.name} (pid ${this.pid})\n--- stdout\n${this.stdout.slice(-4000)}\n--- stderr\n${this.stderr.slice(-4000)}`;
   }

@@ -153,6 +153,18 @@ export async function compareReadings(options: CompareReadingsOptions): Promise<
   return { baseline: pick(a, 'baseline'), cohort: pick(b, 'Cohort') };
 }
 
+/** Summaries per reading name of one workload sampled alone (for metrics without a baseline). */
+export async function measureReadings(sampler: ReadingsSampler, warmup: number, repetitions: number): Promise<(reading: string) => Summary> {
+  for (let i = 0; i < warmup; i++) await sampler();
+  const samples: Readings[] = [];
+  for (let i = 0; i < repetitions; i++) samples.push(await sampler());
+  return (reading) => {
+    const values = samples.map((sample) => sample[reading]);
+    if (values.some((value) => value === undefined)) throw new Error(`bench: the samples lack the reading "${reading}"`);
+    return summarize(values as number[]);
+  };
+}
+
 export interface MetricInput {
   group: string;
   name: string;

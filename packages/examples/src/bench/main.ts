@@ -16,11 +16,12 @@ import { renderChart } from './results-chart.js';
 import { describeMachine, workspaceRoot, writeResults, type BenchResults } from './results-file.js';
 import { mapreduceGroup } from './mapreduce.js';
 import { parallelGroup } from './parallel.js';
+import { poolGroup } from './pool.js';
 import { rpcGroup } from './rpc.js';
 import { schedulerGroup } from './scheduler.js';
 import { formatTable } from './table.js';
 
-const GROUPS: readonly BenchGroup[] = [rpcGroup, parallelGroup, schedulerGroup, mapreduceGroup];
+const GROUPS: readonly BenchGroup[] = [rpcGroup, parallelGroup, schedulerGroup, mapreduceGroup, poolGroup];
 
 const { values, positionals } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } },

@@ -5,6 +5,8 @@ import type { Metric, Target } from './harness.js';
 
 function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
+  // A count (calls lost, say) reads as one: 0, not 0.00.
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
   const magnitude = Math.abs(value);
   if (magnitude >= 100) return Math.round(value).toLocaleString('en-US');
   if (magnitude >= 10) return value.toFixed(1);

@@ -1,13 +1,16 @@
-// The peer libraries, set up as their documentation says for process workers. Their workers run with this
-// process's own flags (tsx's loader, as Cohort's workers do), so that both sides load the same way; neither
-// library passes them on by itself (workerpool keeps only --max-old-space-size and --inspect).
+// The peer libraries, set up as their documentation says for process workers (piscina: worker threads, its only
+// mode). Their workers run with this process's own flags (tsx's loader, as Cohort's workers do), so that both sides
+// load the same way; workerpool and tinypool do not pass them on by themselves (workerpool keeps only
+// --max-old-space-size and --inspect), while worker threads inherit them.
 import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
 import Tinypool from 'tinypool';
 import workerpool from 'workerpool';
 import type { Adder } from '../rpc/definitions.js';
 
 const workerpoolScript = fileURLToPath(new URL('./workerpool-worker.ts', import.meta.url));
 const tinypoolModule = new URL('./tinypool-worker.ts', import.meta.url).href;
+const piscinaModule = new URL('./piscina-worker.ts', import.meta.url).href;
 
 export type WorkerpoolPool = ReturnType<typeof workerpool.pool>;
 
@@ -37,10 +40,19 @@ export function startTinypool(workers: number): Tinypool {
   });
 }
 
+/** A piscina pool of `threads` worker threads, started at once; every other option is piscina's default. */
+export function startPiscina(threads: number): Piscina {
+  return new Piscina({ filename: piscinaModule, minThreads: threads, maxThreads: threads });
+}
+
 export const workerpoolAdder = (pool: WorkerpoolPool): Adder => ({
   add: async (a, b) => (await pool.exec('add', [a, b])) as number,
 });
 
 export const tinypoolAdder = (pool: Tinypool): Adder => ({
+  add: async (a, b) => (await pool.run([a, b])) as number,
+});
+
+export const piscinaAdder = (pool: Piscina): Adder => ({
   add: async (a, b) => (await pool.run([a, b])) as number,
 });

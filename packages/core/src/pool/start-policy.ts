@@ -1,0 +1,47 @@
+/** Consecutive failed starts after which the pool gives up. */
+const FAILED_STARTS_LIMIT = 3;
+/** The longest wait before trying to start a worker again after failures. */
+const MAX_RETRY_DELAY_MS = 5000;
+const FIRST_RETRY_DELAY_MS = 50;
+/** A worker that exits by itself this soon after it was ready counts as a failed start. */
+export const EARLY_DEATH_MS = 1000;
+
+/** How a failed start is handled: start another now, after `delayMs`, or give up. */
+export type StartDecision = { readonly retry: 'now' } | { readonly retry: 'later'; readonly delayMs: number } | { readonly retry: 'never'; readonly failures: number };
+
+/**
+ * When a pool keeps starting workers and when it gives up, as a pure policy. A start that failed because something
+ * killed the process (a signal from outside: an operator, the OOM killer, a chaos test) says nothing about the
+ * worker type: another starts at once. Other failures (the spawn failed, or the worker exited by itself right after
+ * it started) count: each makes the next attempt wait longer, and three in a row stop the pool, rather than a
+ * respawn storm. A worker that lives past the start window proves the type can run and resets the count.
+ */
+export class StartPolicy {
+  #failures = 0;
+  #delayMs = 0;
+  #blockedUntil = 0;
+
+  /** Whether starting a worker now is allowed (not during a back-off). */
+  mayStart(now: number): boolean {
+    return now >= this.#blockedUntil;
+  }
+
+  failed(killed: boolean, now: number): StartDecision {
+    if (killed) return { retry: 'now' };
+    this.#failures++;
+    this.#delayMs = Math.min(MAX_RETRY_DELAY_MS, this.#delayMs === 0 ? FIRST_RETRY_DELAY_MS : this.#delayMs * 2);
+    if (this.#failures >= FAILED_STARTS_LIMIT) return { retry: 'never', failures: this.#failures };
+    this.#blockedUntil = now + this.#delayMs;
+    return { retry: 'later', delayMs: this.#delayMs };
+  }
+
+  /** A worker came up: back-off ends (its failures count until it has lived past the start window). */
+  started(): void {
+    this.#delayMs = 0;
+  }
+
+  /** A worker lived past the start window. */
+  proven(): void {
+    this.#failures = 0;
+  }
+}
