@@ -39,10 +39,14 @@ export function withCallSite<E>(error: E, site: CallSite | undefined): E {
     const stack = site.stack;
     const newline = typeof stack === 'string' ? stack.indexOf('\n') : -1;
     if (newline === -1) return error;
-    const frames = (stack as string).slice(newline + 1);
-    if (!frames.split('\n').some((line) => !line.includes('node:internal/'))) return error;
+    // Node's own frames (the microtask queue that resumed the caller) say nothing about where the call was made.
+    const frames = (stack as string)
+      .slice(newline + 1)
+      .split('\n')
+      .filter((line) => !line.includes('(node:internal/') && !line.includes(' node:internal/'));
+    if (frames.length === 0) return error;
     const header = Error.prototype.toString.call(error);
-    Object.defineProperty(error, 'stack', { value: `${header}\n${frames}`, writable: true, configurable: true });
+    Object.defineProperty(error, 'stack', { value: `${header}\n${frames.join('\n')}`, writable: true, configurable: true });
   } catch {
     // A frozen error, or a stack that could not be formatted: it keeps the stack it has.
   }
