@@ -276,18 +276,22 @@ export class Scheduler {
       return;
     }
     const text = task.slot.describeEnd(status, error);
-    this.finish(task, failedResult(text, new RpcError('CONNECTION_CLOSED', text, { rpc: `task ${task.type.name}`, cause: error })));
+    const lost = new RpcError('CONNECTION_CLOSED', text, { rpc: `task ${task.type.name}`, cause: error });
+    this.finish(task, failedResult(text, withCallSite(lost, this.currentRun?.site)));
   }
 
   /**
    * What a task threw, as the `cause` of its result: the worker's wire error checked (the worker's result is not
    * checked on arrival, as no RPC output is), named after the task and its worker; its text alone if malformed.
+   * Its stack points at the line that called `run` (captured once per run: a capture per `addTask` would cost more
+   * than a small task).
    */
   private taskError(task: ActiveTask, text: string, detail: unknown): Error {
     const rpc = `task ${task.type.name}`;
     const info = task.slot.info;
     const peer = info === undefined ? 'a scheduler worker' : `worker "${info.name}" (pid ${info.pid})`;
-    return errorFromWire(detail, rpc, peer) ?? new RemoteError({ remoteName: 'Error', message: text, rpc, peer });
+    const error = errorFromWire(detail, rpc, peer) ?? new RemoteError({ remoteName: 'Error', message: text, rpc, peer });
+    return withCallSite(error, this.currentRun?.site);
   }
 
   /**

@@ -1,26 +1,30 @@
-// Micro-benchmark of call-site capture: what `dispatch` (and a worker's `run`) pays per call so that a failure points
-// at the caller's line. Not a bench group (no target to meet): run it alone, and read it beside `pnpm bench rpc
-// parallel`, whose round trips include the capture.
+// Micro-benchmark of call sites: what a call pays so that its failure points at the caller's line. Not a bench group
+// (no target to meet): run it alone.
 //
 //   pnpm --filter @cohort/examples exec tsx src/bench/call-site.ts
 //
-// Two paired comparisons (alternating samples, medians; see harness.ts), each "off" against "on":
-// 1. the capture alone, at a typical depth (a dozen frames below the entry point), in ns per capture;
-// 2. a sequential round trip of `dispatch(add)` on a real connection over a Unix socket (server and client in this
-//    process: the round trip is short, so the capture weighs more than across processes), in µs per call, with the
-//    capture off (`Error.stackTraceLimit = 0`, which skips it) and on (the default limit of 10 frames).
+// Paired comparisons (alternating samples, medians; see harness.ts):
+// 1. the capture alone (`Error.captureStackTrace`) at a typical depth (a dozen frames below the entry point), in ns;
+// 2. the rpc bench's sequential round trip (`add` over a Unix socket to a server in a child process, see rpc.ts), in
+//    µs per call, three ways on one connection: untraced (`dispatchFrom` with no site: the call as it was before call
+//    sites), as shipped (`dispatch`: lazy, an extra async function that looks for the caller only on failure), and
+//    eager (a stack captured on every call, as streams do);
+// 3. the same three ways with 256 calls in flight, in calls/s.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Connection, Rpc, Server } from '@cohort/rpc';
-import { captureCallSite } from '@cohort/rpc/internal';
+import { Connection } from '@cohort/rpc';
+import { captureCallSite, dispatchFrom } from '@cohort/rpc/internal';
+import { startServer } from './child-process.js';
 import { compare, now, type Summary } from './harness.js';
-import { add } from './rpc/definitions.js';
+import { add, type Adder } from './rpc/definitions.js';
+import { sequentialLatency, windowedThroughput } from './rpc/workloads.js';
 
 const CAPTURES_PER_SAMPLE = 20_000;
-const CALLS_PER_SAMPLE = 200;
+const CALLS_PER_SAMPLE = 100;
+const IN_FLIGHT_CALLS = 50_000;
 const DEPTH = 12;
-const limit = Error.stackTraceLimit;
 
 /** Sites captured, counted so that the capture is not optimised away. */
 let captured = 0;
@@ -39,17 +43,15 @@ async function captures(capture: boolean): Promise<number> {
   return ((now() - began) * 1e6) / CAPTURES_PER_SAMPLE;
 }
 
-async function roundTrips(connection: Connection, stackTraceLimit: number): Promise<number> {
-  Error.stackTraceLimit = stackTraceLimit;
-  try {
-    const began = now();
-    for (let i = 0; i < CALLS_PER_SAMPLE; i++) await connection.dispatch(add, [i, 1]);
-    return ((now() - began) * 1000) / CALLS_PER_SAMPLE;
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
+type Way = 'untraced' | 'lazy' | 'eager';
 
+/** A client of the rpc bench's workloads that dispatches `add` one of the three ways. */
+function adder(connection: Connection, way: Way): Adder {
+  const untraced = (a: number, b: number): Promise<number> => connection[dispatchFrom](undefined, add, [a, b]) as Promise<number>;
+  const lazy = (a: number, b: number): Promise<number> => connection.dispatch(add, [a, b]);
+  const eager = (a: number, b: number): Promise<number> => connection[dispatchFrom](captureCallSite(eager), add, [a, b]) as Promise<number>;
+  return { add: way === 'untraced' ? untraced : way === 'lazy' ? lazy : eager };
+}
 const show = (summary: Summary, digits: number): string => `${summary.median.toFixed(digits)} (min ${summary.min.toFixed(digits)})`;
 
 const capture = await compare({ warmup: 5, repetitions: 41, baseline: () => captures(false), cohort: () => captures(true) });
@@ -59,22 +61,33 @@ console.log(
 );
 
 const dir = mkdtempSync(join(tmpdir(), 'cohort-call-site-'));
-const server = await Server.listen({ address: { path: join(dir, 's.sock') }, implementations: [Rpc.implement(add, ([a, b]) => a + b)] });
-const connection = await Connection.connect({ address: server.address });
+const secret = randomBytes(32).toString('hex');
+const server = await startServer(new URL('./rpc/server-main.ts', import.meta.url), [join(dir, 'raw.sock'), join(dir, 'cohort.sock')], {
+  env: { BENCH_SECRET: secret },
+});
+const connection = await Connection.connect({ address: { path: join(dir, 'cohort.sock') }, secret });
+const percent = (a: Summary, b: Summary): string => `${((b.median / a.median - 1) * 100).toFixed(1)} %`;
 try {
-  const trips = await compare({
-    warmup: 20,
-    repetitions: 101,
-    baseline: () => roundTrips(connection, 0),
-    cohort: () => roundTrips(connection, limit),
-  });
-  const ratio = trips.cohort.median / trips.baseline.median;
-  console.log(
-    `round trip, dispatch(add): ${show(trips.baseline, 2)} µs without, ${show(trips.cohort, 2)} µs with: ` +
-      `${((ratio - 1) * 100).toFixed(1)} % (${((trips.cohort.median - trips.baseline.median) * 1000).toFixed(0)} ns)`,
-  );
+  for (const way of ['lazy', 'eager'] as const) {
+    const trips = await compare({
+      warmup: 40,
+      repetitions: 101,
+      baseline: sequentialLatency(adder(connection, 'untraced'), CALLS_PER_SAMPLE),
+      cohort: sequentialLatency(adder(connection, way), CALLS_PER_SAMPLE),
+    });
+    console.log(`round trip, sequential add: untraced ${show(trips.baseline, 2)} µs, ${way} ${show(trips.cohort, 2)} µs: ${percent(trips.baseline, trips.cohort)}`);
+  }
+  for (const way of ['lazy', 'eager'] as const) {
+    const busy = await compare({
+      warmup: 1,
+      repetitions: 9,
+      baseline: windowedThroughput(adder(connection, 'untraced'), IN_FLIGHT_CALLS, 256),
+      cohort: windowedThroughput(adder(connection, way), IN_FLIGHT_CALLS, 256),
+    });
+    console.log(`256 calls in flight: untraced ${show(busy.baseline, 0)} calls/s, ${way} ${show(busy.cohort, 0)} calls/s: ${percent(busy.baseline, busy.cohort)}`);
+  }
 } finally {
   await connection.close('done');
-  await server.close();
+  await server.stop();
   rmSync(dir, { recursive: true, force: true });
 }
