@@ -1,17 +1,21 @@
+import { createServer } from 'node:net';
 import { CohortError } from '../common/errors.js';
 
 /**
  * The `inspect` process option: whether a worker runs with Node's inspector, and how.
  * - `undefined` (default): as the master does. A master started with `--inspect`, `--inspect-brk` or
- *   `--inspect-wait` gives each worker the same mode on the same interface, on a free port of its own.
+ *   `--inspect-wait` gives each worker the same mode on the same interface, on a port of its own.
  * - `false`: never, even when the master is inspected.
- * - `true`: inspected (`--inspect`), on a free port.
- * - `{ port?, host?, brk?, wait? }`: `port` is the first port to use (the workers of one pool or run get `port`,
- *   `port + 1`… as this process hands them out; default: a free port); `host` the interface (default the master's,
- *   else 127.0.0.1); `brk` stops before the worker's first line and `wait` waits for a debugger without stopping:
- *   either way the worker reports ready only after a debugger attached, within `spawnTimeoutMs`.
+ * - `true`: inspected (`--inspect`), this worker alone if the master is not.
+ * - `{ host?, brk?, wait? }`: `host` the interface (default the master's, else 127.0.0.1); `brk` stops before the
+ *   worker's first line and `wait` waits for a debugger without stopping: either way the worker reports ready only
+ *   once a debugger has attached, within `spawnTimeoutMs`.
+ *
+ * The port is a free one the worker's system picks, or the first free one from the `inspectPortStart` option. Node
+ * prints it on the worker's stderr (`Debugger listening on ws://127.0.0.1:40123/…`), which the default
+ * `stderr: 'inherit'` shows prefixed with the worker's name.
  */
-export type InspectOption = boolean | { port?: number; host?: string; brk?: boolean; wait?: boolean };
+export type InspectOption = boolean | { host?: string; brk?: boolean; wait?: boolean };
 
 type Mode = 'inspect' | 'brk' | 'wait';
 
@@ -21,6 +25,8 @@ export interface WorkerInspector {
   readonly execArgv: string[];
   /** `brk` and `wait` hold the worker until a debugger attaches (spawn errors say so). */
   readonly mode: Mode | undefined;
+  /** The inspector's `host:port` when this process chose the port (`inspectPortStart`); else the worker's system picks it. */
+  readonly address: string | undefined;
   /** Frees the worker's chosen port for another worker (call once its process is gone). */
   release(): void;
 }
@@ -74,12 +80,19 @@ function takePort(hostName: string, start: number, where: string): { port: numbe
 }
 
 /**
- * The inspector flags of one worker: the master's flags without its inspector ones, plus the worker's. `hostName`
- * names the machine the port is on (`local`, `ssh:…`), `where` the call, for errors.
+ * The inspector flags of one worker: the master's flags without its inspector ones, plus the worker's. `portStart`
+ * is the `inspectPortStart` option; `hostName` names the machine the port is on (`local`, `ssh:…`), `where` the
+ * call, for errors.
  */
-export function workerInspector(masterExecArgv: readonly string[], option: InspectOption | undefined, hostName: string, where: string): WorkerInspector {
+export function workerInspector(
+  masterExecArgv: readonly string[],
+  option: InspectOption | undefined,
+  portStart: number | undefined,
+  hostName: string,
+  where: string,
+): WorkerInspector {
   const master = splitInspectFlags(masterExecArgv);
-  const none: WorkerInspector = { execArgv: master.rest, mode: undefined, release: () => undefined };
+  const none: WorkerInspector = { execArgv: master.rest, mode: undefined, address: undefined, release: () => undefined };
   if (option === false || (option === undefined && master.mode === undefined)) return none;
   const settings = typeof option === 'object' ? option : {};
   if (settings.brk === true && settings.wait === true) {
@@ -87,9 +100,45 @@ export function workerInspector(masterExecArgv: readonly string[], option: Inspe
   }
   const mode: Mode = option === undefined ? master.mode! : settings.brk === true ? 'brk' : settings.wait === true ? 'wait' : 'inspect';
   // Port 0: the worker's system picks a free port (on the worker's machine), which Node prints on its stderr.
-  const taken = settings.port !== undefined && settings.port > 0 ? takePort(hostName, settings.port, where) : { port: 0, release: () => undefined };
+  const taken = portStart !== undefined && portStart > 0 ? takePort(hostName, portStart, where) : { port: 0, release: () => undefined };
   const host = settings.host ?? master.host;
   const address = host === undefined ? `${taken.port}` : `${host.includes(':') ? `[${host}]` : host}:${taken.port}`;
   const flag = mode === 'inspect' ? '--inspect' : `--inspect-${mode}`;
-  return { execArgv: [...master.rest, `${flag}=${address}`], mode, release: taken.release };
+  return {
+    execArgv: [...master.rest, `${flag}=${address}`],
+    mode,
+    address: taken.port === 0 ? undefined : `${host ?? '127.0.0.1'}:${taken.port}`,
+    release: taken.release,
+  };
+}
+
+/** Whether `port` can be listened on, on this machine's `host`: a port another program holds is skipped. */
+function canListen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * {@link workerInspector} for a worker of this machine: a port from `inspectPortStart` that another program
+ * already holds is skipped (with it, the worker would run without an inspector, saying "address already in use").
+ */
+export async function localWorkerInspector(
+  masterExecArgv: readonly string[],
+  option: InspectOption | undefined,
+  portStart: number | undefined,
+  where: string,
+): Promise<WorkerInspector> {
+  let start = portStart;
+  for (;;) {
+    const inspector = workerInspector(masterExecArgv, option, start, 'local', where);
+    if (inspector.address === undefined) return inspector;
+    const colon = inspector.address.lastIndexOf(':');
+    const port = Number(inspector.address.slice(colon + 1));
+    if (await canListen(inspector.address.slice(0, colon), port)) return inspector;
+    inspector.release();
+    start = port + 1;
+  }
 }

@@ -7,7 +7,7 @@ import { reportSchema, type Bootstrap } from '../process/bootstrap.js';
 import { ControlChannel } from '../process/control-channel.js';
 import { showProcessStatus } from '../process/exit-status.js';
 import { WORKER_MARKER } from '../process/worker-launch.js';
-import { workerInspector, type WorkerInspector } from './inspector-flags.js';
+import { localWorkerInspector, workerInspector, type WorkerInspector } from './inspector-flags.js';
 import type { ProcessOptions, ResolvedSpawnOptions } from './spawn-options.js';
 
 /** A worker process that has reported ready. */
@@ -26,7 +26,7 @@ export function launchRequest(
   app: App,
   name: string,
   options: ProcessOptions & { shutdownOn?: string } = {},
-  inspector: WorkerInspector = workerInspector(process.execArgv, options.inspect, 'local', name),
+  inspector: WorkerInspector = workerInspector(process.execArgv, options.inspect, undefined, 'local', name),
 ): LaunchRequest {
   const rpc = resolveRpcSettings(options.rpc ?? app.rpc);
   return {
@@ -53,6 +53,7 @@ function usesDefaultProcess(options: ProcessOptions): boolean {
     options.env === undefined &&
     (options.execArgv ?? []).length === 0 &&
     options.inspect === undefined &&
+    options.inspectPortStart === undefined &&
     (options.stdout ?? 'inherit') === 'inherit' &&
     (options.stderr ?? 'inherit') === 'inherit'
   );
@@ -76,7 +77,14 @@ export async function launchWorker(
   spare?.rename?.(name);
   // The launch counts against spawnTimeoutMs too: reaching another machine may take most of it.
   const host = options.host ?? localHost();
-  const inspector = workerInspector(process.execArgv, options.inspect, host.name, `${typeName}.spawn()`);
+  const where = `${typeName}.spawn()`;
+  // A spare was started as the master's flags say, with a port its system picked: nothing to choose for it.
+  const inspector =
+    spare !== undefined
+      ? workerInspector([], false, undefined, host.name, where)
+      : host.name === 'local'
+        ? await localWorkerInspector(process.execArgv, options.inspect, options.inspectPortStart, where)
+        : workerInspector(process.execArgv, options.inspect, options.inspectPortStart, host.name, where);
   let launched: LaunchedProcess;
   try {
     launched = spare ?? (await host.launch({ ...launchRequest(app, name, options, inspector), signal: AbortSignal.timeout(options.spawnTimeoutMs) }));
@@ -120,7 +128,7 @@ export async function launchWorker(
     control.send(bootstrap).catch(() => undefined);
     const describe = `worker "${name}" (type ${typeName}, pid ${launched.pid})`;
     const remainingMs = Math.max(0, options.spawnTimeoutMs - (performance.now() - began));
-    const address = await waitReady(control, launched, describe, options.spawnTimeoutMs, remainingMs, spare === undefined ? inspector.mode : undefined);
+    const address = await waitReady(control, launched, describe, options.spawnTimeoutMs, remainingMs, inspector);
     const connectTo = 'path' in address ? address : { host: launched.connectHost ?? address.host, port: address.port };
     return { process: launched, control, address: connectTo };
   } catch (error) {
@@ -136,7 +144,7 @@ function waitReady(
   describe: string,
   timeoutMs: number,
   remainingMs: number,
-  inspect: WorkerInspector['mode'],
+  inspector: WorkerInspector,
 ): Promise<Address> {
   return new Promise((resolve, reject) => {
     let pending = true;
@@ -150,9 +158,11 @@ function waitReady(
     const timer = setTimeout(() => {
       if (!settle()) return;
       // A worker started with --inspect-brk or --inspect-wait runs nothing until a debugger attaches.
+      const { mode, address } = inspector;
+      const where = address ?? 'the address it printed on its stderr (Debugger listening on ws://…)';
       const hint =
-        inspect === 'brk' || inspect === 'wait'
-          ? `. It was started with --inspect-${inspect} and waits for a debugger: attach to the port it printed on its stderr within spawnTimeoutMs, or raise spawnTimeoutMs`
+        mode === 'brk' || mode === 'wait'
+          ? `. It was started with --inspect-${mode} and waits for a debugger: attach one to ${where} (chrome://inspect, or node inspect) within spawnTimeoutMs, or raise spawnTimeoutMs`
           : '. Check that the entry script reaches `await startApp()` quickly and that initWorkerState finishes, or raise spawnTimeoutMs';
       reject(new CohortError('SPAWN_TIMEOUT', `${describe} did not report ready within ${timeoutMs} ms; it was killed${hint}`));
     }, remainingMs);
