@@ -161,3 +161,20 @@ describe('errors across the boundary keep everything', () => {
     expect(result.status.code).toBe(0);
   });
 });
+
+describe('the remote stack of compiled JS', () => {
+  type Compiled = { isRemote: boolean; remoteCode: string; remoteStack: string; stack: string };
+  it('names the TypeScript sources when the worker runs with --enable-source-maps (inherited from the master), the bundle otherwise', async () => {
+    const mapped = await runFixture<Compiled>('parallel/compiled-errors.mjs', { nodeArgs: ['--enable-source-maps'] });
+    expect(mapped.result).toMatchObject({ isRemote: true, remoteCode: 'INVALID_ARGUMENT' });
+    expect(mapped.result.remoteStack).toMatch(/^CohortError: not a WorkerRef/);
+    expect(mapped.result.remoteStack).toMatch(/\(.*\/src\/parallel\/connect\.ts:\d+:\d+\)/);
+    expect(mapped.result.remoteStack).not.toContain('dist/index.js');
+    // The caller's side: the line of the compiled fixture that awaited the call.
+    expect(mapped.result.stack.split('\n')[1]).toMatch(/compiled-errors\.mjs:\d+:\d+/);
+
+    const plain = await runFixture<Compiled>('parallel/compiled-errors.mjs');
+    expect(plain.result.remoteStack).toMatch(/\(.*\/dist\/index\.js:\d+:\d+\)/);
+    expect(plain.result.remoteStack).not.toContain('connect.ts');
+  });
+});
