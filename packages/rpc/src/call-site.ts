@@ -5,11 +5,11 @@ import type { RpcKind } from './definitions.js';
  * stack is the library's, not the caller's: the error it fails with gets the caller's frames instead, in one of two
  * ways.
  *
- * - Lazily, for a call with one answer: nothing is captured while it runs. The promise the caller awaits is an async
- *   function's (`traced`), which on failure captures the stack there: V8 rebuilds it from the chain of async
- *   functions awaiting the call (`at async chargeCustomer (billing.js:12:5)`), at no cost unless the call fails.
- *   A stack walk per call (`Error.captureStackTrace`) costs several µs, a tenth of a round trip; this costs an
- *   extra promise (packages/examples/src/bench/call-site.ts measures both).
+ * - Lazily, for a call with one answer: nothing is captured while it runs. The promise the caller awaits is derived
+ *   from the call's (`traced`), whose rejection handler captures the stack there: V8 rebuilds it from the chain of
+ *   async functions awaiting the call (`at async chargeCustomer (billing.js:12:5)`), at no cost unless the call
+ *   fails. A stack walk per call (`Error.captureStackTrace`) costs several µs, a tenth of a round trip; this costs
+ *   one promise reaction (packages/examples/src/bench/call-site.ts measures both).
  * - Eagerly, for a stream (its failure reaches the caller from `next()`, long after the call) and for operations
  *   whose own cost dwarfs a stack walk (a map-reduce, a scheduler run, a spawn): the frames below the entry point are
  *   captured when it is called, and become text (source-mapped when source maps are on) only if it fails.
@@ -67,15 +67,18 @@ export function forTheCaller<E>(error: E, site: CallSite | undefined): E {
   return error;
 }
 
-/** The promise a caller awaits for a call with one answer: see {@link CallSite}. */
-export async function traced<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (error) {
-    if (typeof error !== 'object' || error === null || !awaitingCaller.delete(error)) throw error;
-    // Here, resumed by the failure, the stack below this function is the chain of async functions awaiting it.
-    throw withCallSite(error, captureCallSite(traced));
-  }
+/**
+ * The promise a caller awaits for a call with one answer: see {@link CallSite}. A derived promise (one reaction, the
+ * cheapest way to step in on failure): V8 finds the async functions awaiting it from the reaction's promise too.
+ */
+export function traced<T>(call: Promise<T>): Promise<T> {
+  return call.then(undefined, placeFailure);
+}
+
+function placeFailure(error: unknown): never {
+  if (typeof error !== 'object' || error === null || !awaitingCaller.delete(error)) throw error;
+  // Here, run by the failure, the stack below this function is the chain of async functions awaiting the call.
+  throw withCallSite(error, captureCallSite(placeFailure));
 }
 
 /**
