@@ -67,7 +67,7 @@ function hostOf(value: string | undefined): string | undefined {
   return host === '' ? undefined : host.replace(/^\[(.*)\]$/, '$1');
 }
 
-/** Ports handed to live workers, per host name: a `port` option's workers each get the next free one. */
+/** Ports handed to live workers, per host name: the workers of an `inspectPortStart` each get the next free one. */
 const portsInUse = new Set<string>();
 
 function takePort(hostName: string, start: number, where: string): { port: number; release(): void } {

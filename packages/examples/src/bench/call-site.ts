@@ -1,7 +1,7 @@
 // Micro-benchmark of call sites: what a call pays so that its failure points at the caller's line. Not a bench group
 // (no target to meet): run it alone.
 //
-//   pnpm --filter @cohort/examples exec tsx src/bench/call-site.ts
+//   pnpm --filter @cohort/examples exec tsx src/bench/call-site.ts [--ways lazy|eager] [--in-flight]
 //
 // Paired comparisons (alternating samples, medians; see harness.ts):
 // 1. the capture alone (`Error.captureStackTrace`) at a typical depth (a dozen frames below the entry point), in ns;
@@ -23,7 +23,7 @@ import { sequentialLatency, windowedThroughput } from './rpc/workloads.js';
 
 const CAPTURES_PER_SAMPLE = 20_000;
 const CALLS_PER_SAMPLE = 100;
-const IN_FLIGHT_CALLS = 50_000;
+const IN_FLIGHT_CALLS = 20_000;
 const DEPTH = 12;
 
 /** Sites captured, counted so that the capture is not optimised away. */
@@ -54,7 +54,12 @@ function adder(connection: Connection, way: Way): Adder {
 }
 const show = (summary: Summary, digits: number): string => `${summary.median.toFixed(digits)} (min ${summary.min.toFixed(digits)})`;
 
-const capture = await compare({ warmup: 5, repetitions: 41, baseline: () => captures(false), cohort: () => captures(true) });
+// `--ways lazy` (or `eager`) compares that way alone with the untraced calls; `--in-flight` skips the rest.
+const waysArg = process.argv.indexOf('--ways');
+const ways = waysArg === -1 ? (['lazy', 'eager'] as const) : ([process.argv[waysArg + 1] as Way] as const);
+const inFlightOnly = process.argv.includes('--in-flight');
+
+const capture = await compare({ warmup: 5, repetitions: inFlightOnly ? 1 : 41, baseline: () => captures(false), cohort: () => captures(true) });
 console.log(
   `capture alone, ${DEPTH} frames deep: ${show(capture.baseline, 1)} ns without, ${show(capture.cohort, 1)} ns with: ` +
     `${(capture.cohort.median - capture.baseline.median).toFixed(0)} ns per capture (${captured} captured)`,
@@ -68,7 +73,7 @@ const server = await startServer(new URL('./rpc/server-main.ts', import.meta.url
 const connection = await Connection.connect({ address: { path: join(dir, 'cohort.sock') }, secret });
 const percent = (a: Summary, b: Summary): string => `${((b.median / a.median - 1) * 100).toFixed(1)} %`;
 try {
-  for (const way of ['lazy', 'eager'] as const) {
+  for (const way of inFlightOnly ? [] : ways) {
     const trips = await compare({
       warmup: 40,
       repetitions: 101,
@@ -77,10 +82,10 @@ try {
     });
     console.log(`round trip, sequential add: untraced ${show(trips.baseline, 2)} µs, ${way} ${show(trips.cohort, 2)} µs: ${percent(trips.baseline, trips.cohort)}`);
   }
-  for (const way of ['lazy', 'eager'] as const) {
+  for (const way of ways) {
     const busy = await compare({
-      warmup: 1,
-      repetitions: 9,
+      warmup: 2,
+      repetitions: inFlightOnly ? 61 : 21,
       baseline: windowedThroughput(adder(connection, 'untraced'), IN_FLIGHT_CALLS, 256),
       cohort: windowedThroughput(adder(connection, way), IN_FLIGHT_CALLS, 256),
     });
