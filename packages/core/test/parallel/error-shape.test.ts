@@ -162,6 +162,16 @@ describe('errors across the boundary keep everything', () => {
   });
 });
 
+describe("Cohort's own failures of an entry point", () => {
+  it("a failed spawn and a map-reduce's bad option point at the line that called them", async () => {
+    const { result } = await runFixture<{ spawn: Shape; mapReduce: Shape }>('parallel/error-shape.ts', { args: ['entry-points'] });
+    expect(result.spawn).toMatchObject({ name: 'CohortError', own: { code: 'SPAWN_FAILED' } });
+    pointsAt(result.spawn, 'callerOfSpawn');
+    expect(result.mapReduce).toMatchObject({ name: 'CohortError', own: { code: 'INVALID_ARGUMENT' } });
+    pointsAt(result.mapReduce, 'callerOfBadMapReduce');
+  });
+});
+
 describe('the remote stack of compiled JS', () => {
   type Compiled = { isRemote: boolean; remoteCode: string; remoteStack: string; stack: string };
   it('names the TypeScript sources when the worker runs with --enable-source-maps (inherited from the master), the bundle otherwise', async () => {
