@@ -18,6 +18,7 @@ export { Worker } from './parallel/worker.js';
 export { WorkerConnection } from './parallel/worker-connection.js';
 export type { Runner, RunOptions } from './parallel/worker-connection.js';
 export type { ConnectionClosedOptions, ProcessOptions, SpawnOptions, ShutdownOn } from './parallel/spawn-options.js';
+export type { InspectOption } from './parallel/inspector-flags.js';
 export type { WorkerRef } from './parallel/ref.js';
 export type { OutputOption } from './process/output.js';
 export { showProcessStatus } from './process/exit-status.js';

@@ -36,24 +36,62 @@ export class RpcError extends Error {
   }
 }
 
-/** An exception thrown by the peer's implementation, carried back to the caller. */
+/** What a `RemoteError` is made of; every field but `remoteName`, `message`, `rpc` and `peer` is optional. */
+export interface RemoteErrorInit {
+  /** `name` of the thrown error. */
+  remoteName: string;
+  /** `message` of the thrown error. */
+  message: string;
+  remoteStack?: string;
+  rpc: string;
+  peer: string;
+  data?: unknown;
+  remoteCode?: string | number;
+  remoteFields?: Readonly<Record<string, unknown>>;
+  /** The thrown error rebuilt in this process (see `RemoteError.cause`). */
+  cause?: unknown;
+}
+
+/**
+ * An exception thrown by the peer's implementation, carried back to the caller with what it held: its name, message,
+ * stack (as text), `code`, own fields, cause chain and `errors`. Its own `stack` points at the caller's code (the
+ * line that dispatched the call); its `cause` is the remote error rebuilt here, so that logging it shows both sides.
+ */
 export class RemoteError extends Error {
   override readonly name = 'RemoteError';
-  /** `name` of the error the implementation threw (`TypeError`, a custom class name…). */
+  /** `name` of the error the implementation threw (`TypeError`, a custom class name, `NonError` for a non-error). */
   readonly remoteName: string;
-  /** Stack of the error in the peer's process, as text. */
+  /** `message` of the error the implementation threw. */
+  readonly remoteMessage: string;
+  /** Stack of the error in the peer's process, as text (source-mapped there when the peer runs with source maps). */
   readonly remoteStack: string | undefined;
+  /** `code` of the error the implementation threw, when it was a string or a number (`'E_QUOTA'`, `'ENOENT'`). */
+  readonly remoteCode: string | number | undefined;
+  /**
+   * The thrown error's other own enumerable properties (not `name`, `message`, `stack`, `code`, `cause`, `errors`),
+   * as they survived the wire: plain data, with a `[dropped: …]` marker in place of what could not travel.
+   */
+  readonly remoteFields: Readonly<Record<string, unknown>>;
   /** The RPC whose implementation threw. */
   readonly rpc: string;
   /** The peer's description (for Cohort workers: the worker name and pid). */
   readonly peer: string;
   /** Extra structured detail attached by the layer that threw (e.g. a map-reduce input index). */
   readonly data: unknown;
+  /**
+   * The remote error rebuilt: an `Error` (a `TypeError`… for the built-in names, an `AggregateError` when it had
+   * `errors`) whose `name`, `message`, `stack`, `code`, fields, `cause` and `errors` are the remote ones; nested
+   * causes that were not errors are the values themselves. `undefined` for a `RemoteError` made without one.
+   */
+  declare readonly cause: unknown;
 
-  constructor(init: { remoteName: string; message: string; remoteStack?: string; rpc: string; peer: string; data?: unknown }) {
-    super(`${init.remoteName} in ${init.rpc} on ${init.peer}: ${init.message}`);
+  constructor(init: RemoteErrorInit) {
+    super(`${init.remoteName} in ${init.rpc} on ${init.peer}: ${init.message}`, 'cause' in init ? { cause: init.cause } : undefined);
     this.remoteName = init.remoteName;
+    this.remoteMessage = init.message;
     this.remoteStack = init.remoteStack;
+    this.remoteCode = init.remoteCode;
+    this.remoteFields = init.remoteFields ?? (init.data === undefined ? {} : { data: init.data });
     this.rpc = init.rpc;
     this.peer = init.peer;
     this.data = init.data;

@@ -26,7 +26,7 @@ export type { Address } from './address.js';
 export { describeAddress } from './address.js';
 export { RpcError, RemoteError, ValidationError } from './errors.js';
 export { RPC_ERROR_CODES } from './errors.js';
-export type { RpcErrorCode } from './errors.js';
+export type { RemoteErrorInit, RpcErrorCode } from './errors.js';
 export { defaultRpcSettings, resolveRpcSettings } from './settings.js';
 export type { RpcSettings, ResolvedRpcSettings } from './settings.js';
 export type { Encryption } from './transport/encryption.js';

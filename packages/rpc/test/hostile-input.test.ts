@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Rpc, RpcError, type Connection, type Server } from '../src/index.js';
+import { RemoteError, Rpc, RpcError, type Connection, type Server } from '../src/index.js';
 import { newNonce } from '../src/protocol/handshake.js';
 import { Kind, MAGIC, PROTOCOL_VERSION } from '../src/wire/messages.js';
 import { add, ticks } from './fixtures/protocol.js';
@@ -285,5 +285,64 @@ describe.each(transports)('a hostile server over %s', (transport) => {
       for await (const _ of stream);
     })();
     expect(await rejection(drained)).toBeInstanceOf(RpcError);
+  });
+});
+
+describe.each(transports)('error answers from a foreign server over %s', (transport) => {
+  /** A hand-written server that answers the first `add` with the Error message `payload`. */
+  async function answeringWith(payload: unknown): Promise<{ client: Connection; raw: () => RawPeer | undefined }> {
+    let peer: RawPeer | undefined;
+    const address = await h.rawServer(transport, (raw) => {
+      peer = raw;
+      void (async () => {
+        await raw.handshake({ role: 'server', menu: [['add', 0]] });
+        const query = await raw.nextOfKind(Kind.Query, 'the query');
+        raw.send([Kind.Error, query[1], payload]);
+      })().catch(() => undefined);
+    });
+    return { client: await h.connect({ address }), raw: () => peer };
+  }
+
+  it('a well-formed rich error is rebuilt whole, as from a Cohort peer', async () => {
+    const { client } = await answeringWith({
+      type: 'remote',
+      name: 'QuotaError',
+      message: 'over quota',
+      stack: 'QuotaError: over quota\n    at somewhere (remote.js:1:1)',
+      code: 'E_QUOTA',
+      fields: { limit: 42 },
+      cause: { type: 'remote', name: 'TypeError', message: 'inner', cause: { type: 'value', value: [1, 2] } },
+      errors: [{ type: 'value', value: 'x' }],
+    });
+    const error = await rejection(client.dispatch(add, [1, 2]));
+    expect(error).toBeInstanceOf(RemoteError);
+    const remote = error as RemoteError;
+    expect(remote).toMatchObject({ remoteName: 'QuotaError', remoteMessage: 'over quota', remoteCode: 'E_QUOTA' });
+    expect(remote.remoteFields['limit']).toBe(42);
+    const cause = remote.cause as AggregateError & { limit: number };
+    expect(cause).toBeInstanceOf(AggregateError);
+    expect(cause.name).toBe('QuotaError');
+    expect(cause.stack).toBe('QuotaError: over quota\n    at somewhere (remote.js:1:1)');
+    expect(cause.limit).toBe(42);
+    expect(cause.errors).toEqual(['x']);
+    expect(Object.getPrototypeOf(cause)).toBe(AggregateError.prototype);
+    expect(cause.cause).toBeInstanceOf(TypeError);
+    expect((cause.cause as TypeError).cause).toEqual([1, 2]);
+    expect(client.isClosed).toBe(false);
+  });
+
+  it.each([
+    ['a cause that is not a nested error', { type: 'remote', name: 'E', message: 'm', cause: 'bare' }],
+    ['a code that is an object', { type: 'remote', name: 'E', message: 'm', code: {} }],
+    ['fields that are a list', { type: 'remote', name: 'E', message: 'm', fields: [] }],
+    ['errors nested 100 deep', Array.from({ length: 100 }).reduce<unknown>((cause) => ({ type: 'remote', name: 'E', message: 'm', cause }), { type: 'value', value: 0 })],
+  ])('%s closes the connection with PROTOCOL; the call fails, nothing throws', async (_what, payload) => {
+    const { client, raw } = await answeringWith(payload);
+    const error = await rejection(client.dispatch(add, [1, 2]));
+    expect(error).toBeInstanceOf(RpcError);
+    expect(error).toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect(await client.closed).toMatchObject({ by: 'local', code: 'PROTOCOL' });
+    await expectHungUp(raw()!, 'PROTOCOL');
+    expect(raw()!.closeMessage()?.reason).toMatch(/protocol error: .*(remote error|nested)/);
   });
 });

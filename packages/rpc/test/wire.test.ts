@@ -135,6 +135,13 @@ describe('FrameWriter', () => {
   });
 });
 
+/** A remote error whose cause chain is `depth` errors deep below it. */
+function nested(depth: number): unknown {
+  let error: unknown = { type: 'remote', name: 'E', message: `level ${depth}` };
+  for (let level = depth - 1; level >= 0; level--) error = { type: 'remote', name: 'E', message: `level ${level}`, cause: error };
+  return error;
+}
+
 describe('checkMessage', () => {
   const nonce = new Uint8Array(32);
   const valid: Message[] = [
@@ -149,6 +156,21 @@ describe('checkMessage', () => {
     [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm' }],
     [Kind.Error, 1, { type: 'validation', side: 'input', what: 'input', issues: [{ path: [], message: 'x' }] }],
     [Kind.Error, 1, { type: 'rpc', code: 'TIMEOUT', message: 'm' }],
+    [
+      Kind.Error,
+      1,
+      {
+        type: 'remote',
+        name: 'E',
+        message: 'm',
+        stack: 's',
+        code: 'E_X',
+        data: [1],
+        fields: { limit: 42 },
+        cause: { type: 'remote', name: 'C', message: 'c', code: 7, cause: { type: 'value', value: { any: 'thing' } } },
+        errors: [{ type: 'value', value: 'plain' }, { type: 'remote', name: 'F', message: 'f', errors: [] }],
+      },
+    ],
     [Kind.DownItems, 1, [1, 2]],
     [Kind.UpItems, 1, []],
     [Kind.DownEnd, 1],
@@ -186,6 +208,20 @@ describe('checkMessage', () => {
     [Kind.Error, 1, { type: 'validation', side: 'input', issues: [7] }],
     [Kind.Error, 1, { type: 'validation', side: 'sideways', issues: [] }],
     [Kind.Error, 1, { type: 'remote', name: 1, message: 'm' }],
+    // The parts an error may carry besides its name and message, each malformed in turn.
+    [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', code: { not: 'a code' } }],
+    [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', code: null }],
+    [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', fields: 'text' }],
+    [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', fields: [1, 2] }],
+    [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', cause: 'a bare value' }],
+    [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', cause: null }],
+    [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', cause: { type: 'rpc', code: 'TIMEOUT', message: 'm' } }],
+    [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', cause: { type: 'remote', name: 2, message: 'm' } }],
+    [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', errors: 'many' }],
+    [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', errors: [{ type: 'value', value: 1 }, 7] }],
+    [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', errors: [{ type: 'remote', name: 'F', message: 'f', fields: 3 }] }],
+    [Kind.Error, 1, nested(65)],
+    [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', errors: Array.from({ length: 10_001 }, () => ({ type: 'value', value: 0 })) }],
     [Kind.DownItems, 1, 'items'],
     [Kind.UpCredit, 1, 0],
     [Kind.UpCredit, 1, Number.NaN],
@@ -194,7 +230,13 @@ describe('checkMessage', () => {
     [Kind.Close, 'bye', 5],
   ];
 
-  it.each(invalid.map((m) => [JSON.stringify(m) ?? String(m), m]))('refuses %s with a ProtocolViolation', (_text, message) => {
+  it('accepts an error as deep and as crowded as the limits allow', () => {
+    expect(() => checkMessage([Kind.Error, 1, nested(64)])).not.toThrow();
+    const crowded = { type: 'remote', name: 'E', message: 'm', errors: Array.from({ length: 9_999 }, () => ({ type: 'value', value: 0 })) };
+    expect(() => checkMessage([Kind.Error, 1, crowded])).not.toThrow();
+  });
+
+  it.each(invalid.map((m) => [(JSON.stringify(m) ?? String(m)).slice(0, 200), m]))('refuses %s with a ProtocolViolation', (_text, message) => {
     expect(() => checkMessage(message)).toThrow(ProtocolViolation);
   });
 });

@@ -1,3 +1,4 @@
+import { captureCallSite, withCallSite } from '@cohort/rpc/internal';
 import type { z } from 'zod';
 import { connectAndShutdownOnDisconnect } from '../parallel/connect.js';
 import type { AnyFunction } from '../parallel/functions.js';
@@ -22,7 +23,12 @@ function make<
   checkTypeName(spec.name);
   const base = defineWorkerType(spec);
   const erased = workerTypes.get(spec.name)!;
-  return Object.freeze({ ...base, pool: (options?: unknown) => Pool.create<N>(erased, options) }) as WorkerType<N, WI, CI, F>;
+  // A pool that cannot start fails with Cohort's own error, made for this call: it points at the line that called pool.
+  const pool = (options?: unknown): Promise<Pool<N>> => {
+    const site = captureCallSite(pool);
+    return Pool.create<N>(erased, options).catch((error: unknown) => Promise.reject(withCallSite(error, site)));
+  };
+  return Object.freeze({ ...base, pool }) as WorkerType<N, WI, CI, F>;
 }
 
 /**

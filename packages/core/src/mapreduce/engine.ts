@@ -1,10 +1,10 @@
-import { approximateSize } from '@cohort/rpc/internal';
+import { approximateSize, withCallSite, type CallSite } from '@cohort/rpc/internal';
 import pDefer, { type DeferredPromise } from 'p-defer';
 import { CohortError } from '../common/errors.js';
 import { TraceRecorder } from '../common/trace.js';
 import { warn } from '../common/warnings.js';
 import type { Host } from '../host/host.js';
-import type { Worker } from '../parallel/worker.js';
+import { runOn, type Worker } from '../parallel/worker.js';
 import { BATCH_BYTES, BatchSizer } from './batch-sizer.js';
 import type { MapReduceFunctions } from './definition.js';
 import { InOrderBuffer } from './in-order-buffer.js';
@@ -25,6 +25,7 @@ export interface BatchResult {
 const PIPELINE = 3;
 
 type MapReduceWorkerHandle = Worker<'__cohort.mapreduce'>;
+type BatchReply = { outputs?: unknown[] | undefined; combined: unknown; ms: number; bytes: number };
 
 interface MapWorker {
   readonly worker: MapReduceWorkerHandle;
@@ -76,17 +77,24 @@ class InputSource {
  * Runs `map` over `inputs` on worker processes: pulls inputs lazily in adaptive batches, keeps a few batches in
  * flight per worker, and yields batch results (in input order when `ordered`). Memory stays bounded: nothing is
  * pulled while enough results wait for the consumer. Workers are shut down when the iteration ends, fails or is
- * abandoned.
+ * abandoned. The operation's own failures (a worker's, a spawn's, a bad option) point at `site`, where the caller
+ * called it; those of the caller's code run here (the input iterator, `onProgress`) keep their own stacks.
  */
 export async function* runBatches(
   fns: MapReduceFunctions,
   inputs: Iterable<unknown> | AsyncIterable<unknown>,
   options: MapReduceOptions<unknown>,
   mode: { combine: boolean; ordered: boolean },
+  site: CallSite | undefined,
 ): AsyncGenerator<BatchResult> {
-  const plan = workerPlan(options, `MapReduce(${fns.def.name})`);
+  let plan: ReturnType<typeof workerPlan>;
+  try {
+    plan = workerPlan(options, `MapReduce(${fns.def.name})`);
+  } catch (error) {
+    throw withCallSite(error, site);
+  }
   if (mode.combine && fns.combine === undefined) {
-    throw new CohortError('INVALID_ARGUMENT', `${fns.def.name} has no combine: give MapReduce.define a combine to reduce`);
+    throw withCallSite(new CohortError('INVALID_ARGUMENT', `${fns.def.name} has no combine: give MapReduce.define a combine to reduce`), site);
   }
   const pipeline = options.batching === false ? 1 : PIPELINE;
   const sizer = new BatchSizer(options.batching !== false);
@@ -118,7 +126,7 @@ export async function* runBatches(
         workers.push({ worker, index, inflight: 0 });
         trace?.nameTrack(index + 1, worker.name);
         notify();
-      }, fail),
+      }, (error: unknown) => fail(withCallSite(error, site))),
     ),
   );
 
@@ -126,7 +134,9 @@ export async function* runBatches(
     target.inflight++;
     inflight++;
     const startUs = trace?.nowUs() ?? 0;
-    target.worker.run(MapReduceWorker.functions.mapBatch, { start, items, combine: mode.combine }).then((reply) => {
+    const batch = { start, items, combine: mode.combine };
+    // The worker's failures point at the caller's site, captured once for the whole operation.
+    (runOn(target.worker, site, MapReduceWorker.functions.mapBatch, batch) as Promise<BatchReply>).then((reply) => {
       target.inflight--;
       inflight--;
       sizer.observe(items.length, reply.ms, reply.bytes);
@@ -188,7 +198,7 @@ export async function* runBatches(
     if (trace !== undefined && options.trace !== undefined) {
       await trace.write(options.trace, `map-reduce ${fns.def.name}`).catch((error: unknown) => {
         // A trace that cannot be written must not hide why the operation failed (or silently end a `break`).
-        if (finished && failure === undefined) throw error;
+        if (finished && failure === undefined) throw withCallSite(error, site);
         warn('COHORT_TRACE_NOT_WRITTEN', `could not write the map-reduce trace ${options.trace}: ${(error as Error).message}`);
       });
     }

@@ -5,14 +5,41 @@ import { defineWorkerType } from '../parallel/worker-type.js';
 import { BATCH_BYTES } from './batch-sizer.js';
 import { mapReduceDefs, type MapReduceFunctions } from './definition.js';
 
-/** Thrown by a worker when `map` or `combine` fails; `data.index` names the input. */
+/**
+ * Thrown by a worker when `map` or `combine` fails; `data.index` names the input. What the user's function threw is
+ * its `cause` (carried whole to the master), and its stack is that error's frames: the line in `map` that threw,
+ * not this module's.
+ */
 class MapError extends Error {
   override readonly name = 'MapError';
   constructor(
     message: string,
     readonly data: { index: number; name: string },
+    cause: unknown,
   ) {
-    super(message);
+    super(message, { cause });
+    const frames = framesOf(cause);
+    if (frames !== undefined) this.stack = `${this.name}: ${message}\n${frames}`;
+  }
+}
+
+/** A thrown value's class name for `data.name` (a name getter that throws must not replace the error). */
+function nameOf(thrown: unknown): string {
+  try {
+    return thrown instanceof Error ? String(thrown.name) : 'NonError';
+  } catch {
+    return 'Error';
+  }
+}
+
+/** The frames of a thrown error's stack (without its first line), when it is an error that has them. */
+function framesOf(thrown: unknown): string | undefined {
+  try {
+    const stack: unknown = thrown instanceof Error ? thrown.stack : undefined;
+    const at = typeof stack === 'string' ? stack.indexOf('\n    at ') : -1;
+    return at === -1 ? undefined : (stack as string).slice(at + 1);
+  } catch {
+    return undefined;
   }
 }
 
@@ -44,8 +71,7 @@ async function runBatch(
     try {
       output = await fns.map(state, input.data);
     } catch (error) {
-      const name = error instanceof Error ? error.name : 'NonError';
-      throw new MapError(`map of ${def.name} threw on input ${index}: ${describeThrown(error)}`, { index, name });
+      throw new MapError(`map of ${def.name} threw on input ${index}: ${describeThrown(error)}`, { index, name: nameOf(error) }, error);
     }
     const checked = def.output.safeParse(output);
     if (!checked.success) {
@@ -59,7 +85,7 @@ async function runBatch(
       try {
         combined = await fns.combine!(combined, checked.data);
       } catch (error) {
-        throw new MapError(`combine of ${def.name} threw at input ${index}: ${describeThrown(error)}`, { index, name: 'CombineError' });
+        throw new MapError(`combine of ${def.name} threw at input ${index}: ${describeThrown(error)}`, { index, name: 'CombineError' }, error);
       }
     }
   }

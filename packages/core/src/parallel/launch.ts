@@ -8,6 +8,7 @@ import { reportSchema, type Bootstrap } from '../process/bootstrap.js';
 import { ControlChannel } from '../process/control-channel.js';
 import { showProcessStatus } from '../process/exit-status.js';
 import { WORKER_MARKER } from '../process/worker-launch.js';
+import { localWorkerInspector, workerInspector, type WorkerInspector } from './inspector-flags.js';
 import type { ProcessOptions, ResolvedSpawnOptions } from './spawn-options.js';
 import type { AnyWorkerType } from './type-registry.js';
 import { shapeOf } from './type-shape.js';
@@ -24,12 +25,20 @@ export interface LaunchedWorker {
 /** With `transport: 'auto'`: how long a TCP connection to a new worker may take before the tunnel is used instead. */
 const AUTO_PROBE_MS = 3000;
 
-/** How a worker process of this app is started; spares use the defaults. */
-export function launchRequest(app: App, name: string, options: ProcessOptions & { shutdownOn?: string } = {}): LaunchRequest {
+/**
+ * How a worker process of this app is started; spares use the defaults. The master's flags carry over, but for its
+ * inspector flags: `inspector` gives the worker its own (see inspector-flags.ts).
+ */
+export function launchRequest(
+  app: App,
+  name: string,
+  options: ProcessOptions & { shutdownOn?: string } = {},
+  inspector: WorkerInspector = workerInspector(process.execArgv, options.inspect, undefined, 'local', name),
+): LaunchRequest {
   const rpc = resolveRpcSettings(options.rpc ?? app.rpc);
   return {
     execPath: process.execPath,
-    execArgv: [...process.execArgv, ...(options.execArgv ?? [])],
+    execArgv: [...inspector.execArgv, ...(options.execArgv ?? [])],
     entry: app.entry,
     args: process.argv.slice(2),
     cwd: options.cwd,
@@ -50,6 +59,8 @@ function usesDefaultProcess(options: ProcessOptions): boolean {
     options.cwd === undefined &&
     options.env === undefined &&
     (options.execArgv ?? []).length === 0 &&
+    options.inspect === undefined &&
+    options.inspectPortStart === undefined &&
     (options.stdout ?? 'inherit') === 'inherit' &&
     (options.stderr ?? 'inherit') === 'inherit'
   );
@@ -74,7 +85,23 @@ export async function launchWorker(
   spare?.rename?.(name);
   // The launch counts against spawnTimeoutMs too: reaching another machine may take most of it.
   const host = options.host ?? localHost();
-  const launched = spare ?? (await host.launch({ ...launchRequest(app, name, options), signal: AbortSignal.timeout(options.spawnTimeoutMs) }));
+  const where = `${typeName}.spawn()`;
+  // A spare was started as the master's flags say, with a port its system picked: nothing to choose for it.
+  const inspector =
+    spare !== undefined
+      ? workerInspector([], false, undefined, host.name, where)
+      : host.name === 'local'
+        ? await localWorkerInspector(process.execArgv, options.inspect, options.inspectPortStart, where)
+        : workerInspector(process.execArgv, options.inspect, options.inspectPortStart, host.name, where);
+  let launched: LaunchedProcess;
+  try {
+    launched = spare ?? (await host.launch({ ...launchRequest(app, name, options, inspector), signal: AbortSignal.timeout(options.spawnTimeoutMs) }));
+  } catch (error) {
+    inspector.release();
+    throw error;
+  }
+  // The worker's inspector port is free again once it has exited.
+  void launched.exited.then(() => inspector.release());
   const local = launched.transport === 'unix';
   const bootstrap: Bootstrap = {
     v: 1,
@@ -110,7 +137,7 @@ export async function launchWorker(
     control.send(bootstrap).catch(() => undefined);
     const describe = `worker "${name}" (type ${typeName}, pid ${launched.pid})`;
     const remainingMs = Math.max(0, options.spawnTimeoutMs - (performance.now() - began));
-    const address = await waitReady(control, launched, describe, options.spawnTimeoutMs, remainingMs);
+    const address = await waitReady(control, launched, describe, options.spawnTimeoutMs, remainingMs, inspector);
     const connectTo = await reach(launched, id, name, address, Math.max(0, options.spawnTimeoutMs - (performance.now() - began)));
     return { process: launched, control, address: connectTo };
   } catch (error) {
@@ -192,7 +219,14 @@ function probeTcp(host: string, port: number, timeoutMs: number): Promise<string
   });
 }
 
-function waitReady(control: ControlChannel, launched: LaunchedProcess, describe: string, timeoutMs: number, remainingMs: number): Promise<Address> {
+function waitReady(
+  control: ControlChannel,
+  launched: LaunchedProcess,
+  describe: string,
+  timeoutMs: number,
+  remainingMs: number,
+  inspector: WorkerInspector,
+): Promise<Address> {
   return new Promise((resolve, reject) => {
     let pending = true;
     const settle = (): boolean => {
@@ -204,13 +238,14 @@ function waitReady(control: ControlChannel, launched: LaunchedProcess, describe:
     };
     const timer = setTimeout(() => {
       if (!settle()) return;
-      reject(
-        new CohortError(
-          'SPAWN_TIMEOUT',
-          `${describe} did not report ready within ${timeoutMs} ms; it was killed. Check that the entry script reaches ` +
-            '`await startApp()` quickly and that initWorkerState finishes, or raise spawnTimeoutMs',
-        ),
-      );
+      // A worker started with --inspect-brk or --inspect-wait runs nothing until a debugger attaches.
+      const { mode, address } = inspector;
+      const where = address ?? 'the address it printed on its stderr (Debugger listening on ws://…)';
+      const hint =
+        mode === 'brk' || mode === 'wait'
+          ? `. It was started with --inspect-${mode} and waits for a debugger: attach one to ${where} (chrome://inspect, or node inspect) within spawnTimeoutMs, or raise spawnTimeoutMs`
+          : '. Check that the entry script reaches `await startApp()` quickly and that initWorkerState finishes, or raise spawnTimeoutMs';
+      reject(new CohortError('SPAWN_TIMEOUT', `${describe} did not report ready within ${timeoutMs} ms; it was killed${hint}`));
     }, remainingMs);
     const stopListening = control.onMessage((raw) => {
       const report = reportSchema.safeParse(raw);

@@ -5,6 +5,7 @@ import { CohortError } from '../common/errors.js';
 import { checkOptions } from '../common/options.js';
 import type { Host } from '../host/host.js';
 import type { OutputOption } from '../process/output.js';
+import type { InspectOption } from './inspector-flags.js';
 
 /**
  * When a worker ends by itself.
@@ -45,6 +46,17 @@ export interface ProcessOptions {
   spawnTimeoutMs?: number;
   /** RPC settings for this worker's connections; default: those given to `startApp`. */
   rpc?: RpcSettings;
+  /**
+   * Node's inspector in the worker, on a port of its own: `true`, `{ host?, brk?, wait? }`, or `false`.
+   * Default: as the master (`node --inspect` gives every worker a free port). See {@link InspectOption}.
+   */
+  inspect?: InspectOption;
+  /**
+   * The first inspector port to hand out, for inspected workers (by `inspect` or the master's flags): each gets the
+   * next port from here that no live worker of this process uses (and, on this machine, no other program holds).
+   * Default: a free port picked by the worker's system.
+   */
+  inspectPortStart?: number;
 }
 
 /** Options of `Type.spawn`: what to run, how long it lives, and the process options. */
@@ -97,6 +109,17 @@ const processShape = {
   stderr: output.optional(),
   spawnTimeoutMs: milliseconds.optional(),
   rpc: rpcSettingsOption.optional(),
+  inspect: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        host: z.string().min(1).optional(),
+        brk: z.boolean().optional(),
+        wait: z.boolean().optional(),
+      }),
+    ])
+    .optional(),
+  inspectPortStart: z.number().int().min(1).max(65535).optional(),
 };
 
 /** The process options alone, as the scheduler, map-reduce and the pool take them. */

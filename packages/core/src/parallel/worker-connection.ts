@@ -10,6 +10,7 @@ import {
   type RpcStream,
   type Source,
 } from '@cohort/rpc';
+import { dispatchFrom, forTheCaller, placedCall, type CallSite } from '@cohort/rpc/internal';
 import { CohortError } from '../common/errors.js';
 import { statusWithin } from '../process/exit-grace.js';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
@@ -58,18 +59,22 @@ export function workerConnectionSettings(rpc: RpcSettings | undefined): RpcSetti
   return { ...rpc, heartbeat: false };
 }
 
-/** Rewrites "connection closed" into "the worker exited with code 3" when the worker's exit is known. */
-export async function explainClosed(error: unknown, fn: AnyFunction | undefined, peer: PeerInfo): Promise<never> {
+/**
+ * Rewrites "connection closed" into "the worker exited with code 3" when the worker's exit is known; the new error
+ * is placed at the caller's call (`site`, or lazily) as the one it replaces was.
+ */
+export async function explainClosed(error: unknown, fn: AnyFunction | undefined, peer: PeerInfo, site?: CallSite): Promise<never> {
   if (!(error instanceof RpcError) || error.code !== 'CONNECTION_CLOSED' || peer.exited === undefined) throw error;
   const status = await statusWithin(peer.exited, EXIT_WAIT_MS);
   if (status === undefined) throw error;
   const what = fn === undefined ? 'setting up the connection' : `${fn.workerType}.${fn.name}`;
   const why = peer.reason?.();
-  throw new RpcError(
+  const explained = new RpcError(
     'CONNECTION_CLOSED',
     `${what} failed: worker "${peer.name}" (pid ${peer.pid}) ${showProcessStatus(status)} before answering${why === undefined ? '' : ` (${why})`}`,
     { ...(fn === undefined ? {} : { rpc: fn.def.name }), cause: error },
   );
+  throw forTheCaller(explained, site);
 }
 
 function explainStream<T>(stream: RpcStream<T>, explain: (error: unknown) => Promise<never>): RpcStream<T> {
@@ -83,7 +88,11 @@ function explainStream<T>(stream: RpcStream<T>, explain: (error: unknown) => Pro
   };
 }
 
-/** Dispatches a worker function, checking it belongs to the worker's type and explaining a dead worker. */
+/**
+ * Dispatches a worker function, checking it belongs to the worker's type and explaining a dead worker. `site` is the
+ * caller's call captured for a stream (or by a map-reduce), which a failure points at; `undefined` for a call whose
+ * errors the caller's `traced` promise places, or for Cohort's own calls (see `@cohort/rpc`'s call-site.ts).
+ */
 export function runFunction(
   connection: Connection,
   workerType: string,
@@ -91,6 +100,7 @@ export function runFunction(
   fn: AnyFunction,
   arg: unknown,
   options: RunOptions | undefined,
+  site: CallSite | undefined,
 ): Promise<unknown> {
   if (fn.workerType !== workerType) {
     return Promise.reject(
@@ -99,8 +109,8 @@ export function runFunction(
       }),
     );
   }
-  const explain = (error: unknown): Promise<never> => explainClosed(error, fn, peer);
-  const result = connection.dispatch(fn.def, arg as never, options);
+  const explain = (error: unknown): Promise<never> => explainClosed(error, fn, peer, site);
+  const result = connection[dispatchFrom](site, fn.def, arg, options);
   if (fn.kind === 'pipe') return result.then((stream) => explainStream(stream as RpcStream<unknown>, explain), explain);
   if (fn.kind === 'state') {
     return result.then((value) => {
@@ -131,7 +141,7 @@ export class WorkerConnection<N extends string> {
 
   /** Runs `fn` on the worker over this connection; see {@link Runner}. */
   readonly run: Runner<N>['run'] = ((fn: AnyFunction<N>, arg: unknown, options?: RunOptions) =>
-    runFunction(this.connection, this.workerType, this.peer, fn, arg, options)) as Runner<N>['run'];
+    placedCall(fn.kind, this.run, (site) => runFunction(this.connection, this.workerType, this.peer, fn, arg, options, site))) as Runner<N>['run'];
 
   /** Closes this connection (for a `'connection-closed'` worker, that ends the worker: this resolves once it has exited). */
   async close(reason = 'closed by the client'): Promise<void> {

@@ -1,5 +1,6 @@
 import type { MaybePromise } from '@cohort/rpc';
 import { Rpc } from '@cohort/rpc';
+import { captureCallSite, withCallSite } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { CohortError } from '../common/errors.js';
 import { connectToRef } from './connect.js';
@@ -135,7 +136,11 @@ export function defineWorkerType<
     functions,
     workerInit: erased.workerInit,
     connectionInit: erased.connectionInit,
-    spawn: (options?: unknown) => spawnWorker(erased, options ?? {}),
+    // Every spawn failure is Cohort's own and made for this spawn: it points at the line that called spawn.
+    spawn: function spawn(options?: unknown): Promise<unknown> {
+      const site = captureCallSite(spawn);
+      return spawnWorker(erased, options ?? {}).catch((error: unknown) => Promise.reject(withCallSite(error, site)));
+    },
     serve: (init?: unknown, options?: ServeOptions<unknown>) => serveInProcess(erased, init, options ?? {}),
     connect: (ref: WorkerRef, init?: unknown) => connectToRef(erased, ref, init),
   };

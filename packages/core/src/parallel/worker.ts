@@ -1,4 +1,5 @@
 import { RpcError } from '@cohort/rpc';
+import { dispatchFrom, placedCall, type CallSite } from '@cohort/rpc/internal';
 import { DEFAULTS } from '../common/defaults.js';
 import { exitWithin } from '../process/exit-grace.js';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
@@ -30,6 +31,17 @@ export interface WorkerInternals {
 
 const exits = new WeakMap<Worker<string>, Promise<ExitStatus>>();
 const usageQueries = new WeakMap<Worker<string>, () => Promise<{ rssBytes: number }>>();
+type SiteRunner = (site: CallSite | undefined, fn: AnyFunction, arg: unknown, options?: RunOptions) => Promise<unknown>;
+const siteRunners = new WeakMap<Worker<string>, SiteRunner>();
+
+/**
+ * `worker.run` for Cohort's own layers, which place their calls themselves: a map-reduce passes its caller's site
+ * (captured once), a pool the site of a stream's `run` or `undefined` (its own `traced` promise finds its caller),
+ * the scheduler `undefined` (a task's failure is an outcome, not an error its caller sees).
+ */
+export function runOn(worker: Worker<string>, site: CallSite | undefined, fn: AnyFunction, arg: unknown, options?: RunOptions): Promise<unknown> {
+  return siteRunners.get(worker)!(site, fn, arg, options);
+}
 
 /** A worker's exit, for Cohort's own bookkeeping: unlike `worker.exited`, watching it keeps nothing alive. */
 export function exitOf(worker: Worker<string>): Promise<ExitStatus> {
@@ -53,7 +65,9 @@ export class Worker<N extends string, ConnectionInit = unknown> {
     this.internals = internals;
     this.#exited = exited;
     exits.set(this as Worker<string>, exited);
-    usageQueries.set(this as Worker<string>, async () => (await this.defaultConnection()).connection.dispatch(usageRpc, undefined));
+    // Cohort's own query (a pool's, alongside calls): no call site to capture.
+    usageQueries.set(this as Worker<string>, async () => (await this.defaultConnection()).connection[dispatchFrom](undefined, usageRpc, undefined) as Promise<{ rssBytes: number }>);
+    siteRunners.set(this as Worker<string>, (site, fn, arg, options) => this.runFrom(site, fn, arg, options));
     void exited.then((status) => {
       this.exitStatus = status;
       void this.internals.defaultConnection?.connection.close('the worker exited');
@@ -92,13 +106,8 @@ export class Worker<N extends string, ConnectionInit = unknown> {
    * Runs `fn` over the handle's default connection (opened by spawn with its `connectionInit`).
    * @example await worker.run(Counter.functions.add, 5)
    */
-  readonly run: Runner<N>['run'] = ((fn: AnyFunction<N>, arg: unknown, options?: RunOptions) => {
-    const ready = this.internals.defaultConnection;
-    // The common case goes straight to the socket: no extra promise hop per call.
-    const { workerType, peer } = this.internals.connect;
-    if (ready !== undefined && !ready.connection.isClosed) return runFunction(ready.connection, workerType, peer, fn, arg, options);
-    return this.defaultConnection().then((c) => runFunction(c.connection, workerType, peer, fn, arg, options));
-  }) as Runner<N>['run'];
+  readonly run: Runner<N>['run'] = ((fn: AnyFunction<N>, arg: unknown, options?: RunOptions) =>
+    placedCall(fn.kind, this.run, (site) => this.runFrom(site, fn, arg, options))) as Runner<N>['run'];
 
   /** Opens a new connection, with its own connection state (`initConnectionState(connectionInit)`). */
   connect(...init: undefined extends ConnectionInit ? [connectionInit?: ConnectionInit] : [connectionInit: ConnectionInit]): Promise<WorkerConnection<N>> {
@@ -141,6 +150,14 @@ export class Worker<N extends string, ConnectionInit = unknown> {
   /** `await using worker = await Type.spawn()` shuts the worker down at the end of the scope. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
+  }
+
+  private runFrom(site: CallSite | undefined, fn: AnyFunction, arg: unknown, options: RunOptions | undefined): Promise<unknown> {
+    const ready = this.internals.defaultConnection;
+    // The common case goes straight to the socket: no extra promise hop per call.
+    const { workerType, peer } = this.internals.connect;
+    if (ready !== undefined && !ready.connection.isClosed) return runFunction(ready.connection, workerType, peer, fn, arg, options, site);
+    return this.defaultConnection().then((c) => runFunction(c.connection, workerType, peer, fn, arg, options, site));
   }
 
   /** Sends `signal` to the worker's process. @default 'SIGKILL' */

@@ -1,3 +1,4 @@
+import { forTheCaller, type CallSite } from '@cohort/rpc/internal';
 import type { AnyFunction } from '../parallel/functions.js';
 import type { PoolMember } from './member.js';
 
@@ -18,6 +19,8 @@ export class PoolCall {
     readonly signal: AbortSignal | undefined,
     public retriesLeft: number,
     readonly enqueuedAt: number,
+    /** Where the caller called `pool.run`, for a stream; `undefined`: `pool.run`'s promise finds its caller lazily. */
+    readonly site: CallSite | undefined,
     private readonly resolveCall: (value: unknown) => void,
     private readonly rejectCall: (error: unknown) => void,
   ) {}
@@ -31,8 +34,9 @@ export class PoolCall {
     if (this.#settle()) this.resolveCall(value);
   }
 
+  /** `error` must be this call's own (it is placed at the call's caller), never one shared with other calls. */
   reject(error: unknown): void {
-    if (this.#settle()) this.rejectCall(error);
+    if (this.#settle()) this.rejectCall(forTheCaller(error, this.site));
   }
 
   #settle(): boolean {

@@ -1,5 +1,5 @@
 import { RpcError, type RpcStream } from '@cohort/rpc';
-import { describeThrown } from '@cohort/rpc/internal';
+import { describeThrown, placedCall, type CallSite } from '@cohort/rpc/internal';
 import { CohortError } from '../common/errors.js';
 import type { AnyFunction } from '../parallel/functions.js';
 import { requireApp } from '../app/app.js';
@@ -8,7 +8,7 @@ import { launchRequest } from '../parallel/launch.js';
 import { SparePool } from '../parallel/spares.js';
 import { spawnWorker } from '../parallel/spawn.js';
 import type { AnyWorkerType } from '../parallel/type-registry.js';
-import { exitOf, usageOf, type Worker } from '../parallel/worker.js';
+import { exitOf, runOn, usageOf, type Worker } from '../parallel/worker.js';
 import type { Runner } from '../parallel/worker-connection.js';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
 import { CallQueue } from './call-queue.js';
@@ -74,7 +74,7 @@ export class Pool<N extends string> {
    * to start. A stream stays on the worker it started on, and holds its place there until it ends.
    */
   readonly run: Runner<N, PoolRunOptions>['run'] = ((fn: AnyFunction<N>, arg: unknown, options?: PoolRunOptions) =>
-    this.#run(fn, arg, options)) as Runner<N, PoolRunOptions>['run'];
+    placedCall(fn.kind, this.run, (site) => this.#run(fn, arg, options, site))) as Runner<N, PoolRunOptions>['run'];
 
   /** A snapshot of the pool's workers, calls and latencies. */
   stats(): PoolStats {
@@ -120,11 +120,12 @@ export class Pool<N extends string> {
     }
   }
 
-  #run(fn: AnyFunction, arg: unknown, options: PoolRunOptions | undefined): Promise<unknown> {
+  /** `site`: where the caller called `run`, for a stream (see `@cohort/rpc`'s call-site.ts); the call's errors point there. */
+  #run(fn: AnyFunction, arg: unknown, options: PoolRunOptions | undefined, site: CallSite | undefined): Promise<unknown> {
     if (fn.workerType !== this.#type.name) {
       return Promise.reject(new CohortError('WRONG_WORKER_TYPE', `${fn.workerType}.${fn.name} cannot run on a pool of type ${this.#type.name}`));
     }
-    if (this.#state === 'failed') return Promise.reject(this.#failure);
+    if (this.#state === 'failed') return Promise.reject(this.#failedError());
     if (this.#state !== 'open') return Promise.reject(new CohortError('POOL_CLOSED', `${fn.workerType}.${fn.name}: the pool of ${this.#type.name} is closed`));
     if (this.#queue.size >= this.#options.maxQueue && this.#freeSlot() === undefined) {
       return Promise.reject(
@@ -135,7 +136,7 @@ export class Pool<N extends string> {
     if (signal?.aborted === true) return Promise.reject(abortError(fn, signal));
     return new Promise((resolve, reject) => {
       const timeoutMs = options?.timeoutMs ?? this.#options.timeoutMs;
-      const call = new PoolCall(fn, arg, timeoutMs, signal, options?.retries ?? this.#options.retries, performance.now(), resolve, reject);
+      const call = new PoolCall(fn, arg, timeoutMs, signal, options?.retries ?? this.#options.retries, performance.now(), site, resolve, reject);
       if (timeoutMs !== undefined) call.timer = setTimeout(() => this.#timeOut(call), timeoutMs);
       if (signal !== undefined) {
         const onAbort = (): void => this.#abort(call);
@@ -254,12 +255,18 @@ export class Pool<N extends string> {
     }
   }
 
+  /** The pool's failure, as one call's error: a copy, so that each points at its own caller. */
+  #failedError(): CohortError {
+    const failure = this.#failure!;
+    return new CohortError(failure.code, failure.message, { cause: failure.cause });
+  }
+
   #fail(error: CohortError): void {
     if (this.#state === 'failed' || this.#state === 'closed') return;
     this.#state = 'failed';
     this.#spares?.close();
     this.#failure = error;
-    for (const call of this.#queue.drain()) call.reject(error);
+    for (const call of this.#queue.drain()) call.reject(this.#failedError());
     for (const member of this.#members) this.#stop(member, 'the pool failed');
   }
 
@@ -273,7 +280,8 @@ export class Pool<N extends string> {
     const worker = member.worker!;
     let outcome: Promise<unknown>;
     try {
-      outcome = worker.run(call.fn as never, call.arg as never);
+      // Placed as `pool.run` placed the call: the worker's errors point at the caller, and nothing is captured again.
+      outcome = runOn(worker, call.site, call.fn, call.arg);
     } catch (error) {
       outcome = Promise.reject(error);
     }
@@ -459,8 +467,8 @@ export class Pool<N extends string> {
     if (drain && this.#state === 'closing') {
       if (this.#queue.size > 0 || this.#runningCalls() > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     } else {
-      const closed = new CohortError('POOL_CLOSED', `the pool of ${this.#type.name} was closed before this call ran`);
-      for (const call of this.#queue.drain()) call.reject(closed);
+      // One error per call: each points at its own caller.
+      for (const call of this.#queue.drain()) call.reject(new CohortError('POOL_CLOSED', `the pool of ${this.#type.name} was closed before this call ran`));
     }
     if (this.#state === 'closing') this.#state = 'closed';
     this.#spares?.close();

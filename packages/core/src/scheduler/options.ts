@@ -6,8 +6,16 @@ import type { ExitStatus } from '../process/exit-status.js';
 import type { Message } from './message.js';
 import type { SchedulerTaskContext } from './task-context.js';
 
-/** How a task ended, as `onFinish` sees it. */
-export type TaskResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+/**
+ * How a task ended, as `onFinish` sees it. A failure's `error` is its text (the thrown error's message, or how the
+ * worker ended); its `cause` is the same failure as an `Error`: a `RemoteError` for what the task threw (with its
+ * name, stack, code, fields, cause chain and `errors`, as for a worker function), a `ValidationError` for an input or
+ * output its schema refused, an `RpcError` `CONNECTION_CLOSED` for a worker that died. `cause` is not enumerable, so
+ * a result logged or turned into JSON is `{ ok, error }` as it always was.
+ */
+export type TaskResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: string; readonly cause: Error };
 
 /** Options of `scheduler.addTask`. */
 export interface AddTaskOptions<Output> {

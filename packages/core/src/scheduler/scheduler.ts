@@ -1,18 +1,20 @@
-import { Rpc, ValidationError } from '@cohort/rpc';
-import { isPromiseLike } from '@cohort/rpc/internal';
+import { RemoteError, Rpc, RpcError, ValidationError } from '@cohort/rpc';
+import { captureCallSite, errorFromWire, isPromiseLike, withCallSite, type CallSite } from '@cohort/rpc/internal';
 import type { z } from 'zod';
 import { CohortError } from '../common/errors.js';
 import { TraceRecorder } from '../common/trace.js';
 import { warn } from '../common/warnings.js';
 import { spawnWorker } from '../parallel/spawn.js';
-import type { Worker } from '../parallel/worker.js';
+import { runOn, type Worker } from '../parallel/worker.js';
 import type { ExitStatus } from '../process/exit-status.js';
 import { ActiveTask, type QueuedTask } from './active-task.js';
 import { decodeMessage } from './message.js';
 import { resolveRunOptions, type AddTaskOptions, type ResolvedRunOptions, type SchedulerRunOptions, type TaskResult } from './options.js';
 import { SchedulerWorker, schedulerWorkerType } from './scheduler-worker.js';
+import { failedResult } from './task-result.js';
 import type { TaskType } from './task.js';
 import { TimerQueue, type Timer } from './timers.js';
+import type { TaskOutcome } from './task-wire.js';
 import { taskMessage } from './worker-runtime.js';
 import { WorkerSlot } from './worker-slot.js';
 
@@ -21,6 +23,8 @@ interface RunState {
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
   readonly trace: TraceRecorder | undefined;
+  /** Where the caller called `run`: the run's own failures (a worker that could not start) point there. */
+  readonly site: CallSite | undefined;
   stopping: boolean;
   failure: { error: unknown } | undefined;
   settled: boolean;
@@ -107,6 +111,7 @@ export class Scheduler {
    * its workers are killed.
    */
   run(runOptions: SchedulerRunOptions = {}): Promise<void> {
+    const site = captureCallSite(Scheduler.prototype.run);
     if (this.currentRun !== undefined) return Promise.reject(new CohortError('INVALID_ARGUMENT', 'this scheduler is already running'));
     let options: ResolvedRunOptions;
     try {
@@ -120,6 +125,7 @@ export class Scheduler {
         resolve,
         reject,
         trace: options.trace === undefined ? undefined : new TraceRecorder(),
+        site,
         stopping: false,
         failure: undefined,
         settled: false,
@@ -180,7 +186,7 @@ export class Scheduler {
       (error: unknown) => {
         slot.state = 'exited';
         this.slots.delete(slot);
-        this.fail(error);
+        this.fail(withCallSite(error, run.site));
         // When the run had already failed (another spawn failed first), fail() did nothing: this may have been the
         // last worker the run was waiting for.
         this.checkDone();
@@ -233,7 +239,8 @@ export class Scheduler {
     slot.state = 'busy';
     slot.task = task;
     this.active.add(task);
-    const outcome = slot.handle!.run(SchedulerWorker.functions.run, [id, type.name, input]);
+    // No call site: a task's failure is an outcome, not a rejection the caller's code sees.
+    const outcome = runOn(slot.handle!, undefined, SchedulerWorker.functions.run, [id, type.name, input]) as Promise<TaskOutcome>;
     const { termTimeoutMs, killTimeoutMs } = options;
     if (termTimeoutMs !== undefined) {
       task.termTimer = setTimeout(() => {
@@ -246,7 +253,7 @@ export class Scheduler {
     // After the timers are armed: an onStart that calls stop() must find (and cancel) the term timer.
     if (options.onStart !== undefined) this.callHandler(() => options.onStart?.(task.ctx));
     outcome.then(
-      (ended) => this.finish(task, ended[0] ? { ok: true, value: ended[1] } : { ok: false, error: ended[1] }),
+      (ended) => this.finish(task, ended[0] ? { ok: true, value: ended[1] } : failedResult(ended[1], this.taskError(task, ended[1], ended[2]))),
       (error: unknown) => void this.settleLost(task, error),
     );
   }
@@ -268,7 +275,23 @@ export class Scheduler {
       this.requeue(task);
       return;
     }
-    this.finish(task, { ok: false, error: task.slot.describeEnd(status, error) });
+    const text = task.slot.describeEnd(status, error);
+    const lost = new RpcError('CONNECTION_CLOSED', text, { rpc: `task ${task.type.name}`, cause: error });
+    this.finish(task, failedResult(text, withCallSite(lost, this.currentRun?.site)));
+  }
+
+  /**
+   * What a task threw, as the `cause` of its result: the worker's wire error checked (the worker's result is not
+   * checked on arrival, as no RPC output is), named after the task and its worker; its text alone if malformed.
+   * Its stack points at the line that called `run` (captured once per run: a capture per `addTask` would cost more
+   * than a small task).
+   */
+  private taskError(task: ActiveTask, text: string, detail: unknown): Error {
+    const rpc = `task ${task.type.name}`;
+    const info = task.slot.info;
+    const peer = info === undefined ? 'a scheduler worker' : `worker "${info.name}" (pid ${info.pid})`;
+    const error = errorFromWire(detail, rpc, peer) ?? new RemoteError({ remoteName: 'Error', message: text, rpc, peer });
+    return withCallSite(error, this.currentRun?.site);
   }
 
   /**

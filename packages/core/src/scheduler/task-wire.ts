@@ -3,8 +3,11 @@ import { z } from 'zod';
 /** A task to run, as the scheduler sends it: `[taskId, task name, input]`. */
 export type RunTaskInput = [taskId: number, task: string, input: unknown];
 
-/** How a task ended, as the worker reports it (a throw is an outcome, not an RPC failure). */
-export type TaskOutcome = [ok: true, value: unknown] | [ok: false, error: string];
+/**
+ * How a task ended, as the worker reports it (a throw is an outcome, not an RPC failure): a failure's text, and the
+ * failure as a wire error (what the task threw, whole), which the scheduler checks as the RPC layer checks any.
+ */
+export type TaskOutcome = [ok: true, value: unknown] | [ok: false, error: string, detail?: unknown];
 
 // The two messages of every task are tuples rather than objects, so msgpack carries no keys and neither side's
 // decoder takes its map path; and they are checked by exact type guards rather than zod's generic tuple and union
@@ -18,6 +21,8 @@ export const runTaskInput = z.custom<RunTaskInput>(
 );
 
 export const taskOutcome = z.custom<TaskOutcome>(
-  (value) => Array.isArray(value) && value.length === 2 && (value[0] === true || (value[0] === false && typeof value[1] === 'string')),
-  'expected [true, value] or [false, error: string]',
+  (value) =>
+    Array.isArray(value) &&
+    ((value.length === 2 && value[0] === true) || (value[0] === false && (value.length === 2 || value.length === 3) && typeof value[1] === 'string')),
+  'expected [true, value] or [false, error: string, detail?]',
 );

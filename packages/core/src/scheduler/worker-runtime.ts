@@ -1,5 +1,6 @@
 import { Rpc, type Connection } from '@cohort/rpc';
-import { formatIssues } from '@cohort/rpc/internal';
+import { ValidationError } from '@cohort/rpc';
+import { formatIssues, messageOf, toWireError } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { CohortError } from '../common/errors.js';
 import { exitWorker } from '../parallel/worker-exit.js';
@@ -42,9 +43,20 @@ export function currentWorkerContext(): WorkerContext | undefined {
   return current?.context;
 }
 
-/** A task's error as `onFinish` reports it: the message of what it threw (its stack stays in the worker). */
+/**
+ * A failed task's outcome: its text as `onFinish` has always reported it (the message of what it threw), and what it
+ * threw as a wire error, whole (name, stack, code, fields, cause chain; cut to size, never throwing).
+ */
+function failure(text: string, thrown: unknown): TaskOutcome {
+  return [false, text, toWireError(thrown)];
+}
+
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  try {
+    return error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    return messageOf(error);
+  }
 }
 
 /** The worker side of the scheduler: runs one task at a time and carries its messages. */
@@ -93,21 +105,31 @@ export class WorkerRuntime {
     this.useConnection(scheduler);
     const entry = taskTypes.get(name);
     if (entry === undefined) {
-      return [false, `task "${name}" is not defined by this program; define it with Task.define at top level, before startApp()`];
+      const text = `task "${name}" is not defined by this program; define it with Task.define at top level, before startApp()`;
+      return failure(text, new Error(text));
     }
-    if (this.task !== undefined) return [false, `worker ${this.workerId} is already running task ${this.task.taskId}`];
+    if (this.task !== undefined) {
+      const text = `worker ${this.workerId} is already running task ${this.task.taskId}`;
+      return failure(text, new Error(text));
+    }
     clearTimeout(this.idleTimer);
     const task: RunningTask = { taskId, inbox: [], waiters: [] };
     this.task = task;
     try {
       const parsed = entry.type.input.safeParse(input);
-      if (!parsed.success) return [false, `invalid input for task "${name}": ${formatIssues(parsed.error.issues)}`];
+      if (!parsed.success) {
+        const invalid = new ValidationError({ side: 'input', subject: `task ${name}`, issues: parsed.error.issues, what: 'input' });
+        return failure(`invalid input for task "${name}": ${formatIssues(parsed.error.issues)}`, invalid);
+      }
       const output = await entry.run(parsed.data, this.taskContext(taskId, call));
       const checked = entry.type.output.safeParse(output);
-      if (!checked.success) return [false, `task "${name}" returned an invalid output: ${formatIssues(checked.error.issues)}`];
+      if (!checked.success) {
+        const invalid = new ValidationError({ side: 'output', subject: `task ${name}`, issues: checked.error.issues, what: 'output' });
+        return failure(`task "${name}" returned an invalid output: ${formatIssues(checked.error.issues)}`, invalid);
+      }
       return [true, checked.data];
     } catch (error) {
-      return [false, errorText(error)];
+      return failure(errorText(error), error);
     } finally {
       if (this.task === task) this.task = undefined;
       this.armIdleTimer();

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import pDefer from 'p-defer';
 import type { z } from 'zod';
 import { describeAddress, type Address } from '../address.js';
+import { dispatchFrom, placedCall, type CallSite } from '../call-site.js';
 import { menuKey, type OneWayDef, type PipeDef, type ReversePipeDef, type RpcDef, type StateDef, type AnyRpcDef } from '../definitions.js';
 import { RpcError, type RpcErrorCode } from '../errors.js';
 import type { AnyImplementation, Source } from '../implementation.js';
@@ -214,7 +215,13 @@ export class Connection {
   ): Promise<z.output<O>>;
   dispatch<D extends AnyRpcDef>(def: D, arg: DispatchArg<D>, options?: DispatchOptions): Promise<DispatchResult<D>>;
   dispatch(def: AnyRpcDef, arg: unknown, options?: DispatchOptions): Promise<unknown> {
-    return this.outgoing.dispatch(def, arg, options);
+    // A failure's stack points at the code that called this (see call-site.ts).
+    return placedCall(def.kind, Connection.prototype.dispatch, (site) => this.outgoing.dispatch(def, arg, options, site));
+  }
+
+  /** @hidden For layers above (`@cohort/core`), which place their calls themselves (see call-site.ts). */
+  [dispatchFrom](site: CallSite | undefined, def: AnyRpcDef, arg: unknown, options?: DispatchOptions): Promise<unknown> {
+    return this.outgoing.dispatch(def, arg, options, site);
   }
 
   /** Whether the peer serves `def` (its name and version are in the peer's menu). */

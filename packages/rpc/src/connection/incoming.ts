@@ -1,4 +1,4 @@
-import { describeThrown } from '../describe.js';
+import { describeThrown, messageOf } from '../describe.js';
 import { RpcError, ValidationError } from '../errors.js';
 import { menuKey, type AnyRpcDef } from '../definitions.js';
 import { indexImplementations, isPromiseLike, isSource, type AnyImplementation, type RpcContext, type Source } from '../implementation.js';
@@ -201,7 +201,7 @@ export class IncomingCalls {
         });
       }
     }
-    process.emitWarning(`one-way ${rpc} threw: ${(error as Error)?.message ?? String(error)}`, { code: 'COHORT_ONE_WAY_ERROR' });
+    process.emitWarning(`one-way ${rpc} threw: ${messageOf(error)}`, { code: 'COHORT_ONE_WAY_ERROR' });
   }
 
   private startPipe(id: number, call: IncomingCall, def: Def<'pipe'>, source: unknown): void {
@@ -294,11 +294,13 @@ export class IncomingCalls {
 
   private sendError(id: number, error: unknown): void {
     if (!this.link.open) return;
+    const wire = toWireError(error);
     try {
-      this.link.send([Kind.Error, id, toWireError(error)]);
+      this.link.send([Kind.Error, id, wire]);
     } catch {
-      // The error itself could not be encoded (too big, or exotic data): send its text alone.
-      this.link.send([Kind.Error, id, toWireError(new Error(String((error as Error)?.message ?? error).slice(0, 4096)))]);
+      // Over maxMessageSize (the error's limits are about 1 MiB; a peer may allow less): its name and message alone.
+      const text = 'message' in wire ? wire.message.slice(0, 4096) : describeThrown(error).slice(0, 4096);
+      this.link.send([Kind.Error, id, { type: 'remote', name: 'name' in wire ? wire.name : 'Error', message: text }]);
     }
   }
 

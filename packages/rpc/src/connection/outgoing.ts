@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { forTheCaller, type CallSite } from '../call-site.js';
 import { RpcError, ValidationError } from '../errors.js';
 import { menuKey, type AnyRpcDef } from '../definitions.js';
 import { isSource, type Source } from '../implementation.js';
@@ -32,6 +33,8 @@ interface OutgoingCall {
   timer: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** Where the caller made the call, for a stream; else `undefined`: errors made here are found lazily (call-site.ts). */
+  readonly site: CallSite | undefined;
 }
 
 function validationError(def: AnyRpcDef, issues: z.core.$ZodIssue[], what = 'input'): ValidationError {
@@ -45,7 +48,11 @@ export class OutgoingCalls {
 
   constructor(private readonly link: Link) {}
 
-  dispatch(def: AnyRpcDef, arg: unknown, options: DispatchOptions | undefined): Promise<unknown> {
+  /**
+   * `site`: where the caller called, captured for a stream; `undefined` for a call with one answer, whose errors made
+   * here are marked for the caller's `traced` promise to place (see call-site.ts).
+   */
+  dispatch(def: AnyRpcDef, arg: unknown, options: DispatchOptions | undefined, site: CallSite | undefined): Promise<unknown> {
     const link = this.link;
     if (!link.open) return Promise.reject(link.closedError(def.name));
     if (!link.peerImplements(menuKey(def.name, def.version))) {
@@ -88,6 +95,7 @@ export class OutgoingCalls {
         timer: undefined,
         signal: undefined,
         onAbort: undefined,
+        site,
       };
       try {
         link.send([Kind.Query, id, def.name, def.version, input], def.name);
@@ -107,12 +115,12 @@ export class OutgoingCalls {
     const timeoutMs = options?.timeoutMs;
     if (timeoutMs !== undefined) {
       call.timer = setTimeout(() => {
-        this.abandon(id, new RpcError('TIMEOUT', `${call.def.name} timed out after ${timeoutMs} ms`, { rpc: call.def.name }));
+        this.abandon(id, forTheCaller(new RpcError('TIMEOUT', `${call.def.name} timed out after ${timeoutMs} ms`, { rpc: call.def.name }), call.site));
       }, timeoutMs);
     }
     if (signal !== undefined) {
       call.signal = signal;
-      call.onAbort = () => this.abandon(id, abortError(call.def, signal));
+      call.onAbort = () => this.abandon(id, forTheCaller(abortError(call.def, signal), call.site));
       signal.addEventListener('abort', call.onAbort, { once: true });
     }
   }
@@ -204,7 +212,7 @@ export class OutgoingCalls {
     const call = this.calls.get(id);
     if (call === undefined) return;
     // Converted first: should it throw, the call stays in the table and fails with the connection.
-    const error = fromWireError(wire, call.def.name, this.link.peer);
+    const error = forTheCaller(fromWireError(wire, call.def.name, this.link.peer), call.site);
     this.finish(id, call);
     call.gate?.release();
     if (call.stream !== undefined) call.stream.fail(error);
@@ -235,7 +243,7 @@ export class OutgoingCalls {
       clearTimeout(call.timer);
       if (call.onAbort !== undefined) call.signal?.removeEventListener('abort', call.onAbort);
       call.gate?.release();
-      const reason = error(call.def.name);
+      const reason = forTheCaller(error(call.def.name), call.site);
       if (call.stream !== undefined) call.stream.fail(reason);
       else call.reject(reason);
     }

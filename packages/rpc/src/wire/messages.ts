@@ -25,9 +25,29 @@ export const Kind = {
 export const MAGIC = 'cohort-rpc';
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * An exception as it crosses the wire, with what it holds: its `code`, its other own enumerable `fields`, its `cause`
+ * and (an `AggregateError`'s) `errors`, each nested entry an error of its own or any other thrown value. The sender
+ * has already cut it to size (see serialize-thrown.ts); the receiver checks its shape (`checkWireError`).
+ */
+export interface WireRemoteError {
+  type: 'remote';
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string | number;
+  data?: unknown;
+  fields?: Record<string, unknown>;
+  cause?: WireThrown;
+  errors?: WireThrown[];
+}
+
+/** What a `cause` or an `errors` entry holds: an error, or a value that is not one (`throw 'text'`, `{ cause: 42 }`). */
+export type WireThrown = WireRemoteError | { type: 'value'; value: unknown };
+
 /** An error as it crosses the wire. */
 export type WireError =
-  | { type: 'remote'; name: string; message: string; stack?: string; data?: unknown }
+  | WireRemoteError
   | { type: 'validation'; side: 'input' | 'output'; what: string; subject?: string; issues: unknown[] }
   | { type: 'rpc'; code: string; message: string };
 
@@ -61,12 +81,43 @@ const isIssue = (v: unknown): boolean => {
   return typeof issue === 'object' && issue !== null && Array.isArray(issue.path) && typeof issue.message === 'string';
 };
 
-function checkWireError(v: unknown): WireError {
+/**
+ * How far a received error may nest (through `cause` and `errors`) and how many errors it may hold in all. Cohort's
+ * sender stays far below (16 levels, 256 errors): these only bound what a hostile peer can make the receiver build.
+ */
+export const RECEIVED_ERROR_LIMITS = { depth: 64, errors: 10_000 } as const;
+
+const isMap = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v) && !isBytes(v) && !(v instanceof Date);
+
+function checkRemoteError(e: Record<string, unknown>, depth: number, count: { errors: number }): void {
+  if (typeof e['name'] !== 'string' || typeof e['message'] !== 'string') fail('malformed remote error');
+  const code = e['code'];
+  if (code !== undefined && typeof code !== 'string' && typeof code !== 'number') fail('malformed remote error: code');
+  if (e['fields'] !== undefined && !isMap(e['fields'])) fail('malformed remote error: fields');
+  if (e['cause'] !== undefined) checkThrown(e['cause'], depth + 1, count);
+  const errors = e['errors'];
+  if (errors !== undefined) {
+    if (!Array.isArray(errors)) fail('malformed remote error: errors');
+    for (const entry of errors) checkThrown(entry, depth + 1, count);
+  }
+}
+
+function checkThrown(v: unknown, depth: number, count: { errors: number }): void {
+  if (depth > RECEIVED_ERROR_LIMITS.depth) fail(`remote error nested deeper than ${RECEIVED_ERROR_LIMITS.depth} levels`);
+  if (++count.errors > RECEIVED_ERROR_LIMITS.errors) fail(`remote error holding more than ${RECEIVED_ERROR_LIMITS.errors} errors`);
+  if (!isMap(v)) fail('malformed nested error');
+  const e = v as Record<string, unknown>;
+  if (e['type'] === 'remote') checkRemoteError(e, depth, count);
+  else if (e['type'] !== 'value') fail('unknown nested error type');
+}
+
+/** Checks an error payload (the third element of an Error message, or a scheduler task's failure). */
+export function checkWireError(v: unknown): WireError {
   if (typeof v !== 'object' || v === null) fail('error payload is not an object');
   const e = v as Record<string, unknown>;
   switch (e['type']) {
     case 'remote':
-      if (typeof e['name'] !== 'string' || typeof e['message'] !== 'string') fail('malformed remote error');
+      checkRemoteError(e, 0, { errors: 0 });
       break;
     case 'validation':
       if ((e['side'] !== 'input' && e['side'] !== 'output') || !Array.isArray(e['issues']) || !e['issues'].every(isIssue)) {
