@@ -16,7 +16,8 @@ module.exports = {
   forbidden: [
     {
       name: 'no-circular',
-      comment: 'A cycle of imports means modules that cannot be loaded or understood apart (types that name each other are fine)',
+      comment:
+        'A cycle of imports means modules that cannot be loaded or understood apart (types that name each other are fine)',
       severity: 'error',
       from: {},
       to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
@@ -42,6 +43,10 @@ module.exports = {
     exclude: { path: '(^|/)(dist|node_modules|test)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.base.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'types', 'default'], extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'types', 'default'],
+      extensions: ['.ts', '.js'],
+    },
   },
 };

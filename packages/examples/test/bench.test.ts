@@ -19,13 +19,21 @@ afterEach(() => {
 });
 
 describe('pnpm bench --quick', () => {
-  it('runs every group compiled to JavaScript, prints the table, writes bench-results JSON and SVG, and leaves no process', { timeout: 300_000 }, async () => {
+  it('runs every group compiled to JavaScript, prints the table, writes bench-results JSON and SVG, and leaves no process', {
+    timeout: 300_000,
+  }, async () => {
     dir = mkdtempSync(join(tmpdir(), 'cohort-bench-test-'));
     const out = join(dir, 'bench-results-js.json');
-    const run = await runExample('bench', { args: ['--quick', '--runtime', 'js', '--out', dir], timeoutMs: 240_000, workerPids: () => [] });
+    const run = await runExample('bench', {
+      args: ['--quick', '--runtime', 'js', '--out', dir],
+      timeoutMs: 240_000,
+      workerPids: () => [],
+    });
     expect(run.code, run.describe()).toBe(0);
     expect(run.stdout).toContain(`== bench, compiled JavaScript under plain node: ${process.execPath}`);
-    expect(run.stdout).toMatch(new RegExp(`^node ${process.version.replaceAll('.', '\\.')}, compiled JavaScript, `, 'm'));
+    expect(run.stdout).toMatch(
+      new RegExp(`^node ${process.version.replaceAll('.', '\\.')}, compiled JavaScript, `, 'm'),
+    );
     expect(run.stdout).toMatch(/^metric +Cohort +baseline \/ peer +ratio +target +met\?/m);
     expect(run.stdout).toContain(`results written to ${out} and ${join(dir, 'bench-results-js.svg')} (quick run)`);
 
@@ -75,14 +83,23 @@ describe('pnpm bench --quick', () => {
       /^tunnel: round trip through the tunnel/,
       /^tunnel: 256 calls in flight through the tunnel$/,
     ]) {
-      expect(names.some((name) => expected.test(name)), `${expected} in\n${names.join('\n')}`).toBe(true);
+      expect(
+        names.some((name) => expected.test(name)),
+        `${expected} in\n${names.join('\n')}`,
+      ).toBe(true);
     }
-    const peers = results.metrics.filter((m) => m.group === 'parallel' && m.name.includes('calls in flight,')).map((m) => m.baselineName);
+    const peers = results.metrics
+      .filter((m) => m.group === 'parallel' && m.name.includes('calls in flight,'))
+      .map((m) => m.baselineName);
     expect(peers.filter((name) => name?.startsWith('workerpool'))).toHaveLength(2);
     expect(peers.filter((name) => name?.startsWith('tinypool'))).toHaveLength(2);
     // The pool's tiny calls, against each peer once, with the issue's targets.
-    const poolPeers = results.metrics.filter((m) => m.group === 'pool' && /tiny calls/.test(m.name) && m.target.kind === 'ratio' && !/recycle/.test(m.name));
-    expect(poolPeers.map((m) => [m.baselineName?.split(',')[0], m.target.kind === 'ratio' ? m.target.limit : null])).toEqual([
+    const poolPeers = results.metrics.filter(
+      (m) => m.group === 'pool' && /tiny calls/.test(m.name) && m.target.kind === 'ratio' && !/recycle/.test(m.name),
+    );
+    expect(
+      poolPeers.map((m) => [m.baselineName?.split(',')[0], m.target.kind === 'ratio' ? m.target.limit : null]),
+    ).toEqual([
       ['workerpool', 5],
       ['tinypool', 5],
       ['piscina', 1],
@@ -92,7 +109,9 @@ describe('pnpm bench --quick', () => {
     expect(chart.trimStart()).toMatch(/^<svg[\s>]/);
   });
 
-  it('runs the TypeScript sources under tsx on the Node that BENCH_NODE names, and bench:readme tables its results', { timeout: 200_000 }, async () => {
+  it('runs the TypeScript sources under tsx on the Node that BENCH_NODE names, and bench:readme tables its results', {
+    timeout: 200_000,
+  }, async () => {
     dir = mkdtempSync(join(tmpdir(), 'cohort-bench-test-'));
     const run = await runExample('bench', {
       args: ['--quick', '--runtime', 'tsx', '--out', dir, 'rpc'],
@@ -102,7 +121,9 @@ describe('pnpm bench --quick', () => {
     });
     expect(run.code, run.describe()).toBe(0);
     expect(run.stdout).toContain(`== bench, TypeScript sources under tsx: ${process.execPath}`);
-    expect(run.stdout).toMatch(new RegExp(`^node ${process.version.replaceAll('.', '\\.')}, TypeScript under tsx, `, 'm'));
+    expect(run.stdout).toMatch(
+      new RegExp(`^node ${process.version.replaceAll('.', '\\.')}, TypeScript under tsx, `, 'm'),
+    );
     const results = JSON.parse(readFileSync(join(dir, 'bench-results-tsx.json'), 'utf8')) as BenchResults;
     expect(results.runtime).toBe('tsx');
     expect(results.groups).toEqual(['rpc']);

@@ -16,7 +16,8 @@ const AFTER_HANG = ['coverage-report', 'publish'];
 
 function event(run: ExampleRun, kind: string, startsWith: string): number {
   const found = run.events.find((e) => e.kind === kind && e.text.startsWith(startsWith));
-  if (found === undefined) throw new Error(`no "${kind}" line starting "${startsWith}" in:\n${run.stdout}\n${run.stderr}`);
+  if (found === undefined)
+    throw new Error(`no "${kind}" line starting "${startsWith}" in:\n${run.stdout}\n${run.stderr}`);
   return found.line;
 }
 
@@ -44,7 +45,8 @@ function expectTraceFollowsGraph(trace: Trace, jobs: number): void {
     }
   }
   expect(maxConcurrent(trace.slices)).toBeLessThanOrEqual(jobs);
-  for (const slice of trace.slices) expect(trace.threads.get(slice.tid), `track of ${slice.name}`).toMatch(/^scheduler-worker-\d+$/);
+  for (const slice of trace.slices)
+    expect(trace.threads.get(slice.tid), `track of ${slice.name}`).toMatch(/^scheduler-worker-\d+$/);
 }
 
 describe('make-build example', () => {
@@ -115,7 +117,14 @@ describe('make-build example', () => {
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toContain('compile-rpc: injected failure (--fail compile-rpc)');
     expect(named(run, 'failed')).toEqual(['compile-rpc']);
-    expect(named(run, 'skipped')).toEqual(['link', 'unit-test', 'integration-test', 'package', 'coverage-report', 'publish']);
+    expect(named(run, 'skipped')).toEqual([
+      'link',
+      'unit-test',
+      'integration-test',
+      'package',
+      'coverage-report',
+      'publish',
+    ]);
     expect(named(run, 'built').sort()).toEqual(['compile-cli', 'compile-core', 'configure', 'generate', 'parse']);
     expect(run.stdout).toContain('unexpected failures: compile-rpc');
     expectBuildDirRemoved(run);

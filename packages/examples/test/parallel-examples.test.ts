@@ -21,13 +21,16 @@ function expectClean(run: ExampleEnd, workers: number): void {
   for (const pid of run.workerPids) expect(run.parents.has(pid), `pid ${pid} seen\n${run.describe()}`).toBe(true);
 }
 
-describe.each(['hello-worker', 'function-kinds', 'shutdown-modes', 'worker-refs', 'pool-hashing'])('%s README', (name) => {
-  it('is one line that gives the command to run it from the repo root', () => {
-    const readme = readFileSync(join(examplesDir, 'src', name, 'README.md'), 'utf8');
-    expect(readme.trimEnd().split('\n')).toHaveLength(1);
-    expect(readme).toContain(`\`npx pnpm@10 --filter @cohort/examples exec tsx src/${name}/main.ts\``);
-  });
-});
+describe.each(['hello-worker', 'function-kinds', 'shutdown-modes', 'worker-refs', 'pool-hashing'])(
+  '%s README',
+  (name) => {
+    it('is one line that gives the command to run it from the repo root', () => {
+      const readme = readFileSync(join(examplesDir, 'src', name, 'README.md'), 'utf8');
+      expect(readme.trimEnd().split('\n')).toHaveLength(1);
+      expect(readme).toContain(`\`npx pnpm@10 --filter @cohort/examples exec tsx src/${name}/main.ts\``);
+    });
+  },
+);
 
 describe('Parallel examples', () => {
   it('hello-worker: spawns a worker, runs a function on it and shuts it down', async () => {
@@ -69,7 +72,10 @@ describe('Parallel examples', () => {
     expect(run.parents.get(subMaster!)).toBe(run.pid);
     expect(run.parents.get(orphan!)).toBe(subMaster);
     expect(run.lines).toContain(`sub-master pid ${subMaster} was killed by SIGKILL`);
-    numbersOf(run, new RegExp(`^worker pid ${orphan} is gone (\\d+) ms after the SIGKILL \\(it closed our connection: "`));
+    numbersOf(
+      run,
+      new RegExp(`^worker pid ${orphan} is gone (\\d+) ms after the SIGKILL \\(it closed our connection: "`),
+    );
 
     const [session] = numbersOf(run, /^worker pid (\d+) answers on its connection$/);
     expect(run.parents.get(session!)).toBe(run.pid);
@@ -100,7 +106,9 @@ describe('Parallel examples', () => {
     expect(run.lines).toContain('rpc_parallel: 15 words');
     expect(run.lines).toContain('tezt: 11 words');
     expect(run.lines).toContain('indexer exited with code 0');
-    expect(run.lines).toContain(`counts pid ${counts} went with it (it closed our connection: "the worker is exiting")`);
+    expect(run.lines).toContain(
+      `counts pid ${counts} went with it (it closed our connection: "the worker is exiting")`,
+    );
     expect(run.lines).toContain('documents exited with code 0');
     expect(run.workerPids).toEqual([documents, indexer, counts]);
   });
@@ -109,16 +117,26 @@ describe('Parallel examples', () => {
     const run = await runExample('pool-hashing');
     expect(run.code, run.describe()).toBe(0);
     expect(run.stderr, run.describe()).toBe('');
-    const hashed = run.lines.filter((line) => /^photo-\d\d\.rgba {2}aHash [0-9a-f]{16} {2}sha256 [0-9a-f]{16}… {2}worker pid \d+$/.test(line));
+    const hashed = run.lines.filter((line) =>
+      /^photo-\d\d\.rgba {2}aHash [0-9a-f]{16} {2}sha256 [0-9a-f]{16}… {2}worker pid \d+$/.test(line),
+    );
     expect(hashed, run.describe()).toHaveLength(40);
     expect(run.lines).toContainEqual(
-      expect.stringMatching(/^corrupt\.rgba {2}failed: RpcError TIMEOUT: image-hasher\.hash timed out after 5000 ms on pool worker "image-hasher-pool-\d+", which was stopped and replaced$/),
+      expect.stringMatching(
+        /^corrupt\.rgba {2}failed: RpcError TIMEOUT: image-hasher\.hash timed out after 5000 ms on pool worker "image-hasher-pool-\d+", which was stopped and replaced$/,
+      ),
     );
-    const [images, completed, failed, replaced] = numbersOf(run, /^(\d+) images in [\d.]+ ms: (\d+) hashed, (\d+) failed, (\d+) workers replaced$/);
+    const [images, completed, failed, replaced] = numbersOf(
+      run,
+      /^(\d+) images in [\d.]+ ms: (\d+) hashed, (\d+) failed, (\d+) workers replaced$/,
+    );
     expect([images, completed, failed]).toEqual([41, 40, 1]);
     // The stuck worker, and at least one recycled after 20 calls.
     expect(replaced).toBeGreaterThanOrEqual(2);
-    numbersOf(run, /^waiting for a worker: p50 ([\d.]+) ms, p99 ([\d.]+) ms; hashing: p50 ([\d.]+) ms, p99 ([\d.]+) ms$/);
+    numbersOf(
+      run,
+      /^waiting for a worker: p50 ([\d.]+) ms, p99 ([\d.]+) ms; hashing: p50 ([\d.]+) ms, p99 ([\d.]+) ms$/,
+    );
     const [served] = numbersOf(run, /^served by (\d+) worker processes over the run$/);
     expect(served).toBeGreaterThanOrEqual(3);
     expect(run.workerPids).toHaveLength(served!);

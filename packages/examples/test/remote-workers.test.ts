@@ -18,7 +18,11 @@ describe.skipIf(destination === undefined)('remote-workers example (needs `eval 
     }, 50);
     const run = await runExample('remote-workers', {
       args: [destination!],
-      env: { ...process.env, COHORT_SSH_ARGS: JSON.stringify([...sshArgs, '-o', `SetEnv=${tag}`]), COHORT_SSH_NODE: process.execPath },
+      env: {
+        ...process.env,
+        COHORT_SSH_ARGS: JSON.stringify([...sshArgs, '-o', `SetEnv=${tag}`]),
+        COHORT_SSH_NODE: process.execPath,
+      },
     }).finally(() => clearInterval(watcher));
     await expectAllGone([...remote, ...processesWithEnv(tag)], 15_000, `remote process of\n${run.describe()}\n`);
 
@@ -34,7 +38,9 @@ describe.skipIf(destination === undefined)('remote-workers example (needs `eval 
     // The agent and three remote workers (one spawned, two for the map-reduce), at least, were seen.
     expect(remote.size, [...remote].join(' ')).toBeGreaterThanOrEqual(4);
     expect(run.lines).toContain('countdown streamed from the remote worker: 5 4 3 2 1');
-    expect(run.lines.find((line) => line.startsWith('map-reduce on 2 remote + 1 local workers: '))).toMatch(/: (\d+ \+ ){0,2}\d+ chunks hashed by [1-3] workers/);
+    expect(run.lines.find((line) => line.startsWith('map-reduce on 2 remote + 1 local workers: '))).toMatch(
+      /: (\d+ \+ ){0,2}\d+ chunks hashed by [1-3] workers/,
+    );
     expect(run.lines).toContain('remote worker exited with code 0');
   });
 

@@ -49,7 +49,11 @@ export function withCallSite<E>(error: E, site: CallSite | undefined): E {
       .filter((line) => !line.includes('(node:internal/') && !line.includes(' node:internal/'));
     if (frames.length === 0) return error;
     const header = Error.prototype.toString.call(error);
-    Object.defineProperty(error, 'stack', { value: `${header}\n${frames.join('\n')}`, writable: true, configurable: true });
+    Object.defineProperty(error, 'stack', {
+      value: `${header}\n${frames.join('\n')}`,
+      writable: true,
+      configurable: true,
+    });
   } catch {
     // A frozen error, or a stack that could not be formatted: it keeps the stack it has.
   }
@@ -88,7 +92,11 @@ function placeFailure(error: unknown): never {
  * A public entry point's call, placed as {@link CallSite} says: a stream gets a site captured now (below
  * `boundary`), a call with one answer is traced, a one-way call (which never fails later) gets neither.
  */
-export function placedCall<T>(kind: RpcKind, boundary: Boundary, start: (site: CallSite | undefined) => Promise<T>): Promise<T> {
+export function placedCall<T>(
+  kind: RpcKind,
+  boundary: Boundary,
+  start: (site: CallSite | undefined) => Promise<T>,
+): Promise<T> {
   if (kind === 'pipe' || kind === 'state') return start(captureCallSite(boundary));
   const call = start(undefined);
   return kind === 'oneWay' ? call : traced(call);

@@ -22,8 +22,11 @@ export interface PipeDef<I extends z.ZodType = z.ZodType, T extends z.ZodType = 
 }
 
 /** An initial state followed by a stream of updates to it. */
-export interface StateDef<I extends z.ZodType = z.ZodType, S extends z.ZodType = z.ZodType, U extends z.ZodType = z.ZodType>
-  extends Named {
+export interface StateDef<
+  I extends z.ZodType = z.ZodType,
+  S extends z.ZodType = z.ZodType,
+  U extends z.ZodType = z.ZodType,
+> extends Named {
   readonly kind: 'state';
   readonly input: I;
   readonly state: S;
@@ -37,8 +40,11 @@ export interface OneWayDef<I extends z.ZodType = z.ZodType> extends Named {
 }
 
 /** Client → server stream of items, answered by one output. */
-export interface ReversePipeDef<I extends z.ZodType = z.ZodType, T extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType>
-  extends Named {
+export interface ReversePipeDef<
+  I extends z.ZodType = z.ZodType,
+  T extends z.ZodType = z.ZodType,
+  O extends z.ZodType = z.ZodType,
+> extends Named {
   readonly kind: 'reversePipe';
   readonly input: I;
   readonly item: T;
@@ -53,7 +59,8 @@ export type RpcKind = AnyRpcDef['kind'];
 export type RpcSpec<D> = Omit<D, 'kind' | 'version'> & { version?: number };
 
 function checkName(name: unknown): void {
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError('an RPC description needs a non-empty string `name`');
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError('an RPC description needs a non-empty string `name`');
 }
 
 function checkVersion(version: unknown): number {
@@ -75,19 +82,25 @@ const SCHEMA_KEYS: Readonly<Record<RpcKind, readonly string[]>> = {
 };
 
 function isSchema(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && typeof (value as { safeParse?: unknown }).safeParse === 'function';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { safeParse?: unknown }).safeParse === 'function'
+  );
 }
 
 function checkSchemas(kind: RpcKind, spec: Record<string, unknown>): void {
   const wanted = SCHEMA_KEYS[kind];
   for (const key of wanted) {
     if (!isSchema(spec[key])) {
-      throw new TypeError(`RPC "${String(spec.name)}" (${kind}) needs a zod schema \`${key}\`, got ${spec[key] === undefined ? 'none' : typeof spec[key]}`);
+      throw new TypeError(
+        `RPC "${String(spec.name)}" (${kind}) needs a zod schema \`${key}\`, got ${spec[key] === undefined ? 'none' : typeof spec[key]}`,
+      );
     }
   }
   for (const key of Object.keys(spec)) {
     if (key !== 'name' && key !== 'version' && !wanted.includes(key)) {
-      throw new TypeError(`RPC "${String(spec.name)}" (${kind}) takes ${wanted.map((k) => `\`${k}\``).join(', ')}, not \`${key}\``);
+      throw new TypeError(
+        `RPC "${String(spec.name)}" (${kind}) takes ${wanted.map((k) => `\`${k}\``).join(', ')}, not \`${key}\``,
+      );
     }
   }
 }

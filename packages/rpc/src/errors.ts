@@ -86,7 +86,10 @@ export class RemoteError extends Error {
   declare readonly cause: unknown;
 
   constructor(init: RemoteErrorInit) {
-    super(`${init.remoteName} in ${init.rpc} on ${init.peer}: ${init.message}`, 'cause' in init ? { cause: init.cause } : undefined);
+    super(
+      `${init.remoteName} in ${init.rpc} on ${init.peer}: ${init.message}`,
+      'cause' in init ? { cause: init.cause } : undefined,
+    );
     this.remoteName = init.remoteName;
     this.remoteMessage = init.message;
     this.remoteStack = init.remoteStack;
@@ -114,7 +117,12 @@ export class ValidationError extends Error {
   /** Which value failed: `input`, `output`, `state`, `item 3`, `workerInit`… (kept across the wire, unlike a stack). */
   readonly what: string;
 
-  constructor(init: { side: 'input' | 'output'; issues: z.core.$ZodIssue[]; what?: string } & ({ rpc: string; subject?: string } | { subject: string })) {
+  constructor(
+    init: { side: 'input' | 'output'; issues: z.core.$ZodIssue[]; what?: string } & (
+      | { rpc: string; subject?: string }
+      | { subject: string }
+    ),
+  ) {
     const what = init.what ?? (init.side === 'input' ? 'input' : 'output');
     const rpc = 'rpc' in init ? init.rpc : undefined;
     const subject = init.subject ?? rpc!;

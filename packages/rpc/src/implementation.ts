@@ -1,6 +1,14 @@
 import type { z } from 'zod';
 import type { Connection } from './connection/connection.js';
-import { menuKey, type OneWayDef, type PipeDef, type ReversePipeDef, type RpcDef, type StateDef, type AnyRpcDef } from './definitions.js';
+import {
+  menuKey,
+  type OneWayDef,
+  type PipeDef,
+  type ReversePipeDef,
+  type RpcDef,
+  type StateDef,
+  type AnyRpcDef,
+} from './definitions.js';
 
 /** What every implementation receives besides its input. */
 export interface RpcContext {
@@ -15,7 +23,10 @@ export type MaybePromise<T> = T | Promise<T>;
 /** A stream source: anything `for await` accepts. */
 export type Source<T> = Iterable<T> | AsyncIterable<T>;
 
-export type RpcHandler<I extends z.ZodType, O extends z.ZodType> = (input: z.output<I>, ctx: RpcContext) => MaybePromise<z.input<O>>;
+export type RpcHandler<I extends z.ZodType, O extends z.ZodType> = (
+  input: z.output<I>,
+  ctx: RpcContext,
+) => MaybePromise<z.input<O>>;
 export type PipeHandler<I extends z.ZodType, T extends z.ZodType> = (
   input: z.output<I>,
   ctx: RpcContext,
@@ -33,12 +44,17 @@ export type ReversePipeHandler<I extends z.ZodType, T extends z.ZodType, O exten
 
 /** The handler type that implements description `D`. */
 export type Handler<D extends AnyRpcDef> =
-  D extends RpcDef<infer I, infer O> ? RpcHandler<I, O>
-  : D extends PipeDef<infer I, infer T> ? PipeHandler<I, T>
-  : D extends StateDef<infer I, infer S, infer U> ? StateHandler<I, S, U>
-  : D extends OneWayDef<infer I> ? OneWayHandler<I>
-  : D extends ReversePipeDef<infer I, infer T, infer O> ? ReversePipeHandler<I, T, O>
-  : never;
+  D extends RpcDef<infer I, infer O>
+    ? RpcHandler<I, O>
+    : D extends PipeDef<infer I, infer T>
+      ? PipeHandler<I, T>
+      : D extends StateDef<infer I, infer S, infer U>
+        ? StateHandler<I, S, U>
+        : D extends OneWayDef<infer I>
+          ? OneWayHandler<I>
+          : D extends ReversePipeDef<infer I, infer T, infer O>
+            ? ReversePipeHandler<I, T, O>
+            : never;
 
 /** A description paired with the function that serves it. Build with `Rpc.implement`. */
 export interface Implementation<D extends AnyRpcDef = AnyRpcDef> {
@@ -62,7 +78,10 @@ export function indexImplementations(implementations: readonly AnyImplementation
   const byKey = new Map<string, AnyImplementation>();
   for (const impl of implementations) {
     const key = menuKey(impl.def.name, impl.def.version);
-    if (byKey.has(key)) throw new TypeError(`two implementations of ${impl.def.name} (version ${impl.def.version}); each RPC needs exactly one`);
+    if (byKey.has(key))
+      throw new TypeError(
+        `two implementations of ${impl.def.name} (version ${impl.def.version}); each RPC needs exactly one`,
+      );
     byKey.set(key, impl);
   }
   return byKey;

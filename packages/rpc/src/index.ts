@@ -1,5 +1,14 @@
 export { Rpc } from './rpc.js';
-export type { AnyRpcDef, OneWayDef, PipeDef, ReversePipeDef, RpcDef, RpcKind, RpcSpec, StateDef } from './definitions.js';
+export type {
+  AnyRpcDef,
+  OneWayDef,
+  PipeDef,
+  ReversePipeDef,
+  RpcDef,
+  RpcKind,
+  RpcSpec,
+  StateDef,
+} from './definitions.js';
 export type { Role } from './protocol/handshake.js';
 export type {
   AnyImplementation,

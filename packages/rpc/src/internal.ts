@@ -11,6 +11,14 @@ export { approximateSize } from './wire/approximate-size.js';
 export { HeartbeatMonitor } from './protocol/heartbeat.js';
 export { describeThrown, formatIssues, messageOf, type IssueLike } from './describe.js';
 export { isPromiseLike, isSource } from './implementation.js';
-export { captureCallSite, dispatchFrom, forTheCaller, placedCall, traced, withCallSite, type CallSite } from './call-site.js';
+export {
+  captureCallSite,
+  dispatchFrom,
+  forTheCaller,
+  placedCall,
+  traced,
+  withCallSite,
+  type CallSite,
+} from './call-site.js';
 export { errorFromWire, toWireError } from './connection/wire-errors.js';
 export { THROWN_LIMITS } from './connection/serialize-thrown.js';

@@ -108,7 +108,11 @@ export class Server {
       socket.destroy();
       throw error;
     }
-    const stream = await acceptStream(socket, { encryption: settings.encryption, secret: options.secret, timeoutMs: settings.handshakeTimeoutMs });
+    const stream = await acceptStream(socket, {
+      encryption: settings.encryption,
+      secret: options.secret,
+      timeoutMs: settings.handshakeTimeoutMs,
+    });
     if (stream === undefined) throw new Error('the client was refused or went away before its handshake');
     return stream;
   }

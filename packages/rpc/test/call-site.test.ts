@@ -70,7 +70,9 @@ describe('call sites', () => {
     const { client } = await h.pair('unix', { server: { implementations } });
     const error = await rejection(callerOfFail(client));
     expect(error).toBeInstanceOf(RemoteError);
-    expect(error.stack).toMatch(/^RemoteError: Error in fail on process \d+: failed over there\n {4}at (async )?callerOfFail \(/);
+    expect(error.stack).toMatch(
+      /^RemoteError: Error in fail on process \d+: failed over there\n {4}at (async )?callerOfFail \(/,
+    );
     pointsAt(error, 'callerOfFail');
     expect((error as RemoteError).remoteStack).toContain('failed over there');
   });

@@ -78,7 +78,10 @@ describe.each(transports)('closing over %s', (transport) => {
 
   it('a socket destroyed under the connection closes it by the remote side', async () => {
     let serverSideClosed: Promise<unknown> | undefined;
-    const server = await h.server(transport, { implementations: [], onConnection: (c) => (serverSideClosed = c.closed) });
+    const server = await h.server(transport, {
+      implementations: [],
+      onConnection: (c) => (serverSideClosed = c.closed),
+    });
     const raw = await h.raw(server.address);
     await raw.handshake();
     await waitFor(() => serverSideClosed !== undefined, 'the connection');
@@ -130,13 +133,17 @@ describe.each(transports)('closing over %s', (transport) => {
   });
 
   it('server.close closes every connection with its reason and stops accepting', async () => {
-    const { server, client } = await h.pair(transport, { server: { implementations: [Rpc.implement(add, ([a, b]) => a + b)] } });
+    const { server, client } = await h.pair(transport, {
+      server: { implementations: [Rpc.implement(add, ([a, b]) => a + b)] },
+    });
     const second = await h.connect({ address: server.address });
     await server.close('maintenance window');
     expect(await closedWithin(client)).toEqual({ by: 'remote', reason: 'maintenance window' });
     expect(await closedWithin(second)).toEqual({ by: 'remote', reason: 'maintenance window' });
     expect(server.activeConnections).toHaveLength(0);
-    expect(await rejection(h.connect({ address: server.address as Address }))).toMatchObject({ code: 'HANDSHAKE_FAILED' });
+    expect(await rejection(h.connect({ address: server.address as Address }))).toMatchObject({
+      code: 'HANDSHAKE_FAILED',
+    });
   });
 });
 

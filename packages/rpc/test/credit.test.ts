@@ -55,9 +55,8 @@ describe('StreamReceiver', () => {
   function receiver(window = 1000) {
     const credits: number[] = [];
     const cancels: string[] = [];
-    const stream = new StreamReceiver<number>(
-      new CreditReturner(window, (b) => credits.push(b)),
-      (reason) => cancels.push(reason),
+    const stream = new StreamReceiver<number>(new CreditReturner(window, (b) => credits.push(b)), (reason) =>
+      cancels.push(reason),
     );
     return { stream, credits, cancels };
   }
@@ -124,7 +123,10 @@ describe('honest producer and consumer', () => {
         fc.oneof(fc.integer({ min: 2, max: 64 }), fc.integer({ min: 64, max: 1 << 20 })),
         // Batch shapes (items, bytes), used in turn: few items over odd byte counts give fractional shares.
         fc.array(
-          fc.tuple(fc.integer({ min: 1, max: 9 }), fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 100_000 }))),
+          fc.tuple(
+            fc.integer({ min: 1, max: 9 }),
+            fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 100_000 })),
+          ),
           { minLength: 1, maxLength: 4 },
         ),
         // 0: produce if credit allows, 1: deliver a batch, 2: deliver a credit, 3: take an item.
@@ -133,7 +135,10 @@ describe('honest producer and consumer', () => {
           const gate = new CreditGate(window);
           const credits: number[] = [];
           const batches: [number[], number][] = [];
-          const stream = new StreamReceiver<number>(new CreditReturner(window, (b) => credits.push(b)), () => undefined);
+          const stream = new StreamReceiver<number>(
+            new CreditReturner(window, (b) => credits.push(b)),
+            () => undefined,
+          );
           let sent = 0;
           let delivered = 0;
           let taken = 0;

@@ -4,7 +4,15 @@
 // both ends with a clear reason and that nothing hangs.
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect as netConnect } from 'node:net';
-import { Connection, Rpc, RpcError, Server, resolveRpcSettings, type Encryption, type RpcSettings } from '../src/index.js';
+import {
+  Connection,
+  Rpc,
+  RpcError,
+  Server,
+  resolveRpcSettings,
+  type Encryption,
+  type RpcSettings,
+} from '../src/index.js';
 import { Kind } from '../src/wire/messages.js';
 import { add, book, echo, note, slow, ticks, upload } from './fixtures/protocol.js';
 import { closedWithin, rejection, sleep, transports, useHarness, waitFor, within, type Pair } from './helpers.js';
@@ -62,7 +70,12 @@ async function pairThroughRelay(
   calls: { count: number } = { count: 0 },
 ): Promise<Pair & { relay: Relay }> {
   const serverSides: Connection[] = [];
-  const listening = await h.server('tcp', { secret, settings: server, implementations: implementations(calls), onConnection: (c) => void serverSides.push(c) });
+  const listening = await h.server('tcp', {
+    secret,
+    settings: server,
+    implementations: implementations(calls),
+    onConnection: (c) => void serverSides.push(c),
+  });
   const middle = await relay(relayHost, listening.address as { host: string; port: number });
   const connection = await h.connect({ address: middle.address, secret, settings: client });
   await waitFor(() => serverSides.length === 1, 'the server side of the connection');
@@ -88,7 +101,8 @@ const onWire = (relay: Relay): string => relay.bytes('up').toString('latin1') + 
 describe('the encryption setting', () => {
   it("is 'auto' by default, takes 'always' and 'never', and refuses anything else naming the field", () => {
     expect(resolveRpcSettings().encryption).toBe('auto');
-    for (const value of ['always', 'never', 'auto'] as const) expect(resolveRpcSettings({ encryption: value }).encryption).toBe(value);
+    for (const value of ['always', 'never', 'auto'] as const)
+      expect(resolveRpcSettings({ encryption: value }).encryption).toBe(value);
     expect(() => resolveRpcSettings({ encryption: 'yes' as Encryption })).toThrow(/encryption/);
   });
 
@@ -105,14 +119,21 @@ describe('the encryption setting', () => {
 
   it("'always' without a secret is a TypeError where it is given: the key is derived from the secret", async () => {
     const server = await h.server('tcp', { implementations: [] });
-    await expect(Connection.connect({ address: server.address, settings: { encryption: 'always' } })).rejects.toThrow(TypeError);
-    await expect(h.server('tcp', { implementations: [], settings: { encryption: 'always' } })).rejects.toThrow(/needs a secret/);
+    await expect(Connection.connect({ address: server.address, settings: { encryption: 'always' } })).rejects.toThrow(
+      TypeError,
+    );
+    await expect(h.server('tcp', { implementations: [], settings: { encryption: 'always' } })).rejects.toThrow(
+      /needs a secret/,
+    );
   });
 });
 
 describe("'auto' stays plain on this machine", () => {
   it.each(transports)('over %s: not encrypted on either side', async (transport) => {
-    const { client, serverSide } = await h.pair(transport, { server: { secret, implementations: implementations() }, client: { secret } });
+    const { client, serverSide } = await h.pair(transport, {
+      server: { secret, implementations: implementations() },
+      client: { secret },
+    });
     expect([client.encrypted, serverSide.encrypted]).toEqual([false, false]);
     expect(await client.dispatch(add, [1, 2])).toBe(3);
   });
@@ -158,7 +179,11 @@ describe.skipIf(remote === undefined)(`'auto' encrypts TCP to a non-loopback add
 
   it('a client with another secret is refused with AUTH_FAILED by TLS itself, and nothing runs', async () => {
     const calls = { count: 0 };
-    const server = await Server.listen({ address: { host: remote!, port: 0 }, secret, implementations: implementations(calls) });
+    const server = await Server.listen({
+      address: { host: remote!, port: 0 },
+      secret,
+      implementations: implementations(calls),
+    });
     h.defer(() => server.close());
     const error = await rejection(h.connect({ address: server.address, secret: 'another secret' }));
     expect(error).toBeInstanceOf(RpcError);
@@ -186,10 +211,16 @@ describe("'always'", () => {
   });
 
   it('on a server refuses a plain client, telling it why in plain; no connection is made', async () => {
-    const server = await h.server('tcp', { secret, implementations: implementations(), settings: { encryption: 'always' } });
+    const server = await h.server('tcp', {
+      secret,
+      implementations: implementations(),
+      settings: { encryption: 'always' },
+    });
     const error = await rejection(h.connect({ address: server.address, secret }));
     expect(error).toMatchObject({ code: 'HANDSHAKE_FAILED' });
-    expect(error.message).toContain('the server accepts only encrypted connections (its encryption setting is "always")');
+    expect(error.message).toContain(
+      'the server accepts only encrypted connections (its encryption setting is "always")',
+    );
     expect(server.activeConnections).toHaveLength(0);
   });
 });
@@ -222,7 +253,14 @@ describe("holdProcess: 'while-busy' over TLS", () => {
       ['idle', ['READY {}', 'EXIT 0']],
       ['slow-call', ['READY {}', 'RESULT done after 500', 'EXIT 0']],
     ] as const) {
-      const child = await h.spawnFixture('hold', { address: server.address, holdProcess: 'while-busy', action, ms: 500, secret, encryption: 'always' });
+      const child = await h.spawnFixture('hold', {
+        address: server.address,
+        holdProcess: 'while-busy',
+        action,
+        ms: 500,
+        secret,
+        encryption: 'always',
+      });
       const { code, signal } = await within(child.exited, 30_000, `the ${action} client program to end by itself`);
       expect({ code, signal, stderr: child.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
       expect(child.lines.filter((line) => line !== '').map((line) => line.replace(/ @\d+$/, ''))).toEqual(lines);
@@ -233,7 +271,9 @@ describe("holdProcess: 'while-busy' over TLS", () => {
 describe('handshake deadlines and closing', () => {
   it('a server that never answers the ClientHello fails connect after handshakeTimeoutMs', async () => {
     const address = await h.rawServer('tcp', () => undefined);
-    const error = await rejection(h.connect({ address, secret, settings: { encryption: 'always', handshakeTimeoutMs: 200 } }));
+    const error = await rejection(
+      h.connect({ address, secret, settings: { encryption: 'always', handshakeTimeoutMs: 200 } }),
+    );
     expect(error).toMatchObject({ code: 'HANDSHAKE_FAILED' });
     expect(error.message).toContain('TLS handshake');
     expect(error.message).toContain('200 ms');
@@ -241,7 +281,11 @@ describe('handshake deadlines and closing', () => {
 
   it('a client stuck in its TLS handshake is dropped after handshakeTimeoutMs, and by close()', async () => {
     for (const how of ['timeout', 'close'] as const) {
-      const server = await h.server('tcp', { secret, implementations: [], settings: { handshakeTimeoutMs: how === 'timeout' ? 200 : 60_000 } });
+      const server = await h.server('tcp', {
+        secret,
+        implementations: [],
+        settings: { handshakeTimeoutMs: how === 'timeout' ? 200 : 60_000 },
+      });
       const { host, port } = server.address as { host: string; port: number };
       const socket = netConnect({ host, port });
       socket.on('error', () => undefined);
@@ -272,7 +316,9 @@ describe('a stream altered on its way', () => {
       // The side that received the altered record finds it; the other hears of it from its TLS alert.
       const [finder, told] = direction === 'up' ? [serverWhy, clientWhy] : [clientWhy, serverWhy];
       expect(finder).toMatchObject({ by: 'local', code: 'PROTOCOL' });
-      expect(finder.reason).toMatch(/the encrypted stream failed its integrity check, its bytes were altered on the way \(TLS: /);
+      expect(finder.reason).toMatch(
+        /the encrypted stream failed its integrity check, its bytes were altered on the way \(TLS: /,
+      );
       expect(told).toMatchObject({ by: 'remote', code: 'PROTOCOL' });
       expect(told.reason).toMatch(/the peer found the encrypted stream altered on its way and closed it \(TLS alert: /);
       expect(error.message).toContain(clientWhy.reason);

@@ -85,14 +85,22 @@ describe.each(transports)('what a RemoteError holds, over %s', (transport) => {
   });
 
   it("an AggregateError's errors, errors and values mixed, each rebuilt", async () => {
-    const error = await thrown(transport, () => new AggregateError([new RangeError('first'), new QuotaError('second'), 'third', { n: 4 }], 'several'));
+    const error = await thrown(
+      transport,
+      () => new AggregateError([new RangeError('first'), new QuotaError('second'), 'third', { n: 4 }], 'several'),
+    );
     expect(error.remoteName).toBe('AggregateError');
     expect(error.remoteMessage).toBe('several');
     const remote = error.cause as AggregateError;
     expect(remote).toBeInstanceOf(AggregateError);
     expect(remote.message).toBe('several');
     expect(remote.errors).toHaveLength(4);
-    const [first, second, third, fourth] = remote.errors as [RangeError, Error & { code: string; limit: number }, string, unknown];
+    const [first, second, third, fourth] = remote.errors as [
+      RangeError,
+      Error & { code: string; limit: number },
+      string,
+      unknown,
+    ];
     expect(first).toBeInstanceOf(RangeError);
     expect(first.message).toBe('first');
     expect(first.stack).toMatch(/^RangeError: first\n {4}at /);
@@ -123,7 +131,18 @@ describe.each(transports)('what a RemoteError holds, over %s', (transport) => {
     expect(error.remoteCode).toBe(503);
     expect(error.data).toEqual({ index: 7 });
     const fields = error.remoteFields as Record<string, unknown>;
-    expect(Object.keys(fields).sort()).toEqual(['big', 'bytes', 'count', 'data', 'flag', 'missing', 'nested', 'nothing', 'text', 'when']);
+    expect(Object.keys(fields).sort()).toEqual([
+      'big',
+      'bytes',
+      'count',
+      'data',
+      'flag',
+      'missing',
+      'nested',
+      'nothing',
+      'text',
+      'when',
+    ]);
     expect(fields['text']).toBe('é ✓');
     expect(Object.is(fields['count'], -0)).toBe(true);
     expect(fields['big']).toBe(2n ** 70n);
@@ -156,7 +175,12 @@ describe.each(transports)('what a RemoteError holds, over %s', (transport) => {
         wrapped: new TypeError('an error in a field'),
         toString: 'not a function',
       });
-      Object.defineProperty(e, 'angry', { enumerable: true, get: () => { throw new Error('no reading me'); } });
+      Object.defineProperty(e, 'angry', {
+        enumerable: true,
+        get: () => {
+          throw new Error('no reading me');
+        },
+      });
       return e;
     });
     const fields = error.remoteFields as Record<string, unknown>;
@@ -175,10 +199,22 @@ describe.each(transports)('what a RemoteError holds, over %s', (transport) => {
   });
 
   it('thrown non-errors arrive as NonError with their text', async () => {
-    expect(await thrown(transport, () => 'just a string')).toMatchObject({ remoteName: 'NonError', remoteMessage: 'just a string' });
-    expect(await thrown(transport, () => ({ big: 1n }))).toMatchObject({ remoteName: 'NonError', remoteMessage: '{"big":"1n"}' });
-    expect(await thrown(transport, () => Symbol('thrown'))).toMatchObject({ remoteName: 'NonError', remoteMessage: 'Symbol(thrown)' });
-    expect(await thrown(transport, () => undefined)).toMatchObject({ remoteName: 'NonError', remoteMessage: 'undefined' });
+    expect(await thrown(transport, () => 'just a string')).toMatchObject({
+      remoteName: 'NonError',
+      remoteMessage: 'just a string',
+    });
+    expect(await thrown(transport, () => ({ big: 1n }))).toMatchObject({
+      remoteName: 'NonError',
+      remoteMessage: '{"big":"1n"}',
+    });
+    expect(await thrown(transport, () => Symbol('thrown'))).toMatchObject({
+      remoteName: 'NonError',
+      remoteMessage: 'Symbol(thrown)',
+    });
+    expect(await thrown(transport, () => undefined)).toMatchObject({
+      remoteName: 'NonError',
+      remoteMessage: 'undefined',
+    });
   });
 });
 
@@ -222,7 +258,14 @@ describe('hostile errors are cut to size and never break the connection', () => 
   });
 
   it('an AggregateError of 100 000 errors keeps the first ones and says how many went', async () => {
-    const error = await thrown(transport, () => new AggregateError(Array.from({ length: 100_000 }, (_, i) => new Error(`e${i}`)), 'many'));
+    const error = await thrown(
+      transport,
+      () =>
+        new AggregateError(
+          Array.from({ length: 100_000 }, (_, i) => new Error(`e${i}`)),
+          'many',
+        ),
+    );
     const errors = (error.cause as AggregateError).errors;
     expect(errors).toHaveLength(THROWN_LIMITS.errorsPerAggregate + 1);
     expect((errors[0] as Error).message).toBe('e0');
@@ -234,7 +277,11 @@ describe('hostile errors are cut to size and never break the connection', () => 
       const e = new Error('base');
       // The stack first: redefining it formats it, which reads the name and the message.
       for (const key of ['stack', 'name', 'message', 'cause', 'code']) {
-        Object.defineProperty(e, key, { get: () => { throw new Error(`no ${key}`); } });
+        Object.defineProperty(e, key, {
+          get: () => {
+            throw new Error(`no ${key}`);
+          },
+        });
       }
       return e;
     });
@@ -262,7 +309,10 @@ describe('hostile errors are cut to size and never break the connection', () => 
     expect(refused.remoteFields).toEqual({ '…': '[dropped: listing the fields threw Error: no keys]' });
     const noToString = Object.create(null) as Record<string, unknown>;
     noToString['self'] = noToString;
-    expect(await thrown(transport, () => noToString)).toMatchObject({ remoteName: 'NonError', remoteMessage: '(a object that cannot be shown)' });
+    expect(await thrown(transport, () => noToString)).toMatchObject({
+      remoteName: 'NonError',
+      remoteMessage: '(a object that cannot be shown)',
+    });
   });
 
   it('fields past the limits: too many, too deep, too long, too big', async () => {
@@ -278,7 +328,14 @@ describe('hostile errors are cut to size and never break the connection', () => 
     let deep: unknown = 'bottom';
     for (let i = 0; i < 20; i++) deep = { down: deep };
     const long = 'y'.repeat(100_000);
-    const shaped = await thrown(transport, () => Object.assign(new Error('shaped'), { deep, long, list: Array.from({ length: 5000 }, (_, i) => i), blob: new Uint8Array(2 * 1024 * 1024) }));
+    const shaped = await thrown(transport, () =>
+      Object.assign(new Error('shaped'), {
+        deep,
+        long,
+        list: Array.from({ length: 5000 }, (_, i) => i),
+        blob: new Uint8Array(2 * 1024 * 1024),
+      }),
+    );
     const f = shaped.remoteFields as Record<string, unknown>;
     let walk = f['deep'] as Record<string, unknown>;
     for (let i = 1; i < THROWN_LIMITS.valueDepth; i++) walk = walk['down'] as Record<string, unknown>;

@@ -64,7 +64,10 @@ describe.each(transports)('RpcError codes over %s', (transport) => {
       expect(client.implements(missing)).toBe(false);
       const outcome = client.dispatch(missing, undefined).catch((e: unknown) => e);
       // Settled before the event loop could even read a response.
-      const first = await Promise.race([outcome, new Promise((resolve) => setImmediate(() => resolve('still pending')))]);
+      const first = await Promise.race([
+        outcome,
+        new Promise((resolve) => setImmediate(() => resolve('still pending'))),
+      ]);
       expect(first).toBeInstanceOf(RpcError);
       expect(first).toMatchObject({ code: 'UNIMPLEMENTED', rpc: 'missing' });
       await stillWorks(client);
@@ -137,7 +140,11 @@ describe.each(transports)('RpcError codes over %s', (transport) => {
       const error = await rejection(client.dispatch(upload, ['big', [new Uint8Array(10), new Uint8Array(5000)]]));
       expect(error).toMatchObject({ code: 'MESSAGE_TOO_BIG', rpc: 'upload' });
       await stillWorks(client);
-      expect(await client.dispatch(upload, ['small', [new Uint8Array(10)]])).toEqual({ name: 'small', bytes: 10, chunks: 1 });
+      expect(await client.dispatch(upload, ['small', [new Uint8Array(10)]])).toEqual({
+        name: 'small',
+        bytes: 10,
+        chunks: 1,
+      });
     });
 
     it("an implementation's result too big to send rejects the call with MESSAGE_TOO_BIG", async () => {
@@ -156,7 +163,10 @@ describe.each(transports)('RpcError codes over %s', (transport) => {
     });
 
     it('on receive: a frame header over maxMessageSize disconnects the peer before its body is sent', async () => {
-      const server = await h.server(transport, { implementations: recorder().implementations, settings: { maxMessageSize: 1024 } });
+      const server = await h.server(transport, {
+        implementations: recorder().implementations,
+        settings: { maxMessageSize: 1024 },
+      });
       const raw = await h.raw(server.address);
       const header = Buffer.alloc(4);
       header.writeUInt32BE(1025, 0);

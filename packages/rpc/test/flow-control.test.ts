@@ -92,7 +92,7 @@ describe.each(transports)('flow control over %s', (transport) => {
     stalled.cancel();
   });
 
-  it('a reverse-pipe server that stops reading pauses the caller\'s source; resuming gets every item in order', async () => {
+  it("a reverse-pipe server that stops reading pauses the caller's source; resuming gets every item in order", async () => {
     const N = 50_000;
     const resume = pDefer<void>();
     const readTen = pDefer<void>();

@@ -89,7 +89,11 @@ const heapAfterGc = (): number => {
 };
 
 describe('a real server under fuzzed input', () => {
-  const settings = { maxMessageSize: 1 << 16, streamWindowBytes: 1 << 14, heartbeat: { intervalMs: 1000, timeoutMs: 10_000 } };
+  const settings = {
+    maxMessageSize: 1 << 16,
+    streamWindowBytes: 1 << 14,
+    heartbeat: { intervalMs: 1000, timeoutMs: 10_000 },
+  };
   const implementations = [
     Rpc.implement(add, ([a, b]) => a + b),
     Rpc.implement(ticks, async function* (n) {
@@ -106,7 +110,10 @@ describe('a real server under fuzzed input', () => {
       }
       return { name, bytes, chunks };
     }),
-    Rpc.implement(hang, (_, ctx) => new Promise<string>((resolve) => ctx.signal.addEventListener('abort', () => resolve('x')))),
+    Rpc.implement(
+      hang,
+      (_, ctx) => new Promise<string>((resolve) => ctx.signal.addEventListener('abort', () => resolve('x'))),
+    ),
   ];
 
   let server: Server;
@@ -217,7 +224,11 @@ describe('a real server under fuzzed input', () => {
             break;
           case 'frames':
             // The handshake first (so later frames reach the call tables), then real frames in any order.
-            bytes = Buffer.concat([...frames.slice(0, 3), ...input.order.map((i) => frames[i % frames.length]!), input.tail]);
+            bytes = Buffer.concat([
+              ...frames.slice(0, 3),
+              ...input.order.map((i) => frames[i % frames.length]!),
+              input.tail,
+            ]);
             break;
           case 'handshake+garbage':
             bytes = Buffer.concat([...frames.slice(0, 3), encodeFrame([3, 1, 'add', 0, [1, 2]]), input.bytes]);
@@ -241,11 +252,13 @@ describe('a real server under fuzzed input', () => {
       fc.asyncProperty(
         fc.oneof(
           fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b)),
-          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6 }).map((flips) => {
-            const bytes = Buffer.from(serverSession);
-            for (const [pos, xor] of flips) bytes[pos % bytes.length]! ^= xor;
-            return bytes;
-          }),
+          fc
+            .array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6 })
+            .map((flips) => {
+              const bytes = Buffer.from(serverSession);
+              for (const [pos, xor] of flips) bytes[pos % bytes.length]! ^= xor;
+              return bytes;
+            }),
         ),
         async (bytes) => {
           const address = await h.rawServer('tcp', (peer) => {

@@ -14,7 +14,10 @@ function sent(step: HandshakeStepResult): Message {
 
 /** Runs both sides in lockstep (each answers the other's last message); returns what each learnt. */
 function talk(client: Handshake, server: Handshake): { client: HandshakeStepResult; server: HandshakeStepResult } {
-  const [clientAuth, serverAuth] = [sent(client.receive(server.hello('server'))), sent(server.receive(client.hello('client')))];
+  const [clientAuth, serverAuth] = [
+    sent(client.receive(server.hello('server'))),
+    sent(server.receive(client.hello('client'))),
+  ];
   const clientMenu = client.receive(serverAuth);
   const serverMenu = server.receive(clientAuth);
   if (!('send' in clientMenu) || !('send' in serverMenu)) return { client: clientMenu, server: serverMenu };
@@ -24,7 +27,13 @@ function talk(client: Handshake, server: Handshake): { client: HandshakeStepResu
 describe('Handshake steps', () => {
   it('two sides with the same secret exchange menus and windows, and name each other', () => {
     const client = side({ role: 'client', menu: [['add', 1]], windowBytes: 4096 });
-    const server = side({ role: 'server', menu: [['echo', 2], ['sum', 0]] });
+    const server = side({
+      role: 'server',
+      menu: [
+        ['echo', 2],
+        ['sum', 0],
+      ],
+    });
     const { client: c, server: s } = talk(client, server);
     expect(c).toEqual({ done: { menu: new Set(['echo@2', 'sum@0']), windowBytes: 1024 } });
     expect(s).toEqual({ done: { menu: new Set(['add@1']), windowBytes: 4096 } });
@@ -33,7 +42,10 @@ describe('Handshake steps', () => {
   });
 
   it('different secrets: each side refuses the other with AUTH_FAILED and sends no menu', () => {
-    const { client, server } = talk(side({ role: 'client', secret: 'a' }), side({ role: 'server', secret: new TextEncoder().encode('b') }));
+    const { client, server } = talk(
+      side({ role: 'client', secret: 'a' }),
+      side({ role: 'server', secret: new TextEncoder().encode('b') }),
+    );
     for (const step of [client, server]) expect(step).toMatchObject({ fail: { code: 'AUTH_FAILED' } });
   });
 
@@ -56,13 +68,19 @@ describe('Handshake steps', () => {
     const hello = side({ role: 'client' }).hello('client') as [number, string, number, Uint8Array, string];
     const step = side({ role: 'server' }).receive([Kind.Hello, hello[1], PROTOCOL_VERSION + 1, hello[3], hello[4]]);
     expect(step).toMatchObject({ fail: { code: 'HANDSHAKE_FAILED' } });
-    expect((step as { fail: { reason: string } }).fail.reason).toContain(`version ${PROTOCOL_VERSION + 1}, this side ${PROTOCOL_VERSION}`);
+    expect((step as { fail: { reason: string } }).fail.reason).toContain(
+      `version ${PROTOCOL_VERSION + 1}, this side ${PROTOCOL_VERSION}`,
+    );
   });
 
   it('another magic, or a message out of step, is a protocol violation', () => {
     const hello = side({ role: 'client' }).hello('client') as [number, string, number, Uint8Array, string];
-    expect(() => side({ role: 'server' }).receive([Kind.Hello, 'not-cohort', hello[2], hello[3], hello[4]])).toThrow(ProtocolViolation);
-    expect(() => side({ role: 'server' }).receive([Kind.Menu, [], 1024])).toThrow(/kind 2 during the handshake \(hello step\)/);
+    expect(() => side({ role: 'server' }).receive([Kind.Hello, 'not-cohort', hello[2], hello[3], hello[4]])).toThrow(
+      ProtocolViolation,
+    );
+    expect(() => side({ role: 'server' }).receive([Kind.Menu, [], 1024])).toThrow(
+      /kind 2 during the handshake \(hello step\)/,
+    );
     expect(() => side({ role: 'server' }).receive([Kind.Query, 1, 'add', 1, [1, 2]])).toThrow(ProtocolViolation);
   });
 

@@ -72,7 +72,9 @@ describe.each(transports)('HANDSHAKE_FAILED over %s', (transport) => {
   });
 
   it('a peer with the wrong magic is refused with PROTOCOL', async () => {
-    const address = await h.rawServer(transport, (peer) => peer.send([Kind.Hello, 'not-cohort', PROTOCOL_VERSION, newNonce(), 'x']));
+    const address = await h.rawServer(transport, (peer) =>
+      peer.send([Kind.Hello, 'not-cohort', PROTOCOL_VERSION, newNonce(), 'x']),
+    );
     expect(await rejection(h.connect({ address }))).toMatchObject({ code: 'PROTOCOL' });
   });
 
@@ -108,7 +110,9 @@ describe.each(transports)('AUTH_FAILED over %s', (transport) => {
   it('a client with a secret refuses a server that cannot prove it', async () => {
     const { state, options } = countingServer();
     const server = await h.server(transport, options);
-    expect(await rejection(h.connect({ address: server.address, secret: 'mine' }))).toMatchObject({ code: 'AUTH_FAILED' });
+    expect(await rejection(h.connect({ address: server.address, secret: 'mine' }))).toMatchObject({
+      code: 'AUTH_FAILED',
+    });
     expect(state.calls).toBe(0);
   });
 
@@ -150,7 +154,7 @@ describe.each(transports)('AUTH_FAILED over %s', (transport) => {
     expect(state.calls).toBe(1);
   });
 
-  it("a proof made for the other role (a reflected proof) is refused", async () => {
+  it('a proof made for the other role (a reflected proof) is refused', async () => {
     const { state, options } = countingServer();
     const server = await h.server(transport, { ...options, secret: 'right' });
     const raw = await h.raw(server.address);

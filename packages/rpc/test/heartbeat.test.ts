@@ -44,7 +44,11 @@ describe.each(transports)('heartbeats over %s', (transport) => {
 
   it('a raw peer that completes the handshake and then goes silent is dropped by the server', async () => {
     let serverSide: Connection | undefined;
-    const server = await h.server(transport, { implementations: [], settings: fast, onConnection: (c) => (serverSide = c) });
+    const server = await h.server(transport, {
+      implementations: [],
+      settings: fast,
+      onConnection: (c) => (serverSide = c),
+    });
     const raw = await h.raw(server.address);
     await raw.handshake();
     const started = performance.now();
@@ -88,7 +92,11 @@ describe('heartbeats with child processes', () => {
 
   it('a SIGSTOPped client is declared dead by the server', async () => {
     let serverSide: Connection | undefined;
-    const server = await h.server('tcp', { implementations: [], settings: fast, onConnection: (c) => (serverSide = c) });
+    const server = await h.server('tcp', {
+      implementations: [],
+      settings: fast,
+      onConnection: (c) => (serverSide = c),
+    });
     const child = await h.spawnFixture('connect', { address: server.address, settings: fast });
     await waitFor(() => serverSide !== undefined, 'the child to connect');
     expect(await serverSide!.dispatch(add, [2, 3])).toBe(5);

@@ -100,7 +100,9 @@ export class Harness {
 
   /** A fresh listening address: a socket path in the test's temp dir, or 127.0.0.1 on a free port. */
   address(transport: Transport): Address {
-    return transport === 'unix' ? { path: join(this.dir(), `s${this.socketCount++}.sock`) } : { host: '127.0.0.1', port: 0 };
+    return transport === 'unix'
+      ? { path: join(this.dir(), `s${this.socketCount++}.sock`) }
+      : { host: '127.0.0.1', port: 0 };
   }
 
   async server(transport: Transport, options: Omit<ListenOptions, 'address'>): Promise<Server> {
@@ -174,7 +176,10 @@ export class Harness {
         downChunks.push(chunk);
         inbound.write(chunk);
       });
-      for (const [a, b] of [[inbound, outbound], [outbound, inbound]] as const) {
+      for (const [a, b] of [
+        [inbound, outbound],
+        [outbound, inbound],
+      ] as const) {
         a.on('end', () => b.end());
         a.on('close', () => b.destroy());
         a.on('error', () => b.destroy());
@@ -201,7 +206,9 @@ export class Harness {
       await new Promise((resolve) => server.close(resolve));
     });
     const bound = server.address();
-    return 'path' in address || bound === null || typeof bound === 'string' ? address : { host: address.host, port: bound.port };
+    return 'path' in address || bound === null || typeof bound === 'string'
+      ? address
+      : { host: address.host, port: bound.port };
   }
 
   /**
@@ -209,10 +216,14 @@ export class Harness {
    * After the test it is SIGKILLed (if still running) and its pid must be gone.
    */
   async spawnFixture(name: string, args: unknown): Promise<Child> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', `${name}.ts`), JSON.stringify(args)], {
-      cwd: here,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(here, 'fixtures', `${name}.ts`), JSON.stringify(args)],
+      {
+        cwd: here,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     const pid = child.pid;
     if (pid === undefined) throw new Error(`could not start fixture ${name}`);
     let stderr = '';

@@ -50,34 +50,71 @@ async function endsByItself(child: Child): Promise<string[]> {
 }
 
 /** The `@<ms>` a line ends with: the program's milliseconds since READY. */
-const msOf = (child: Child, prefix: string): number => Number(child.lines.find((line) => line.startsWith(prefix))?.split('@').pop());
+const msOf = (child: Child, prefix: string): number =>
+  Number(
+    child.lines
+      .find((line) => line.startsWith(prefix))
+      ?.split('@')
+      .pop(),
+  );
 
 describe("client programs with holdProcess: 'while-busy'", () => {
-  it.each(transports)('an idle one ends by itself, though its heartbeat timers fire every 50 ms (%s)', async (transport) => {
-    const { server } = await programServer(transport);
-    const child = await h.spawnFixture('hold', { address: server.address, holdProcess: 'while-busy', action: 'idle' });
-    expect(await endsByItself(child)).toEqual(['READY {}', 'EXIT 0']);
-    // Its handshake and heartbeat timeouts are 120 s: no timer ended it.
-    expect(msOf(child, 'EXIT')).toBeLessThan(20_000);
-  });
+  it.each(transports)(
+    'an idle one ends by itself, though its heartbeat timers fire every 50 ms (%s)',
+    async (transport) => {
+      const { server } = await programServer(transport);
+      const child = await h.spawnFixture('hold', {
+        address: server.address,
+        holdProcess: 'while-busy',
+        action: 'idle',
+      });
+      expect(await endsByItself(child)).toEqual(['READY {}', 'EXIT 0']);
+      // Its handshake and heartbeat timeouts are 120 s: no timer ended it.
+      expect(msOf(child, 'EXIT')).toBeLessThan(20_000);
+    },
+  );
 
   it('one awaiting a slow call lives until the result arrives, prints it, then ends', async () => {
     const { server } = await programServer('unix');
-    const child = await h.spawnFixture('hold', { address: server.address, holdProcess: 'while-busy', action: 'slow-call', ms: 1000 });
+    const child = await h.spawnFixture('hold', {
+      address: server.address,
+      holdProcess: 'while-busy',
+      action: 'slow-call',
+      ms: 1000,
+    });
     expect(await endsByItself(child)).toEqual(['READY {}', 'RESULT done after 1000', 'EXIT 0']);
     expect(msOf(child, 'RESULT')).toBeGreaterThanOrEqual(990);
   });
 
   it('one iterating a slow pipe lives until the stream ends, then ends', async () => {
     const { server } = await programServer('unix');
-    const child = await h.spawnFixture('hold', { address: server.address, holdProcess: 'while-busy', action: 'slow-pipe', ms: 200 });
-    expect(await endsByItself(child)).toEqual(['READY {}', 'ITEM 0', 'ITEM 1', 'ITEM 2', 'ITEM 3', 'ITEM 4', 'DONE', 'EXIT 0']);
+    const child = await h.spawnFixture('hold', {
+      address: server.address,
+      holdProcess: 'while-busy',
+      action: 'slow-pipe',
+      ms: 200,
+    });
+    expect(await endsByItself(child)).toEqual([
+      'READY {}',
+      'ITEM 0',
+      'ITEM 1',
+      'ITEM 2',
+      'ITEM 3',
+      'ITEM 4',
+      'DONE',
+      'EXIT 0',
+    ]);
     expect(msOf(child, 'DONE')).toBeGreaterThanOrEqual(990);
   });
 
   it('one serving a call from its peer lives until it has answered, then ends', async () => {
     const { server, calledBack } = await programServer('unix');
-    const child = await h.spawnFixture('hold', { address: server.address, holdProcess: 'while-busy', action: 'serve', ms: 1000 });
+    const child = await h.spawnFixture('hold', {
+      address: server.address,
+      holdProcess: 'while-busy',
+      action: 'serve',
+      ms: 1000,
+    });
     expect(await within(calledBack, 30_000, 'the answer to work')).toBe('worked');
     // The call it made was answered at once; only the call it served (waiting on an unref'd timer) held it.
     expect(await endsByItself(child)).toEqual(['READY {}', 'WORKING', 'CALLED BACK', 'WORKED', 'EXIT 0']);
@@ -87,7 +124,11 @@ describe("client programs with holdProcess: 'while-busy'", () => {
   it('one closing its connection sees close() through, then ends', async () => {
     const { server } = await programServer('unix');
     const child = await h.spawnFixture('hold', { address: server.address, holdProcess: 'while-busy', action: 'close' });
-    expect(await endsByItself(child)).toEqual(['READY {}', 'CLOSED {"by":"local","reason":"the program is done"}', 'EXIT 0']);
+    expect(await endsByItself(child)).toEqual([
+      'READY {}',
+      'CLOSED {"by":"local","reason":"the program is done"}',
+      'EXIT 0',
+    ]);
   });
 });
 
@@ -107,7 +148,8 @@ describe("client programs with holdProcess: 'always' (the default)", () => {
 // Which socket states hold the process, call by call
 
 /** Whether the socket's handle keeps the event loop alive. */
-const holds = (socket: Socket): boolean => (socket as unknown as { _handle: { hasRef(): boolean } | null })._handle?.hasRef() ?? false;
+const holds = (socket: Socket): boolean =>
+  (socket as unknown as { _handle: { hasRef(): boolean } | null })._handle?.hasRef() ?? false;
 
 async function rawSocket(address: Address): Promise<Socket> {
   const socket = netConnect('path' in address ? { path: address.path } : { host: address.host, port: address.port });
@@ -127,7 +169,11 @@ const quick = Rpc.rpc({ name: 'quick', input: z.number(), output: z.number() });
  * Implementations that wait for `gate` to open (one-way calls for `oneWayGate`), on whichever side serves them;
  * `started` counts the calls and one-way calls that began.
  */
-function gatedImplementations(gate: { promise: Promise<void> }, oneWayGate: { promise: Promise<void> }, started: { count: number }) {
+function gatedImplementations(
+  gate: { promise: Promise<void> },
+  oneWayGate: { promise: Promise<void> },
+  started: { count: number },
+) {
   const implementations: AnyImplementation[] = [
     Rpc.implement(gated, async () => {
       started.count++;
@@ -305,7 +351,9 @@ describe('holdProcess that is neither', () => {
     const server = await h.server('unix', { implementations: [] });
     const socket = await rawSocket(server.address);
     const options = { holdProcess: 'sometimes' } as unknown as ConnectionOptions;
-    await expect(Connection.open(socket, 'client', options)).rejects.toThrow(/holdProcess must be 'always' or 'while-busy', got "sometimes"/);
+    await expect(Connection.open(socket, 'client', options)).rejects.toThrow(
+      /holdProcess must be 'always' or 'while-busy', got "sometimes"/,
+    );
     expect(socket.destroyed).toBe(true);
     await expect(Connection.connect({ address: server.address, ...options })).rejects.toThrow(TypeError);
   });

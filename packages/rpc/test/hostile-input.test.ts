@@ -241,7 +241,9 @@ describe.each(transports)('hostile input over %s', (transport) => {
 
 describe.each(transports)('a hostile server over %s', (transport) => {
   /** A raw server that completes the handshake offering `add`, then answers each query with `reply(id)`. */
-  async function hostileServer(reply: (id: number) => unknown[]): Promise<{ address: Parameters<typeof h.connect>[0]['address'] }> {
+  async function hostileServer(
+    reply: (id: number) => unknown[],
+  ): Promise<{ address: Parameters<typeof h.connect>[0]['address'] }> {
     const address = await h.rawServer(transport, (peer) => {
       void (async () => {
         await peer.handshake({ menu: [['add', 0]] });
@@ -253,10 +255,22 @@ describe.each(transports)('a hostile server over %s', (transport) => {
   }
 
   const malformedAnswers: [string, (id: number) => unknown[]][] = [
-    ['a validation error whose issues are not issues', (id) => [Kind.Error, id, { type: 'validation', side: 'input', issues: [5] }]],
-    ['a validation error whose issues lack paths', (id) => [Kind.Error, id, { type: 'validation', side: 'output', issues: [{}] }]],
-    ['a remote error with a non-string stack', (id) => [Kind.Error, id, { type: 'remote', name: 'E', message: 'm', stack: 5 }]],
-    ['an rpc error with an unknown code', (id) => [Kind.Error, id, { type: 'rpc', code: 'NO_SUCH_CODE', message: 'm' }]],
+    [
+      'a validation error whose issues are not issues',
+      (id) => [Kind.Error, id, { type: 'validation', side: 'input', issues: [5] }],
+    ],
+    [
+      'a validation error whose issues lack paths',
+      (id) => [Kind.Error, id, { type: 'validation', side: 'output', issues: [{}] }],
+    ],
+    [
+      'a remote error with a non-string stack',
+      (id) => [Kind.Error, id, { type: 'remote', name: 'E', message: 'm', stack: 5 }],
+    ],
+    [
+      'an rpc error with an unknown code',
+      (id) => [Kind.Error, id, { type: 'rpc', code: 'NO_SUCH_CODE', message: 'm' }],
+    ],
   ];
 
   it.each(malformedAnswers)('%s: the call settles, it never hangs', async (_name, reply) => {
@@ -335,7 +349,13 @@ describe.each(transports)('error answers from a foreign server over %s', (transp
     ['a cause that is not a nested error', { type: 'remote', name: 'E', message: 'm', cause: 'bare' }],
     ['a code that is an object', { type: 'remote', name: 'E', message: 'm', code: {} }],
     ['fields that are a list', { type: 'remote', name: 'E', message: 'm', fields: [] }],
-    ['errors nested 100 deep', Array.from({ length: 100 }).reduce<unknown>((cause) => ({ type: 'remote', name: 'E', message: 'm', cause }), { type: 'value', value: 0 })],
+    [
+      'errors nested 100 deep',
+      Array.from({ length: 100 }).reduce<unknown>((cause) => ({ type: 'remote', name: 'E', message: 'm', cause }), {
+        type: 'value',
+        value: 0,
+      }),
+    ],
   ])('%s closes the connection with PROTOCOL; the call fails, nothing throws', async (_what, payload) => {
     const { client, raw } = await answeringWith(payload);
     const error = await rejection(client.dispatch(add, [1, 2]));

@@ -72,7 +72,9 @@ describe.each(transports)('every kind over %s', (transport) => {
 
   it('pipe: a sync iterable (an array) works as the source', async () => {
     const letters = Rpc.pipe({ name: 'letters', input: z.string(), item: z.string() });
-    const { client } = await h.pair(transport, { server: { implementations: [Rpc.implement(letters, (s) => [...s])] } });
+    const { client } = await h.pair(transport, {
+      server: { implementations: [Rpc.implement(letters, (s) => [...s])] },
+    });
     expect(await collect(await client.dispatch(letters, 'abc'))).toEqual(['a', 'b', 'c']);
   });
 

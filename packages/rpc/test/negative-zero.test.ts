@@ -18,14 +18,17 @@ const payload = (value: unknown): number[] => [...encodeFrame(value, MAX).subarr
 /** Where `actual` differs from `expected`, numbers compared with `Object.is`; undefined when they agree. */
 function difference(expected: unknown, actual: unknown, path = '$'): string | undefined {
   if (typeof expected === 'number') {
-    return typeof actual === 'number' && Object.is(expected, actual) ? undefined : `${path}: ${String(actual)} instead of ${String(expected)}`;
+    return typeof actual === 'number' && Object.is(expected, actual)
+      ? undefined
+      : `${path}: ${String(actual)} instead of ${String(expected)}`;
   }
   if (expected instanceof Uint8Array) {
     const same = actual instanceof Uint8Array && Buffer.from(actual).equals(Buffer.from(expected));
     return same ? undefined : `${path}: bytes differ`;
   }
   if (Array.isArray(expected)) {
-    if (!Array.isArray(actual) || actual.length !== expected.length) return `${path}: not an array of ${expected.length}`;
+    if (!Array.isArray(actual) || actual.length !== expected.length)
+      return `${path}: not an array of ${expected.length}`;
     for (let i = 0; i < expected.length; i++) {
       const found = difference(expected[i], actual[i], `${path}[${i}]`);
       if (found !== undefined) return found;
@@ -35,10 +38,15 @@ function difference(expected: unknown, actual: unknown, path = '$'): string | un
   if (typeof expected === 'object' && expected !== null) {
     if (typeof actual !== 'object' || actual === null) return `${path}: not an object`;
     const keys = Object.keys(expected);
-    if (Object.keys(actual).length !== keys.length) return `${path}: keys ${Object.keys(actual).join()} instead of ${keys.join()}`;
+    if (Object.keys(actual).length !== keys.length)
+      return `${path}: keys ${Object.keys(actual).join()} instead of ${keys.join()}`;
     for (const key of keys) {
       if (!Object.hasOwn(actual, key)) return `${path}.${key}: missing`;
-      const found = difference((expected as Record<string, unknown>)[key], (actual as Record<string, unknown>)[key], `${path}.${key}`);
+      const found = difference(
+        (expected as Record<string, unknown>)[key],
+        (actual as Record<string, unknown>)[key],
+        `${path}.${key}`,
+      );
       if (found !== undefined) return found;
     }
     return undefined;
@@ -46,7 +54,15 @@ function difference(expected: unknown, actual: unknown, path = '$'): string | un
   return Object.is(expected, actual) ? undefined : `${path}: ${String(actual)} instead of ${String(expected)}`;
 }
 
-const specialNumbers = fc.constantFrom(-0, 0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.MIN_VALUE, -Number.MIN_VALUE);
+const specialNumbers = fc.constantFrom(
+  -0,
+  0,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  Number.MIN_VALUE,
+  -Number.MIN_VALUE,
+);
 const jsonLike = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, tie('leaf'), tie('array'), tie('object')),
   leaf: fc.oneof(
@@ -60,7 +76,11 @@ const jsonLike = fc.letrec((tie) => ({
   ),
   array: fc.array(tie('value'), { maxLength: 6 }),
   // msgpackr's decoder renames a `__proto__` key, -0 or not.
-  object: fc.dictionary(fc.string({ maxLength: 9 }).filter((key) => key !== '__proto__'), tie('value'), { maxKeys: 6 }),
+  object: fc.dictionary(
+    fc.string({ maxLength: 9 }).filter((key) => key !== '__proto__'),
+    tie('value'),
+    { maxKeys: 6 },
+  ),
 }));
 
 describe('-0 in the codec', () => {
@@ -85,7 +105,13 @@ describe('-0 in the codec', () => {
 
   it('leaves values without -0 alone: the same object is packed, to the same bytes as plain msgpackr', () => {
     const reference = new Packr({ useRecords: false, useBigIntExtension: true });
-    const values: unknown[] = [[3, 1, 'add', 0, [1, 2]], { a: [0, 1.5, Number.NaN], b: 'x' }, 0, Buffer.from([1, 2]), new Map([['k', 1]])];
+    const values: unknown[] = [
+      [3, 1, 'add', 0, [1, 2]],
+      { a: [0, 1.5, Number.NaN], b: 'x' },
+      0,
+      Buffer.from([1, 2]),
+      new Map([['k', 1]]),
+    ];
     for (const value of values) {
       expect(keepNegativeZeros(value)).toBe(value);
       expect(payload(value)).toEqual([...reference.pack(value)]);
@@ -144,7 +170,11 @@ describe('-0 in the codec', () => {
 
 describe.each(transports)('-0 over a real connection (%s)', (transport) => {
   it('arrives as -0 from an rpc, a pipe, a state and its updates, an error’s data, and as an input', async () => {
-    const zero = Rpc.rpc({ name: 'zero', input: z.number(), output: z.object({ same: z.number(), negated: z.number() }) });
+    const zero = Rpc.rpc({
+      name: 'zero',
+      input: z.number(),
+      output: z.object({ same: z.number(), negated: z.number() }),
+    });
     const zeros = Rpc.pipe({ name: 'zeros', input: z.void(), item: z.number() });
     const level = Rpc.state({ name: 'level', input: z.void(), state: z.number(), update: z.array(z.number()) });
     const fails = Rpc.rpc({ name: 'fails', input: z.void(), output: z.void() });

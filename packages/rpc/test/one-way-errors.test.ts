@@ -37,7 +37,10 @@ describe.each(transports)('one-way errors over %s', (transport) => {
     await client.dispatch(boom, 'throw');
     await client.dispatch(boom, 'reject');
     await waitFor(() => warnings.length === 2, 'two warnings');
-    expect(warnings.map((w) => w.message).sort()).toEqual(['one-way boom threw: rejected later', 'one-way boom threw: thrown at once']);
+    expect(warnings.map((w) => w.message).sort()).toEqual([
+      'one-way boom threw: rejected later',
+      'one-way boom threw: thrown at once',
+    ]);
     expect(await client.dispatch(add, [1, 2])).toBe(3);
   });
 
@@ -49,7 +52,9 @@ describe.each(transports)('one-way errors over %s', (transport) => {
     });
     for (const how of ['throw', 'string', 'reject']) await client.dispatch(boom, how);
     await waitFor(() => reported.length === 3, 'three reports');
-    const byText = Object.fromEntries(reported.map(([error, rpc]) => [error instanceof Error ? error.message : String(error), { error, rpc }]));
+    const byText = Object.fromEntries(
+      reported.map(([error, rpc]) => [error instanceof Error ? error.message : String(error), { error, rpc }]),
+    );
     expect(byText['thrown at once']?.rpc).toBe('boom');
     expect(byText['thrown at once']?.error).toBeInstanceOf(Error);
     expect(byText['a plain string']?.error).toBe('a plain string');
@@ -61,7 +66,10 @@ describe.each(transports)('one-way errors over %s', (transport) => {
   it("a connection's own onOneWayError hears of the one-way calls it serves to its peer", async () => {
     const reported: string[] = [];
     const { serverSide } = await h.pair(transport, {
-      client: { implementations: failing(), onOneWayError: (error, rpc) => void reported.push(`${rpc}: ${(error as Error).message}`) },
+      client: {
+        implementations: failing(),
+        onOneWayError: (error, rpc) => void reported.push(`${rpc}: ${(error as Error).message}`),
+      },
     });
     await serverSide.dispatch(boom, 'throw');
     await waitFor(() => reported.length === 1, 'the report');

@@ -100,7 +100,9 @@ export class RawPeer {
    * Plays the client's half of the handshake: hello, proof (when `secret` is given), an empty menu unless told.
    * Resolves once the real side's menu has arrived; frames sent afterwards are read after the handshake.
    */
-  async handshake(options: { secret?: string; menu?: [string, number][]; role?: 'client' | 'server' } = {}): Promise<RawMessage> {
+  async handshake(
+    options: { secret?: string; menu?: [string, number][]; role?: 'client' | 'server' } = {},
+  ): Promise<RawMessage> {
     const nonce = newNonce();
     this.send([Kind.Hello, MAGIC, PROTOCOL_VERSION, nonce, 'raw peer']);
     const hello = await this.nextOfKind(Kind.Hello, 'the peer hello');

@@ -14,7 +14,11 @@ describe.each(transports)('RemoteError over %s', (transport) => {
     override readonly name = 'QuotaExceeded';
     readonly data = { limit: 3 };
   }
-  const fail = Rpc.rpc({ name: 'fail', input: z.enum(['sync', 'async', 'custom', 'string', 'object']), output: z.number() });
+  const fail = Rpc.rpc({
+    name: 'fail',
+    input: z.enum(['sync', 'async', 'custom', 'string', 'object']),
+    output: z.number(),
+  });
   const failingTicks = Rpc.pipe({ name: 'failingTicks', input: z.number(), item: z.number() });
   const failingState = Rpc.state({ name: 'failingState', input: z.void(), state: z.number(), update: z.number() });
   const failingSink = Rpc.reversePipe({ name: 'failingSink', input: z.void(), item: z.number(), output: z.number() });
@@ -65,7 +69,10 @@ describe.each(transports)('RemoteError over %s', (transport) => {
 
   it('async rejections, custom classes with data, and thrown non-errors', async () => {
     const { client } = await h.pair(transport, { server: { implementations } });
-    expect(await rejection(client.dispatch(fail, 'async'))).toMatchObject({ name: 'RemoteError', remoteName: 'RangeError' });
+    expect(await rejection(client.dispatch(fail, 'async'))).toMatchObject({
+      name: 'RemoteError',
+      remoteName: 'RangeError',
+    });
     expect(await rejection(client.dispatch(fail, 'custom'))).toMatchObject({
       remoteName: 'QuotaExceeded',
       data: { limit: 3 },
@@ -93,7 +100,10 @@ describe.each(transports)('RemoteError over %s', (transport) => {
 
   it('state and reverse-pipe implementations that throw reject the call', async () => {
     const { client } = await h.pair(transport, { server: { implementations } });
-    expect(await rejection(client.dispatch(failingState, undefined))).toMatchObject({ name: 'RemoteError', rpc: 'failingState' });
+    expect(await rejection(client.dispatch(failingState, undefined))).toMatchObject({
+      name: 'RemoteError',
+      rpc: 'failingState',
+    });
     expect(await rejection(client.dispatch(failingSink, [undefined, [1, 2, 3, 4, 5]]))).toMatchObject({
       name: 'RemoteError',
       rpc: 'failingSink',

@@ -46,12 +46,14 @@ describe('defaults', () => {
 describe('COHORT_RPC_SETTINGS', () => {
   it('overrides the program field by field', () => {
     process.env[ENV] = JSON.stringify({ handshakeTimeoutMs: 1234, heartbeat: { timeoutMs: 999 } });
-    expect(resolveRpcSettings({ handshakeTimeoutMs: 5, maxMessageSize: 2048, heartbeat: { intervalMs: 100 } })).toEqual({
-      ...defaultRpcSettings,
-      maxMessageSize: 2048,
-      handshakeTimeoutMs: 1234,
-      heartbeat: { intervalMs: 100, timeoutMs: 999 },
-    });
+    expect(resolveRpcSettings({ handshakeTimeoutMs: 5, maxMessageSize: 2048, heartbeat: { intervalMs: 100 } })).toEqual(
+      {
+        ...defaultRpcSettings,
+        maxMessageSize: 2048,
+        handshakeTimeoutMs: 1234,
+        heartbeat: { intervalMs: 100, timeoutMs: 999 },
+      },
+    );
   });
 
   it('can turn heartbeats off, or back on over a program that turned them off', () => {
@@ -125,7 +127,9 @@ describe('invalid settings', () => {
       Server.listen({ address: { host: '127.0.0.1', port: 0 }, implementations: [], settings: { maxMessageSize: -5 } }),
     ).rejects.toThrow(TypeError);
     const server = await h.server('tcp', { implementations: [] });
-    const error = await rejection(Connection.connect({ address: server.address, settings: { heartbeat: { timeoutMs: 0 } } }));
+    const error = await rejection(
+      Connection.connect({ address: server.address, settings: { heartbeat: { timeoutMs: 0 } } }),
+    );
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toContain('heartbeat.timeoutMs');
   });

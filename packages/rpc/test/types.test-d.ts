@@ -22,7 +22,12 @@ const add = Rpc.rpc({ name: 'add', input: z.tuple([z.number(), z.number()]), out
 const ticks = Rpc.pipe({ name: 'ticks', input: z.number(), item: z.number() });
 const book = Rpc.state({ name: 'book', input: z.string(), state: Book, update: Delta });
 const note = Rpc.oneWay({ name: 'note', input: z.string() });
-const upload = Rpc.reversePipe({ name: 'upload', input: z.string(), item: z.instanceof(Uint8Array), output: z.number() });
+const upload = Rpc.reversePipe({
+  name: 'upload',
+  input: z.string(),
+  item: z.instanceof(Uint8Array),
+  output: z.number(),
+});
 // Schemas that transform: the caller passes the schema's input type and receives its output type.
 const parse = Rpc.rpc({ name: 'parse', input: z.string().transform(Number), output: z.number().transform(String) });
 

@@ -21,7 +21,12 @@ const loose = {
 // Implementations that break their own output schemas on request.
 const badAdd = Rpc.rpc({ name: 'badAdd', input: z.boolean(), output: z.number() });
 const badTicks = Rpc.pipe({ name: 'badTicks', input: z.void(), item: z.number() });
-const badState = Rpc.state({ name: 'badState', input: z.enum(['state', 'update']), state: z.number(), update: z.number() });
+const badState = Rpc.state({
+  name: 'badState',
+  input: z.enum(['state', 'update']),
+  state: z.number(),
+  update: z.number(),
+});
 const badSink = Rpc.reversePipe({ name: 'badSink', input: z.void(), item: z.number(), output: z.number() });
 
 function implementations() {
@@ -175,9 +180,9 @@ describe.each(transports)('output validation over %s', (transport) => {
   it('a state that breaks its schema rejects the call; a bad update fails the stream', async () => {
     const { list } = implementations();
     const { client } = await h.pair(transport, { server: { implementations: list } });
-    expect(expectValidation(await rejection(client.dispatch(badState, 'state')), 'output', 'badState').message).toContain(
-      'state',
-    );
+    expect(
+      expectValidation(await rejection(client.dispatch(badState, 'state')), 'output', 'badState').message,
+    ).toContain('state');
     const { state, updates } = await client.dispatch(badState, 'update');
     expect(state).toBe(0);
     const got: number[] = [];

@@ -138,7 +138,8 @@ describe('FrameWriter', () => {
 /** A remote error whose cause chain is `depth` errors deep below it. */
 function nested(depth: number): unknown {
   let error: unknown = { type: 'remote', name: 'E', message: `level ${depth}` };
-  for (let level = depth - 1; level >= 0; level--) error = { type: 'remote', name: 'E', message: `level ${level}`, cause: error };
+  for (let level = depth - 1; level >= 0; level--)
+    error = { type: 'remote', name: 'E', message: `level ${level}`, cause: error };
   return error;
 }
 
@@ -168,7 +169,10 @@ describe('checkMessage', () => {
         data: [1],
         fields: { limit: 42 },
         cause: { type: 'remote', name: 'C', message: 'c', code: 7, cause: { type: 'value', value: { any: 'thing' } } },
-        errors: [{ type: 'value', value: 'plain' }, { type: 'remote', name: 'F', message: 'f', errors: [] }],
+        errors: [
+          { type: 'value', value: 'plain' },
+          { type: 'remote', name: 'F', message: 'f', errors: [] },
+        ],
       },
     ],
     [Kind.DownItems, 1, [1, 2]],
@@ -219,9 +223,22 @@ describe('checkMessage', () => {
     [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', cause: { type: 'remote', name: 2, message: 'm' } }],
     [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', errors: 'many' }],
     [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', errors: [{ type: 'value', value: 1 }, 7] }],
-    [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', errors: [{ type: 'remote', name: 'F', message: 'f', fields: 3 }] }],
+    [
+      Kind.Error,
+      1,
+      { type: 'remote', name: 'E', message: 'm', errors: [{ type: 'remote', name: 'F', message: 'f', fields: 3 }] },
+    ],
     [Kind.Error, 1, nested(65)],
-    [Kind.Error, 1, { type: 'remote', name: 'E', message: 'm', errors: Array.from({ length: 10_001 }, () => ({ type: 'value', value: 0 })) }],
+    [
+      Kind.Error,
+      1,
+      {
+        type: 'remote',
+        name: 'E',
+        message: 'm',
+        errors: Array.from({ length: 10_001 }, () => ({ type: 'value', value: 0 })),
+      },
+    ],
     [Kind.DownItems, 1, 'items'],
     [Kind.UpCredit, 1, 0],
     [Kind.UpCredit, 1, Number.NaN],
@@ -232,11 +249,19 @@ describe('checkMessage', () => {
 
   it('accepts an error as deep and as crowded as the limits allow', () => {
     expect(() => checkMessage([Kind.Error, 1, nested(64)])).not.toThrow();
-    const crowded = { type: 'remote', name: 'E', message: 'm', errors: Array.from({ length: 9_999 }, () => ({ type: 'value', value: 0 })) };
+    const crowded = {
+      type: 'remote',
+      name: 'E',
+      message: 'm',
+      errors: Array.from({ length: 9_999 }, () => ({ type: 'value', value: 0 })),
+    };
     expect(() => checkMessage([Kind.Error, 1, crowded])).not.toThrow();
   });
 
-  it.each(invalid.map((m) => [(JSON.stringify(m) ?? String(m)).slice(0, 200), m]))('refuses %s with a ProtocolViolation', (_text, message) => {
-    expect(() => checkMessage(message)).toThrow(ProtocolViolation);
-  });
+  it.each(invalid.map((m) => [(JSON.stringify(m) ?? String(m)).slice(0, 200), m]))(
+    'refuses %s with a ProtocolViolation',
+    (_text, message) => {
+      expect(() => checkMessage(message)).toThrow(ProtocolViolation);
+    },
+  );
 });

@@ -11,8 +11,12 @@ export type PoolArgs<WI extends z.ZodType, CI extends z.ZodType> =
     : [options: PoolOptions<z.input<WI>, z.input<CI>> & { init: z.input<WI> }];
 
 /** A worker type: its functions, and the ways to start or reach its workers, one at a time or as a pool. */
-export interface WorkerType<N extends string, WI extends z.ZodType, CI extends z.ZodType, F extends Record<string, AnyFunction<N>>>
-  extends BaseWorkerType<N, WI, CI, F> {
+export interface WorkerType<
+  N extends string,
+  WI extends z.ZodType,
+  CI extends z.ZodType,
+  F extends Record<string, AnyFunction<N>>,
+> extends BaseWorkerType<N, WI, CI, F> {
   /**
    * Starts a supervised pool of workers of this type; resolves once its first `size.min` workers are ready (or
    * rejects with why none could start).

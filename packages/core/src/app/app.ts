@@ -47,7 +47,8 @@ let current: App | undefined;
 function makeApp(init: AppInit): App {
   let counter = 0;
   const keptSockets = new Set<string>();
-  const sockets = init.socketSpace === undefined ? rootSocketSpace(() => keptSockets) : inheritedSocketSpace(init.socketSpace);
+  const sockets =
+    init.socketSpace === undefined ? rootSocketSpace(() => keptSockets) : inheritedSocketSpace(init.socketSpace);
   return {
     secret: init.secret,
     rpc: init.rpc,

@@ -47,7 +47,11 @@ export class CohortError extends Error {
   /** For `SPAWN_FAILED` because the worker's process ended by itself (or was killed from outside): how it ended. */
   readonly exitStatus: ExitStatus | undefined;
 
-  constructor(code: CohortErrorCode, message: string, options: { worker?: string; cause?: unknown; exitStatus?: ExitStatus } = {}) {
+  constructor(
+    code: CohortErrorCode,
+    message: string,
+    options: { worker?: string; cause?: unknown; exitStatus?: ExitStatus } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.worker = options.worker;

@@ -8,6 +8,7 @@ import { CohortError } from './errors.js';
  */
 export function checkOptions<S extends z.ZodType>(schema: S, options: unknown, where: string): z.output<S> {
   const parsed = schema.safeParse(options ?? {});
-  if (!parsed.success) throw new CohortError('INVALID_ARGUMENT', `${where}: invalid options (${formatIssues(parsed.error.issues, 5)})`);
+  if (!parsed.success)
+    throw new CohortError('INVALID_ARGUMENT', `${where}: invalid options (${formatIssues(parsed.error.issues, 5)})`);
   return parsed.data;
 }

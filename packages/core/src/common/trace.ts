@@ -66,9 +66,18 @@ export class TraceRecorder {
     for (const s of this.slices) tracks.set(s.track, s.trackName);
     const pid = process.pid;
     const traceEvents: object[] = [{ ph: 'M', pid, tid: 0, name: 'process_name', args: { name: processName } }];
-    for (const [track, name] of tracks) traceEvents.push({ ph: 'M', pid, tid: track, name: 'thread_name', args: { name } });
+    for (const [track, name] of tracks)
+      traceEvents.push({ ph: 'M', pid, tid: track, name: 'thread_name', args: { name } });
     for (const s of this.slices) {
-      traceEvents.push({ ph: 'X', pid, tid: s.track, name: s.name, ts: s.startUs, dur: Math.max(1, s.durationUs), args: s.args });
+      traceEvents.push({
+        ph: 'X',
+        pid,
+        tid: s.track,
+        name: s.name,
+        ts: s.startUs,
+        dur: Math.max(1, s.durationUs),
+        args: s.args,
+      });
     }
     await writeFile(path, JSON.stringify({ traceEvents, displayTimeUnit: 'ms' }));
   }

@@ -5,7 +5,14 @@ import { CohortError } from '../common/errors.js';
 import type { ExitStatus } from '../process/exit-status.js';
 import { withCompileCache } from '../process/compile-cache.js';
 import { closeOutputFd, forwardLines, keepTail, outputStdio } from '../process/output.js';
-import { chdirPreload, CONTROL_FD, LAUNCH_DIR_VARIABLE, launchDir, LIFELINE_FD, withoutChdirPreload } from '../process/worker-launch.js';
+import {
+  chdirPreload,
+  CONTROL_FD,
+  LAUNCH_DIR_VARIABLE,
+  launchDir,
+  LIFELINE_FD,
+  withoutChdirPreload,
+} from '../process/worker-launch.js';
 import type { Host, LaunchedProcess, LaunchRequest } from './host.js';
 
 /** Runs workers as child processes of this one. */
@@ -61,9 +68,13 @@ function launchLocal(request: LaunchRequest): LaunchedProcess {
   }
   const pid = child.pid;
   if (pid === undefined) {
-    throw new CohortError('SPAWN_FAILED', `could not start worker "${request.name}": ${request.execPath} could not be executed`, {
-      worker: request.name,
-    });
+    throw new CohortError(
+      'SPAWN_FAILED',
+      `could not start worker "${request.name}": ${request.execPath} could not be executed`,
+      {
+        worker: request.name,
+      },
+    );
   }
   let prefix = `[${request.name}] `;
   if (child.stdout !== null) forwardLines(child.stdout, process.stdout, () => prefix);
@@ -74,7 +85,10 @@ function launchLocal(request: LaunchRequest): LaunchedProcess {
   const exited = new Promise<ExitStatus>((resolve) => {
     // Resolved once everything the worker wrote before it exited has been read: its output forwarded, its last
     // control reports (why it exits) seen.
-    child.once('exit', (code, signal) => void drained([child.stdout, child.stderr, control]).then(() => resolve({ code, signal })));
+    child.once(
+      'exit',
+      (code, signal) => void drained([child.stdout, child.stderr, control]).then(() => resolve({ code, signal })),
+    );
     child.once('error', () => resolve({ code: null, signal: null }));
   });
   lifeline.on('error', () => undefined);

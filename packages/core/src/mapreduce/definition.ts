@@ -37,7 +37,13 @@ export const mapReduceDefs = new Registry<MapReduceFunctions>('map-reduce');
  *   combine: (a, b) => merge(a, b),
  * });
  */
-export function define<const N extends string, P extends z.ZodType, I extends z.ZodType, O extends z.ZodType, S = z.output<P>>(spec: {
+export function define<
+  const N extends string,
+  P extends z.ZodType,
+  I extends z.ZodType,
+  O extends z.ZodType,
+  S = z.output<P>,
+>(spec: {
   name: N;
   /** Sent once to each worker; validated there. @default z.void() */
   param?: P;

@@ -94,7 +94,10 @@ export async function* runBatches(
     throw withCallSite(error, site);
   }
   if (mode.combine && fns.combine === undefined) {
-    throw withCallSite(new CohortError('INVALID_ARGUMENT', `${fns.def.name} has no combine: give MapReduce.define a combine to reduce`), site);
+    throw withCallSite(
+      new CohortError('INVALID_ARGUMENT', `${fns.def.name} has no combine: give MapReduce.define a combine to reduce`),
+      site,
+    );
   }
   const pipeline = options.batching === false ? 1 : PIPELINE;
   const sizer = new BatchSizer(options.batching !== false);
@@ -122,11 +125,14 @@ export async function* runBatches(
   const workers: MapWorker[] = [];
   const spawned = Promise.allSettled(
     plan.map((host, index) =>
-      startWorker(fns, options, host, index).then((worker) => {
-        workers.push({ worker, index, inflight: 0 });
-        trace?.nameTrack(index + 1, worker.name);
-        notify();
-      }, (error: unknown) => fail(withCallSite(error, site))),
+      startWorker(fns, options, host, index).then(
+        (worker) => {
+          workers.push({ worker, index, inflight: 0 });
+          trace?.nameTrack(index + 1, worker.name);
+          notify();
+        },
+        (error: unknown) => fail(withCallSite(error, site)),
+      ),
     ),
   );
 
@@ -199,7 +205,10 @@ export async function* runBatches(
       await trace.write(options.trace, `map-reduce ${fns.def.name}`).catch((error: unknown) => {
         // A trace that cannot be written must not hide why the operation failed (or silently end a `break`).
         if (finished && failure === undefined) throw withCallSite(error, site);
-        warn('COHORT_TRACE_NOT_WRITTEN', `could not write the map-reduce trace ${options.trace}: ${(error as Error).message}`);
+        warn(
+          'COHORT_TRACE_NOT_WRITTEN',
+          `could not write the map-reduce trace ${options.trace}: ${(error as Error).message}`,
+        );
       });
     }
     // A worker that could not start fails the operation even if the others did the work without it.
@@ -208,7 +217,12 @@ export async function* runBatches(
   }
 }
 
-function startWorker(fns: MapReduceFunctions, options: MapReduceOptions<unknown>, host: Host | undefined, index: number): Promise<MapReduceWorkerHandle> {
+function startWorker(
+  fns: MapReduceFunctions,
+  options: MapReduceOptions<unknown>,
+  host: Host | undefined,
+  index: number,
+): Promise<MapReduceWorkerHandle> {
   return MapReduceWorker.spawn({
     ...options.spawn,
     ...(host === undefined ? {} : { host }),

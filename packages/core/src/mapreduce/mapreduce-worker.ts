@@ -50,7 +50,12 @@ interface MapReduceWorkerState {
 
 const batchInput = z.object({ start: z.number(), items: z.array(z.unknown()), combine: z.boolean() });
 // `bytes`: the outputs' approximate size, so that the master shrinks batches whose replies are large.
-const batchOutput = z.object({ outputs: z.array(z.unknown()).optional(), combined: z.unknown(), ms: z.number(), bytes: z.number() });
+const batchOutput = z.object({
+  outputs: z.array(z.unknown()).optional(),
+  combined: z.unknown(),
+  ms: z.number(),
+  bytes: z.number(),
+});
 
 async function runBatch(
   { fns, state }: MapReduceWorkerState,
@@ -65,17 +70,31 @@ async function runBatch(
     const index = start + i;
     const input = def.input.safeParse(items[i]);
     if (!input.success) {
-      throw new ValidationError({ side: 'input', subject: `map-reduce ${def.name}`, issues: input.error.issues, what: `input ${index}` });
+      throw new ValidationError({
+        side: 'input',
+        subject: `map-reduce ${def.name}`,
+        issues: input.error.issues,
+        what: `input ${index}`,
+      });
     }
     let output: unknown;
     try {
       output = await fns.map(state, input.data);
     } catch (error) {
-      throw new MapError(`map of ${def.name} threw on input ${index}: ${describeThrown(error)}`, { index, name: nameOf(error) }, error);
+      throw new MapError(
+        `map of ${def.name} threw on input ${index}: ${describeThrown(error)}`,
+        { index, name: nameOf(error) },
+        error,
+      );
     }
     const checked = def.output.safeParse(output);
     if (!checked.success) {
-      throw new ValidationError({ side: 'output', subject: `map-reduce ${def.name}`, issues: checked.error.issues, what: `output of input ${index}` });
+      throw new ValidationError({
+        side: 'output',
+        subject: `map-reduce ${def.name}`,
+        issues: checked.error.issues,
+        what: `output of input ${index}`,
+      });
     }
     if (!combine) {
       outputs[i] = checked.data;
@@ -85,7 +104,11 @@ async function runBatch(
       try {
         combined = await fns.combine!(combined, checked.data);
       } catch (error) {
-        throw new MapError(`combine of ${def.name} threw at input ${index}: ${describeThrown(error)}`, { index, name: 'CombineError' }, error);
+        throw new MapError(
+          `combine of ${def.name} threw at input ${index}: ${describeThrown(error)}`,
+          { index, name: 'CombineError' },
+          error,
+        );
       }
     }
   }
@@ -100,13 +123,25 @@ export const MapReduceWorker = defineWorkerType({
   initWorkerState: async ({ def, param, workerIndex }): Promise<MapReduceWorkerState> => {
     const fns = mapReduceDefs.get(def);
     if (fns === undefined) {
-      throw new Error(`map-reduce "${def}" is not defined by this program; define it with MapReduce.define at top level, before startApp()`);
+      throw new Error(
+        `map-reduce "${def}" is not defined by this program; define it with MapReduce.define at top level, before startApp()`,
+      );
     }
     const parsed = fns.def.param.safeParse(param);
-    if (!parsed.success) throw new ValidationError({ side: 'input', subject: `map-reduce ${def}`, issues: parsed.error.issues, what: 'param' });
+    if (!parsed.success)
+      throw new ValidationError({
+        side: 'input',
+        subject: `map-reduce ${def}`,
+        issues: parsed.error.issues,
+        what: 'param',
+      });
     return { fns, state: await fns.init(parsed.data, { workerIndex }) };
   },
   functions: (f) => ({
-    mapBatch: f.rpc({ input: batchInput, output: batchOutput, run: (input, { workerState }) => runBatch(workerState, input) }),
+    mapBatch: f.rpc({
+      input: batchInput,
+      output: batchOutput,
+      run: (input, { workerState }) => runBatch(workerState, input),
+    }),
   }),
 });

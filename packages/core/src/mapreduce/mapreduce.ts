@@ -1,14 +1,26 @@
 import { captureCallSite, withCallSite, type CallSite } from '@cohort/rpc/internal';
 import type { z } from 'zod';
 import { CohortError } from '../common/errors.js';
-import { mapReduceDefs, define, type AnyMapReduceDef, type MapReduceDef, type MapReduceFunctions } from './definition.js';
+import {
+  mapReduceDefs,
+  define,
+  type AnyMapReduceDef,
+  type MapReduceDef,
+  type MapReduceFunctions,
+} from './definition.js';
 import { runBatches } from './engine.js';
 import type { MapReduceOptions } from './options.js';
 
 /** What map-reduce operations accept as inputs: consumed lazily. */
 export type MapReduceInputs<T> = Iterable<T> | AsyncIterable<T>;
 /** Any map-reduce definition with these schemas (the state type does not matter to callers). */
-export type MapReduceDefOf<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType> = MapReduceDef<string, P, I, O, unknown>;
+export type MapReduceDefOf<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType> = MapReduceDef<
+  string,
+  P,
+  I,
+  O,
+  unknown
+>;
 
 function functionsOf(def: AnyMapReduceDef, site: CallSite | undefined): MapReduceFunctions {
   const fns = mapReduceDefs.get(def?.name);
@@ -19,7 +31,8 @@ function functionsOf(def: AnyMapReduceDef, site: CallSite | undefined): MapReduc
   return fns;
 }
 
-const erase = <P>(options: MapReduceOptions<P> | undefined): MapReduceOptions<unknown> => (options ?? {}) as MapReduceOptions<unknown>;
+const erase = <P>(options: MapReduceOptions<P> | undefined): MapReduceOptions<unknown> =>
+  (options ?? {}) as MapReduceOptions<unknown>;
 
 // Every operation captures its caller's call site where it is called (a generator's body runs only at the first
 // `next()`, hence the plain functions in front of them): the operation's failures point there.
@@ -114,7 +127,13 @@ function mapReduceCommutative<P extends z.ZodType, I extends z.ZodType, O extend
   inputs: MapReduceInputs<z.input<I>>,
   options?: MapReduceOptions<z.input<P>>,
 ): Promise<z.output<O> | undefined> {
-  return reduce(def as AnyMapReduceDef, inputs, erase(options), false, captureCallSite(mapReduceCommutative)) as Promise<z.output<O> | undefined>;
+  return reduce(
+    def as AnyMapReduceDef,
+    inputs,
+    erase(options),
+    false,
+    captureCallSite(mapReduceCommutative),
+  ) as Promise<z.output<O> | undefined>;
 }
 
 /** Maps and combines every output in input order (`combine` need only be associative). `undefined` on empty input. */
@@ -123,7 +142,9 @@ function mapReduce<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType
   inputs: MapReduceInputs<z.input<I>>,
   options?: MapReduceOptions<z.input<P>>,
 ): Promise<z.output<O> | undefined> {
-  return reduce(def as AnyMapReduceDef, inputs, erase(options), true, captureCallSite(mapReduce)) as Promise<z.output<O> | undefined>;
+  return reduce(def as AnyMapReduceDef, inputs, erase(options), true, captureCallSite(mapReduce)) as Promise<
+    z.output<O> | undefined
+  >;
 }
 
 /**

@@ -48,7 +48,9 @@ const optionsSchema = z.strictObject({
       }),
     )
     .optional(),
-  onProgress: z.custom<(progress: MapReduceProgress) => void>((value) => typeof value === 'function', 'must be a function').optional(),
+  onProgress: z
+    .custom<(progress: MapReduceProgress) => void>((value) => typeof value === 'function', 'must be a function')
+    .optional(),
   trace: z.string().min(1).optional(),
   batching: z.boolean().optional(),
   spawn: z.unknown().optional(),
@@ -66,7 +68,8 @@ export function workerPlan(options: MapReduceOptions<unknown>, where: string): (
       throw new CohortError('INVALID_ARGUMENT', `${where}: give either hosts, or workers (with spawn.host), not both`);
     }
     const plan = checked.hosts.flatMap(({ host, workers }) => Array.from({ length: workers }, () => host));
-    if (plan.length === 0) throw new CohortError('INVALID_ARGUMENT', `${where}: needs at least one worker, and every host has workers: 0`);
+    if (plan.length === 0)
+      throw new CohortError('INVALID_ARGUMENT', `${where}: needs at least one worker, and every host has workers: 0`);
     return plan;
   }
   return Array.from({ length: checked.workers ?? defaultWorkerCount() }, () => undefined);

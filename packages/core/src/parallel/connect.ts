@@ -8,15 +8,28 @@ import { connectOptions } from './worker-handle.js';
 
 function checkRef(ref: unknown): WorkerRef {
   const parsed = workerRefSchema.safeParse(ref);
-  if (!parsed.success) throw new CohortError('INVALID_ARGUMENT', 'not a WorkerRef: pass `worker.ref` (validate it with Parallel.workerRef)');
+  if (!parsed.success)
+    throw new CohortError(
+      'INVALID_ARGUMENT',
+      'not a WorkerRef: pass `worker.ref` (validate it with Parallel.workerRef)',
+    );
   return parsed.data;
 }
 
 /** `Type.connect(ref, init)`: a connection to a running worker of `type` that this process did not spawn. */
-export async function connectToRef(type: AnyWorkerType, ref: WorkerRef, init: unknown, shutdownOnClose = false): Promise<WorkerConnection<string>> {
+export async function connectToRef(
+  type: AnyWorkerType,
+  ref: WorkerRef,
+  init: unknown,
+  shutdownOnClose = false,
+): Promise<WorkerConnection<string>> {
   const checked = checkRef(ref);
   if (checked.type !== type.name) {
-    throw new CohortError('WRONG_WORKER_TYPE', `worker "${checked.name}" is of type ${checked.type}, not ${type.name}`, { worker: checked.name });
+    throw new CohortError(
+      'WRONG_WORKER_TYPE',
+      `worker "${checked.name}" is of type ${checked.type}, not ${type.name}`,
+      { worker: checked.name },
+    );
   }
   const app = requireApp(`${type.name}.connect()`);
   const peer = { name: checked.name, pid: checked.pid, exited: undefined };
@@ -37,7 +50,10 @@ export async function connectToRef(type: AnyWorkerType, ref: WorkerRef, init: un
  * Connects to the worker behind `ref` so that the worker shuts down when this connection closes: the way to own
  * a worker you were handed as a reference.
  */
-export async function connectAndShutdownOnDisconnect<N extends string>(ref: WorkerRef<N>, connectionInit?: unknown): Promise<WorkerConnection<N>> {
+export async function connectAndShutdownOnDisconnect<N extends string>(
+  ref: WorkerRef<N>,
+  connectionInit?: unknown,
+): Promise<WorkerConnection<N>> {
   // Async so that a bad ref rejects, like every other failure, instead of throwing at the call.
   const checked = checkRef(ref);
   const type = workerTypes.get(checked.type);

@@ -9,7 +9,11 @@ import { processGone } from '../process/process-gone.js';
  * worker out removes it; while the root lives, an empty directory is still its to spawn into, even if this
  * worker's own spawner (another worker) is gone.
  */
-export function removesSocketDir(exit: { readonly lostSpawner: boolean; readonly spawnerIsRoot: boolean; readonly rootGone: boolean }): boolean {
+export function removesSocketDir(exit: {
+  readonly lostSpawner: boolean;
+  readonly spawnerIsRoot: boolean;
+  readonly rootGone: boolean;
+}): boolean {
   return (exit.lostSpawner && exit.spawnerIsRoot) || exit.rootGone;
 }
 
@@ -41,7 +45,8 @@ export class WorkerExitPolicy {
       const { rootPid } = this.bootstrap;
       // A worker with no root on its machine (a remote one) is a root itself: its own exit hook cleans up.
       if (!this.sockets.abstract && rootPid !== undefined) {
-        if (removesSocketDir({ lostSpawner, spawnerIsRoot: this.#spawnerIsRoot, rootGone: processGone(rootPid) })) removeIfEmpty(this.sockets);
+        if (removesSocketDir({ lostSpawner, spawnerIsRoot: this.#spawnerIsRoot, rootGone: processGone(rootPid) }))
+          removeIfEmpty(this.sockets);
       }
       process.exit(code);
     }

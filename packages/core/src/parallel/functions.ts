@@ -88,7 +88,11 @@ export interface FunctionBuilder<N extends string, WS, CS> {
     item: T;
     output: O;
     version?: number;
-    run: (input: z.output<I>, items: AsyncIterable<z.output<T>>, ctx: FunctionContext<WS, CS>) => MaybePromise<z.input<O>>;
+    run: (
+      input: z.output<I>,
+      items: AsyncIterable<z.output<T>>,
+      ctx: FunctionContext<WS, CS>,
+    ) => MaybePromise<z.input<O>>;
   }): ReversePipeFunction<N, I, T, O>;
 }
 

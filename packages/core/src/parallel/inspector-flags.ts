@@ -39,7 +39,11 @@ const PORT_FLAG = /^--(?:inspect-port|debug-port)(?:=(.*))?$/;
  * port: with the master's flags as they are, every worker would try the master's port (9229 by default) and run
  * without an inspector ("address already in use").
  */
-export function splitInspectFlags(execArgv: readonly string[]): { rest: string[]; mode: Mode | undefined; host: string | undefined } {
+export function splitInspectFlags(execArgv: readonly string[]): {
+  rest: string[];
+  mode: Mode | undefined;
+  host: string | undefined;
+} {
   const rest: string[] = [];
   let mode: Mode | undefined;
   let host: string | undefined;
@@ -53,7 +57,7 @@ export function splitInspectFlags(execArgv: readonly string[]): { rest: string[]
     }
     if (inspect !== null) mode = (inspect[1] as Mode | undefined) ?? 'inspect';
     // `--inspect-port 9230` takes the next argument; `--inspect` only ever `=value`.
-    const value = inspect !== null ? inspect[2] : port![1] ?? execArgv[++i];
+    const value = inspect !== null ? inspect[2] : (port![1] ?? execArgv[++i]);
     host = hostOf(value) ?? host;
   }
   return { rest, mode, host };
@@ -73,7 +77,8 @@ const portsInUse = new Set<string>();
 function takePort(hostName: string, start: number, where: string): { port: number; release(): void } {
   let port = start;
   while (portsInUse.has(`${hostName} ${port}`)) port++;
-  if (port > 65535) throw new CohortError('INVALID_ARGUMENT', `${where}: no inspector port left from ${start} on ${hostName}`);
+  if (port > 65535)
+    throw new CohortError('INVALID_ARGUMENT', `${where}: no inspector port left from ${start} on ${hostName}`);
   const key = `${hostName} ${port}`;
   portsInUse.add(key);
   return { port, release: () => portsInUse.delete(key) };
@@ -92,15 +97,24 @@ export function workerInspector(
   where: string,
 ): WorkerInspector {
   const master = splitInspectFlags(masterExecArgv);
-  const none: WorkerInspector = { execArgv: master.rest, mode: undefined, address: undefined, release: () => undefined };
+  const none: WorkerInspector = {
+    execArgv: master.rest,
+    mode: undefined,
+    address: undefined,
+    release: () => undefined,
+  };
   if (option === false || (option === undefined && master.mode === undefined)) return none;
   const settings = typeof option === 'object' ? option : {};
   if (settings.brk === true && settings.wait === true) {
     throw new CohortError('INVALID_ARGUMENT', `${where}: option inspect: brk and wait exclude each other`);
   }
-  const mode: Mode = option === undefined ? master.mode! : settings.brk === true ? 'brk' : settings.wait === true ? 'wait' : 'inspect';
+  const mode: Mode =
+    option === undefined ? master.mode! : settings.brk === true ? 'brk' : settings.wait === true ? 'wait' : 'inspect';
   // Port 0: the worker's system picks a free port (on the worker's machine), which Node prints on its stderr.
-  const taken = portStart !== undefined && portStart > 0 ? takePort(hostName, portStart, where) : { port: 0, release: () => undefined };
+  const taken =
+    portStart !== undefined && portStart > 0
+      ? takePort(hostName, portStart, where)
+      : { port: 0, release: () => undefined };
   const host = settings.host ?? master.host;
   const address = host === undefined ? `${taken.port}` : `${host.includes(':') ? `[${host}]` : host}:${taken.port}`;
   const flag = mode === 'inspect' ? '--inspect' : `--inspect-${mode}`;

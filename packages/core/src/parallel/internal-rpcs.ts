@@ -11,7 +11,11 @@ export const initConnection = Rpc.rpc({ name: '__cohort/init-connection', input:
 export const shutdown = Rpc.rpc({ name: '__cohort/shutdown', input: z.void(), output: z.void() });
 
 /** The worker shuts down when the connection this arrives on closes. */
-export const shutdownOnDisconnect = Rpc.rpc({ name: '__cohort/shutdown-on-disconnect', input: z.void(), output: z.void() });
+export const shutdownOnDisconnect = Rpc.rpc({
+  name: '__cohort/shutdown-on-disconnect',
+  input: z.void(),
+  output: z.void(),
+});
 
 /** What the worker's process uses: its resident set size in bytes (pools recycle workers past a limit). */
 export const usage = Rpc.rpc({ name: '__cohort/usage', input: z.void(), output: z.object({ rssBytes: z.number() }) });

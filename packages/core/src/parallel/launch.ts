@@ -95,7 +95,12 @@ export async function launchWorker(
         : workerInspector(process.execArgv, options.inspect, options.inspectPortStart, host.name, where);
   let launched: LaunchedProcess;
   try {
-    launched = spare ?? (await host.launch({ ...launchRequest(app, name, options, inspector), signal: AbortSignal.timeout(options.spawnTimeoutMs) }));
+    launched =
+      spare ??
+      (await host.launch({
+        ...launchRequest(app, name, options, inspector),
+        signal: AbortSignal.timeout(options.spawnTimeoutMs),
+      }));
   } catch (error) {
     inspector.release();
     throw error;
@@ -138,7 +143,13 @@ export async function launchWorker(
     const describe = `worker "${name}" (type ${typeName}, pid ${launched.pid})`;
     const remainingMs = Math.max(0, options.spawnTimeoutMs - (performance.now() - began));
     const address = await waitReady(control, launched, describe, options.spawnTimeoutMs, remainingMs, inspector);
-    const connectTo = await reach(launched, id, name, address, Math.max(0, options.spawnTimeoutMs - (performance.now() - began)));
+    const connectTo = await reach(
+      launched,
+      id,
+      name,
+      address,
+      Math.max(0, options.spawnTimeoutMs - (performance.now() - began)),
+    );
     return { process: launched, control, address: connectTo };
   } catch (error) {
     launched.kill('SIGKILL');
@@ -161,7 +172,13 @@ function listenAddress(app: App, id: string, launched: LaunchedProcess): Address
  * authenticated handshake, so nothing else changes. With `'tcp'`, a worker this process cannot reach fails the
  * spawn, saying so.
  */
-async function reach(launched: LaunchedProcess, id: string, name: string, address: Address, remainingMs: number): Promise<WorkerAddress> {
+async function reach(
+  launched: LaunchedProcess,
+  id: string,
+  name: string,
+  address: Address,
+  remainingMs: number,
+): Promise<WorkerAddress> {
   const { transport } = launched;
   if (transport === 'unix' || 'path' in address) {
     if (transport !== 'tunnel') return address;
@@ -190,7 +207,10 @@ async function reach(launched: LaunchedProcess, id: string, name: string, addres
     }
     return { host: connectHost, port: address.port };
   }
-  if (connectHost !== undefined && (await probeTcp(connectHost, address.port, Math.min(AUTO_PROBE_MS, remainingMs))) === undefined) {
+  if (
+    connectHost !== undefined &&
+    (await probeTcp(connectHost, address.port, Math.min(AUTO_PROBE_MS, remainingMs))) === undefined
+  ) {
     return { host: connectHost, port: address.port };
   }
   return tunnelTo(launched, id, address);
@@ -198,7 +218,8 @@ async function reach(launched: LaunchedProcess, id: string, name: string, addres
 
 function tunnelTo(launched: LaunchedProcess, id: string, address: Address): WorkerAddress {
   const { openTunnel } = launched;
-  if (openTunnel === undefined) throw new Error(`Cohort: a launcher with transport '${launched.transport}' must give openTunnel`);
+  if (openTunnel === undefined)
+    throw new Error(`Cohort: a launcher with transport '${launched.transport}' must give openTunnel`);
   const tunnel = registerTunnel(id, launched.hostName ?? 'its launcher', () => openTunnel.call(launched, address));
   void launched.exited.then(tunnel.remove);
   return tunnel.address;
@@ -245,13 +266,19 @@ function waitReady(
         mode === 'brk' || mode === 'wait'
           ? `. It was started with --inspect-${mode} and waits for a debugger: attach one to ${where} (chrome://inspect, or node inspect) within spawnTimeoutMs, or raise spawnTimeoutMs`
           : '. Check that the entry script reaches `await startApp()` quickly and that initWorkerState finishes, or raise spawnTimeoutMs';
-      reject(new CohortError('SPAWN_TIMEOUT', `${describe} did not report ready within ${timeoutMs} ms; it was killed${hint}`));
+      reject(
+        new CohortError(
+          'SPAWN_TIMEOUT',
+          `${describe} did not report ready within ${timeoutMs} ms; it was killed${hint}`,
+        ),
+      );
     }, remainingMs);
     const stopListening = control.onMessage((raw) => {
       const report = reportSchema.safeParse(raw);
       if (!report.success) return;
       if (report.data.t === 'ready' && settle()) resolve(report.data.address);
-      else if (report.data.t === 'error' && settle()) reject(new CohortError('SPAWN_FAILED', `${describe} failed to start: ${report.data.message}`));
+      else if (report.data.t === 'error' && settle())
+        reject(new CohortError('SPAWN_FAILED', `${describe} failed to start: ${report.data.message}`));
     });
     void launched.exited.then((status) => {
       if (!settle()) return;

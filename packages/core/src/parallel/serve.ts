@@ -13,7 +13,11 @@ export interface ServeOptions<ConnectionInit> {
 }
 
 /** `Type.serve(init)`: the worker type served inside this process, behind the same `Worker` handle as a spawn. */
-export async function serveInProcess(type: AnyWorkerType, init: unknown, options: ServeOptions<unknown>): Promise<Worker<string>> {
+export async function serveInProcess(
+  type: AnyWorkerType,
+  init: unknown,
+  options: ServeOptions<unknown>,
+): Promise<Worker<string>> {
   const app = requireApp(`${type.name}.serve()`);
   const id = app.nextWorkerId();
   const name = `${type.name}-${id}`;

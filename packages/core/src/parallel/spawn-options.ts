@@ -93,12 +93,22 @@ export interface ConnectionClosedOptions {
 }
 
 const milliseconds = z.number().int().positive();
-const output = z.union([z.literal('inherit'), z.literal('ignore'), z.strictObject({ file: z.string().min(1), append: z.boolean().optional() })]);
+const output = z.union([
+  z.literal('inherit'),
+  z.literal('ignore'),
+  z.strictObject({ file: z.string().min(1), append: z.boolean().optional() }),
+]);
 const isHost = (value: unknown): value is Host =>
-  typeof value === 'object' && value !== null && typeof (value as Host).launch === 'function' && typeof (value as Host).name === 'string';
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Host).launch === 'function' &&
+  typeof (value as Host).name === 'string';
 
 /** Any object here; `checkRpcSettings` then checks it field by field, as `@cohort/rpc` does. */
-export const rpcSettingsOption = z.custom<RpcSettings>((value) => typeof value === 'object' && value !== null, 'must be an object of RPC settings');
+export const rpcSettingsOption = z.custom<RpcSettings>(
+  (value) => typeof value === 'object' && value !== null,
+  'must be an object of RPC settings',
+);
 
 const processShape = {
   host: z.custom<Host>(isHost, 'must be a Host (Hosts.local(), Hosts.ssh(…), …)').optional(),
@@ -131,7 +141,9 @@ const spawnOptionsSchema = z.strictObject({
   name: z.string().min(1).optional(),
   shutdownOn: z.enum(['heartbeat-lost', 'connection-closed', 'shutdown-called']).optional(),
   connectionInit: z.unknown().optional(),
-  onFailure: z.custom<(error: CohortError) => void>((value) => typeof value === 'function', 'must be a function').optional(),
+  onFailure: z
+    .custom<(error: CohortError) => void>((value) => typeof value === 'function', 'must be a function')
+    .optional(),
   connectionTimeoutMs: milliseconds.optional(),
 });
 
@@ -163,7 +175,10 @@ export function resolveSpawnOptions(options: unknown, where: string): ResolvedSp
   const checked = checkOptions(spawnOptionsSchema, options, where);
   const shutdownOn = checked.shutdownOn ?? (DEFAULTS.shutdownOn as ShutdownOn);
   if (checked.connectionTimeoutMs !== undefined && shutdownOn !== 'connection-closed') {
-    throw new CohortError('INVALID_ARGUMENT', `${where}: connectionTimeoutMs applies only to shutdownOn: 'connection-closed'`);
+    throw new CohortError(
+      'INVALID_ARGUMENT',
+      `${where}: connectionTimeoutMs applies only to shutdownOn: 'connection-closed'`,
+    );
   }
   checkRpcSettings(checked.rpc, `${where}: option rpc`);
   return {

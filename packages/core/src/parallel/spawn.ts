@@ -29,7 +29,11 @@ export interface SpawnExtras {
  * process, then attaches a handle (or, for `'connection-closed'`, the connection). On any failure, no process is
  * left behind.
  */
-export async function spawnWorker(type: AnyWorkerType, rawOptions: unknown, extras: SpawnExtras = {}): Promise<unknown> {
+export async function spawnWorker(
+  type: AnyWorkerType,
+  rawOptions: unknown,
+  extras: SpawnExtras = {},
+): Promise<unknown> {
   const where = `${type.name}.spawn()`;
   const app = requireApp(where);
   const options = resolveSpawnOptions(rawOptions, where);
@@ -62,25 +66,39 @@ async function failedAttach(launched: LaunchedWorker, name: string, error: unkno
     return error;
   }
   if (error instanceof ValidationError) return error;
-  return new CohortError('SPAWN_FAILED', `worker "${name}" (pid ${child.pid}) ${showProcessStatus(ended)} while it was being connected to`, {
-    worker: name,
-    cause: error,
-    exitStatus: ended,
-  });
+  return new CohortError(
+    'SPAWN_FAILED',
+    `worker "${name}" (pid ${child.pid}) ${showProcessStatus(ended)} while it was being connected to`,
+    {
+      worker: name,
+      cause: error,
+      exitStatus: ended,
+    },
+  );
 }
 
 /** Arguments that must be valid before any process starts (so a bad one costs no spawn). */
 function checkArguments(type: AnyWorkerType, options: ResolvedSpawnOptions): void {
   const init = type.workerInit.safeParse(options.init);
   if (!init.success) {
-    throw new ValidationError({ side: 'input', subject: `worker type ${type.name}`, issues: init.error.issues, what: 'workerInit' });
+    throw new ValidationError({
+      side: 'input',
+      subject: `worker type ${type.name}`,
+      issues: init.error.issues,
+      what: 'workerInit',
+    });
   }
   // A connectionInit that was given (or is needed now) must be valid too: otherwise spawn would quietly return a
   // handle without its default connection, and every `run` would fail later.
   if (options.connectionInit !== undefined || options.shutdownOn === 'connection-closed') {
     const connectionInit = type.connectionInit.safeParse(options.connectionInit);
     if (!connectionInit.success) {
-      throw new ValidationError({ side: 'input', subject: `worker type ${type.name}`, issues: connectionInit.error.issues, what: 'connectionInit' });
+      throw new ValidationError({
+        side: 'input',
+        subject: `worker type ${type.name}`,
+        issues: connectionInit.error.issues,
+        what: 'connectionInit',
+      });
     }
   }
 }
@@ -128,16 +146,26 @@ async function attach(
 }
 
 /** Reports a ready worker sends its spawner: a late failure (once), a one-way function's error, an exit on purpose. */
-function watchReports(control: ControlChannel, name: string, onFailure: ResolvedSpawnOptions['onFailure'], onExitNotice: SpawnExtras['onExitNotice']): void {
+function watchReports(
+  control: ControlChannel,
+  name: string,
+  onFailure: ResolvedSpawnOptions['onFailure'],
+  onExitNotice: SpawnExtras['onExitNotice'],
+): void {
   let reported = false;
   control.onMessage((raw) => {
     const report = reportSchema.safeParse(raw);
     if (!report.success) return;
     if (report.data.t === 'exiting') onExitNotice?.(report.data.reason);
-    if (report.data.t === 'one-way-error') warn('COHORT_ONE_WAY_FAILED', `worker "${name}": one-way ${report.data.rpc} threw: ${report.data.message}`);
+    if (report.data.t === 'one-way-error')
+      warn('COHORT_ONE_WAY_FAILED', `worker "${name}": one-way ${report.data.rpc} threw: ${report.data.message}`);
     if (report.data.t !== 'failure' || reported) return;
     reported = true;
-    const error = new CohortError('WORKER_FAILED', `worker "${name}" failed and is exiting (code 254): ${report.data.message}`, { worker: name });
+    const error = new CohortError(
+      'WORKER_FAILED',
+      `worker "${name}" failed and is exiting (code 254): ${report.data.message}`,
+      { worker: name },
+    );
     if (onFailure !== undefined) onFailure(error);
     else warn('COHORT_WORKER_FAILED', error.message);
   });

@@ -43,7 +43,10 @@ export async function startApp(options: StartAppOptions = {}): Promise<void> {
   if (currentApp() !== undefined) return;
   const entry = process.argv[1];
   if (entry === undefined) {
-    throw new CohortError('APP_NOT_STARTED', 'startApp() needs an entry script to re-run in workers (process.argv[1] is empty)');
+    throw new CohortError(
+      'APP_NOT_STARTED',
+      'startApp() needs an entry script to re-run in workers (process.argv[1] is empty)',
+    );
   }
   // Workers start where the app started, whatever directory the program moves to later.
   launchDir();

@@ -29,7 +29,11 @@ const here = (): string => `${process.pid}@${hostname()}`;
 const openers = new Map<string, () => Duplex>();
 
 /** Registers the tunnel to worker `workerId`; the returned function removes it (once the worker has exited). */
-export function registerTunnel(workerId: string, via: string, open: () => Duplex): { address: TunnelAddress; remove: () => void } {
+export function registerTunnel(
+  workerId: string,
+  via: string,
+  open: () => Duplex,
+): { address: TunnelAddress; remove: () => void } {
   openers.set(workerId, open);
   return { address: { tunnel: workerId, via, spawner: here() }, remove: () => openers.delete(workerId) };
 }
@@ -46,9 +50,13 @@ export function openTunnel(address: TunnelAddress, workerName: string): Duplex {
   const open = openers.get(address.tunnel);
   if (open !== undefined) return open();
   if (address.spawner === here()) {
-    throw new CohortError('CONNECT_FAILED', `worker "${workerName}" was reached through a tunnel of ${address.via}, which is closed: the worker has exited`, {
-      worker: workerName,
-    });
+    throw new CohortError(
+      'CONNECT_FAILED',
+      `worker "${workerName}" was reached through a tunnel of ${address.via}, which is closed: the worker has exited`,
+      {
+        worker: workerName,
+      },
+    );
   }
   throw new CohortError(
     'CONNECT_FAILED',

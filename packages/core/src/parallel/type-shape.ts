@@ -9,7 +9,19 @@ import type { AnyWorkerType } from './type-registry.js';
 // Kinds JSON Schema cannot express, or drops outside an object (optional), are marked with their zod kind: without
 // it z.instanceof(Uint8Array) and z.date() would both read as "anything", and an rpc's output turning optional unseen.
 const TAGGED_KINDS = new Set([
-  'optional', 'bigint', 'symbol', 'undefined', 'void', 'date', 'map', 'set', 'nan', 'custom', 'function', 'promise', 'transform',
+  'optional',
+  'bigint',
+  'symbol',
+  'undefined',
+  'void',
+  'date',
+  'map',
+  'set',
+  'nan',
+  'custom',
+  'function',
+  'promise',
+  'transform',
 ]);
 const jsonSchemaOptions: Parameters<typeof z.toJSONSchema>[1] = {
   unrepresentable: 'any',
@@ -85,8 +97,11 @@ export function shapeDifferences(expected: TypeShape, actual: TypeShape): string
     } else if (have.version !== want.version) {
       lines.push(`function "${key}" has version ${want.version} in the spawner but ${have.version} in the worker`);
     } else {
-      const roles = [...new Set([...Object.keys(want.schemas), ...Object.keys(have.schemas)])].filter((role) => want.schemas[role] !== have.schemas[role]);
-      if (roles.length > 0) lines.push(`function "${key}": its ${roles.join(' and ')} schema${roles.length > 1 ? 's differ' : ' differs'}`);
+      const roles = [...new Set([...Object.keys(want.schemas), ...Object.keys(have.schemas)])].filter(
+        (role) => want.schemas[role] !== have.schemas[role],
+      );
+      if (roles.length > 0)
+        lines.push(`function "${key}": its ${roles.join(' and ')} schema${roles.length > 1 ? 's differ' : ' differs'}`);
     }
   }
   for (const key of Object.keys(actual.functions)) {

@@ -14,7 +14,14 @@ import { dispatchFrom, forTheCaller, placedCall, type CallSite } from '@cohort/r
 import { CohortError } from '../common/errors.js';
 import { statusWithin } from '../process/exit-grace.js';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
-import type { AnyFunction, OneWayFunction, PipeFunction, ReversePipeFunction, RpcFunction, StateFunction } from './functions.js';
+import type {
+  AnyFunction,
+  OneWayFunction,
+  PipeFunction,
+  ReversePipeFunction,
+  RpcFunction,
+  StateFunction,
+} from './functions.js';
 import * as internal from './internal-rpcs.js';
 import { isTunnelAddress, openTunnel, type WorkerAddress } from './tunnels.js';
 
@@ -23,7 +30,11 @@ export type RunOptions = DispatchOptions;
 
 /** Typed calls to the functions of worker type `N`, with options `O`. Shared by `Worker`, `WorkerConnection` and `Pool`. */
 export interface Runner<N extends string, Options = RunOptions> {
-  run<I extends z.ZodType, O extends z.ZodType>(fn: RpcFunction<N, I, O>, input: z.input<I>, options?: Options): Promise<z.output<O>>;
+  run<I extends z.ZodType, O extends z.ZodType>(
+    fn: RpcFunction<N, I, O>,
+    input: z.input<I>,
+    options?: Options,
+  ): Promise<z.output<O>>;
   run<I extends z.ZodType, T extends z.ZodType>(
     fn: PipeFunction<N, I, T>,
     input: z.input<I>,
@@ -63,7 +74,12 @@ export function workerConnectionSettings(rpc: RpcSettings | undefined): RpcSetti
  * Rewrites "connection closed" into "the worker exited with code 3" when the worker's exit is known; the new error
  * is placed at the caller's call (`site`, or lazily) as the one it replaces was.
  */
-export async function explainClosed(error: unknown, fn: AnyFunction | undefined, peer: PeerInfo, site?: CallSite): Promise<never> {
+export async function explainClosed(
+  error: unknown,
+  fn: AnyFunction | undefined,
+  peer: PeerInfo,
+  site?: CallSite,
+): Promise<never> {
   if (!(error instanceof RpcError) || error.code !== 'CONNECTION_CLOSED' || peer.exited === undefined) throw error;
   const status = await statusWithin(peer.exited, EXIT_WAIT_MS);
   if (status === undefined) throw error;
@@ -104,9 +120,13 @@ export function runFunction(
 ): Promise<unknown> {
   if (fn.workerType !== workerType) {
     return Promise.reject(
-      new CohortError('WRONG_WORKER_TYPE', `${fn.workerType}.${fn.name} cannot run on worker "${peer.name}" of type ${workerType}`, {
-        worker: peer.name,
-      }),
+      new CohortError(
+        'WRONG_WORKER_TYPE',
+        `${fn.workerType}.${fn.name} cannot run on worker "${peer.name}" of type ${workerType}`,
+        {
+          worker: peer.name,
+        },
+      ),
     );
   }
   const explain = (error: unknown): Promise<never> => explainClosed(error, fn, peer, site);
@@ -141,7 +161,9 @@ export class WorkerConnection<N extends string> {
 
   /** Runs `fn` on the worker over this connection; see {@link Runner}. */
   readonly run: Runner<N>['run'] = ((fn: AnyFunction<N>, arg: unknown, options?: RunOptions) =>
-    placedCall(fn.kind, this.run, (site) => runFunction(this.connection, this.workerType, this.peer, fn, arg, options, site))) as Runner<N>['run'];
+    placedCall(fn.kind, this.run, (site) =>
+      runFunction(this.connection, this.workerType, this.peer, fn, arg, options, site),
+    )) as Runner<N>['run'];
 
   /** Closes this connection (for a `'connection-closed'` worker, that ends the worker: this resolves once it has exited). */
   async close(reason = 'closed by the client'): Promise<void> {
@@ -179,7 +201,8 @@ export async function bareConnection(options: OpenConnectionOptions): Promise<Co
   };
   const { address } = options;
   // A tunnelled worker: the same authenticated handshake, over a stream its launcher carries.
-  if (isTunnelAddress(address)) return Connection.open(openTunnel(address, options.peer.name), 'client', connectionOptions);
+  if (isTunnelAddress(address))
+    return Connection.open(openTunnel(address, options.peer.name), 'client', connectionOptions);
   return Connection.connect({ address, ...connectionOptions });
 }
 
@@ -187,13 +210,21 @@ export async function bareConnection(options: OpenConnectionOptions): Promise<Co
 export function parseConnectionInit(schema: z.ZodType, workerType: string, init: unknown): unknown {
   const checked = schema.safeParse(init);
   if (!checked.success) {
-    throw new ValidationError({ side: 'input', subject: `worker type ${workerType}`, issues: checked.error.issues, what: 'connectionInit' });
+    throw new ValidationError({
+      side: 'input',
+      subject: `worker type ${workerType}`,
+      issues: checked.error.issues,
+      what: 'connectionInit',
+    });
   }
   return checked.data;
 }
 
 /** Connects to a worker and initialises the connection's state there. */
-export async function openWorkerConnection<N extends string>(options: OpenConnectionOptions, init: unknown): Promise<WorkerConnection<N>> {
+export async function openWorkerConnection<N extends string>(
+  options: OpenConnectionOptions,
+  init: unknown,
+): Promise<WorkerConnection<N>> {
   const { peer } = options;
   parseConnectionInit(options.connectionInitSchema, options.workerType, init);
   const connection = await bareConnection(options);

@@ -44,5 +44,8 @@ export async function workerHandle(init: {
   const defaultConnection = connect.connectionInitSchema.safeParse(connectionInit).success
     ? await openWorkerConnection(connect, connectionInit)
     : undefined;
-  return new Worker<string>({ id: init.id, connect, defaultConnection, connectionInit, kill: init.kill, hold: init.hold }, init.exited);
+  return new Worker<string>(
+    { id: init.id, connect, defaultConnection, connectionInit, kill: init.kill, hold: init.hold },
+    init.exited,
+  );
 }

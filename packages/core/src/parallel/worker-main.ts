@@ -32,12 +32,21 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
   const bootstrap = await readBootstrap(control);
   const entry = process.argv[1] ?? '(unknown entry script)';
   const rpc = (bootstrap.rpc as RpcSettings | undefined) ?? fallbackRpc;
-  const app = setApp({ secret: bootstrap.secret, rpc, entry, socketSpace: bootstrap.socketSpace, rootPid: bootstrap.rootPid });
+  const app = setApp({
+    secret: bootstrap.secret,
+    rpc,
+    entry,
+    socketSpace: bootstrap.socketSpace,
+    rootPid: bootstrap.rootPid,
+  });
 
   let server: WorkerServer | undefined;
   const policy = new WorkerExitPolicy(bootstrap, app.sockets, async () => server?.close('the worker is exiting'));
   const report = async (message: Report): Promise<void> => {
-    await Promise.race([control.send(message).catch(() => undefined), new Promise((r) => setTimeout(r, REPORT_FLUSH_MS))]);
+    await Promise.race([
+      control.send(message).catch(() => undefined),
+      new Promise((r) => setTimeout(r, REPORT_FLUSH_MS)),
+    ]);
   };
   const fail = (kind: string) => (error: unknown) => {
     const message = `${kind} in worker "${bootstrap.name}": ${describeThrown(error, { stack: true })}`;
@@ -86,10 +95,14 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
       rpc: bootstrap.rpc as RpcSettings | undefined,
       onShutdown: () => void policy.exit(0),
       onConnectionReady: (connection) => policy.onConnectionReady(connection),
-      onOneWayError: (error, rpc) => void report({ t: 'one-way-error', rpc, message: describeThrown(error, { stack: true }) }),
+      onOneWayError: (error, rpc) =>
+        void report({ t: 'one-way-error', rpc, message: describeThrown(error, { stack: true }) }),
     });
   } catch (error) {
-    const message = error instanceof ListenFailed ? error.message : `initWorkerState of type "${type.name}" threw: ${describeThrown(error, { stack: true })}`;
+    const message =
+      error instanceof ListenFailed
+        ? error.message
+        : `initWorkerState of type "${type.name}" threw: ${describeThrown(error, { stack: true })}`;
     await report({ t: 'error', message });
     return policy.exit(1);
   }

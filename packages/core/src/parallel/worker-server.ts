@@ -67,7 +67,12 @@ export class WorkerServer {
   static async start(type: AnyWorkerType, init: unknown, options: WorkerServerOptions): Promise<WorkerServer> {
     const parsed = type.workerInit.safeParse(init);
     if (!parsed.success) {
-      throw new ValidationError({ side: 'input', subject: `worker type ${type.name}`, issues: parsed.error.issues, what: 'workerInit' });
+      throw new ValidationError({
+        side: 'input',
+        subject: `worker type ${type.name}`,
+        issues: parsed.error.issues,
+        what: 'workerInit',
+      });
     }
     const workerState = await type.initWorkerState(parsed.data, { workerId: options.id });
     const worker = new WorkerServer(type, workerState, options, undefined);
@@ -83,7 +88,9 @@ export class WorkerServer {
       });
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
-      throw new ListenFailed(`the worker cannot listen on ${describeAddress(options.address)}: ${detail}`, { cause: error });
+      throw new ListenFailed(`the worker cannot listen on ${describeAddress(options.address)}: ${detail}`, {
+        cause: error,
+      });
     }
     return worker;
   }
@@ -114,14 +121,20 @@ export class WorkerServer {
 
   private async initConnection(init: unknown, connection: Connection): Promise<void> {
     const parsed = parseConnectionInit(this.type.connectionInit, this.type.name, init);
-    const state = await this.type.initConnectionState(parsed, { workerState: this.workerState, workerId: this.options.id });
+    const state = await this.type.initConnectionState(parsed, {
+      workerState: this.workerState,
+      workerId: this.options.id,
+    });
     this.connectionStates.set(connection, state);
     this.options.onConnectionReady?.(connection);
   }
 
   private stateOf(connection: Connection, fn: AnyFunction): unknown {
     if (!this.connectionStates.has(connection)) {
-      throw new CohortError('CONNECT_FAILED', `${fn.workerType}.${fn.name} called on a connection that was not initialised`);
+      throw new CohortError(
+        'CONNECT_FAILED',
+        `${fn.workerType}.${fn.name} called on a connection that was not initialised`,
+      );
     }
     return this.connectionStates.get(connection);
   }
@@ -133,8 +146,8 @@ export class WorkerServer {
       new CallContext(this.workerState, this.stateOf(rpc.connection, fn), id, rpc);
     const handler: FunctionRunner =
       fn.kind === 'reversePipe'
-        ? ((input: unknown, items: unknown, rpc: RpcContext) => run(input, items, context(rpc))) as FunctionRunner
-        : ((input: unknown, rpc: RpcContext) => run(input, context(rpc))) as FunctionRunner;
+        ? (((input: unknown, items: unknown, rpc: RpcContext) => run(input, items, context(rpc))) as FunctionRunner)
+        : (((input: unknown, rpc: RpcContext) => run(input, context(rpc))) as FunctionRunner);
     return { def: fn.def, handler };
   }
 }

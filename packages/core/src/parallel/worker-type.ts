@@ -43,7 +43,12 @@ export type SpawnArgs<WI extends z.ZodType, CI extends z.ZodType, Extra> =
     : [options: SpawnOptions<z.input<WI>, z.input<CI>> & { init: z.input<WI> } & Extra];
 
 /** A worker type as this layer makes it: its functions, and the ways to start or reach one worker. */
-export interface BaseWorkerType<N extends string, WI extends z.ZodType, CI extends z.ZodType, F extends Record<string, AnyFunction<N>>> {
+export interface BaseWorkerType<
+  N extends string,
+  WI extends z.ZodType,
+  CI extends z.ZodType,
+  F extends Record<string, AnyFunction<N>>,
+> {
   readonly name: N;
   readonly functions: F;
   readonly workerInit: WI;
@@ -54,7 +59,9 @@ export interface BaseWorkerType<N extends string, WI extends z.ZodType, CI exten
    */
   // The `Worker` overload comes first: `spawn()` without options must match it, not the connection one (whose
   // options are optional too when the type needs no init).
-  spawn(...args: SpawnArgs<WI, CI, { shutdownOn?: 'heartbeat-lost' | 'shutdown-called' }>): Promise<Worker<N, z.input<CI>>>;
+  spawn(
+    ...args: SpawnArgs<WI, CI, { shutdownOn?: 'heartbeat-lost' | 'shutdown-called' }>
+  ): Promise<Worker<N, z.input<CI>>>;
   spawn(...args: SpawnArgs<WI, CI, ConnectionClosedOptions>): Promise<WorkerConnection<N>>;
   /**
    * Serves this type inside the current process (no child); `shutdown()` stops serving. `connectionInit` is the
@@ -87,7 +94,8 @@ function builder(): FunctionBuilder<string, unknown, unknown> {
 
 function finalize(typeName: string, key: string, pending: PendingFunction): AnyFunction {
   const { run, ...schemas } = pending.spec;
-  if (typeof run !== 'function') throw new CohortError('INVALID_ARGUMENT', `${typeName}.${key}: \`run\` must be a function`);
+  if (typeof run !== 'function')
+    throw new CohortError('INVALID_ARGUMENT', `${typeName}.${key}: \`run\` must be a function`);
   const name = `${typeName}/${key}`;
   const describe = Rpc[pending.kind] as (spec: Record<string, unknown>) => AnyFunction['def'];
   const def = describe({ ...schemas, name });
@@ -99,7 +107,10 @@ function finalize(typeName: string, key: string, pending: PendingFunction): AnyF
 /** Refuses names a spawned worker could not find its type by, and the prefix reserved for Cohort's own types. */
 export function checkTypeName(typeName: unknown): void {
   if (typeof typeName !== 'string' || typeName === '' || typeName.startsWith('__') || typeName.includes('/')) {
-    throw new CohortError('INVALID_ARGUMENT', `worker type name ${JSON.stringify(typeName)} is invalid: use a non-empty name without "/" that does not start with "__"`);
+    throw new CohortError(
+      'INVALID_ARGUMENT',
+      `worker type name ${JSON.stringify(typeName)} is invalid: use a non-empty name without "/" that does not start with "__"`,
+    );
   }
 }
 
@@ -116,7 +127,10 @@ export function defineWorkerType<
   CS = undefined,
 >(spec: WorkerTypeSpec<N, WI, CI, WS, CS, F>): BaseWorkerType<N, WI, CI, F> {
   const typeName: string = spec.name;
-  const raw = spec.functions(builder() as unknown as FunctionBuilder<N, WS, CS>) as unknown as Record<string, PendingFunction>;
+  const raw = spec.functions(builder() as unknown as FunctionBuilder<N, WS, CS>) as unknown as Record<
+    string,
+    PendingFunction
+  >;
   const functions = Object.freeze(
     Object.fromEntries(Object.entries(raw).map(([key, pending]) => [key, finalize(typeName, key, pending)])),
   );

@@ -39,7 +39,13 @@ const siteRunners = new WeakMap<Worker<string>, SiteRunner>();
  * (captured once), a pool the site of a stream's `run` or `undefined` (its own `traced` promise finds its caller),
  * the scheduler `undefined` (a task's failure is an outcome, not an error its caller sees).
  */
-export function runOn(worker: Worker<string>, site: CallSite | undefined, fn: AnyFunction, arg: unknown, options?: RunOptions): Promise<unknown> {
+export function runOn(
+  worker: Worker<string>,
+  site: CallSite | undefined,
+  fn: AnyFunction,
+  arg: unknown,
+  options?: RunOptions,
+): Promise<unknown> {
   return siteRunners.get(worker)!(site, fn, arg, options);
 }
 
@@ -66,7 +72,13 @@ export class Worker<N extends string, ConnectionInit = unknown> {
     this.#exited = exited;
     exits.set(this as Worker<string>, exited);
     // Cohort's own query (a pool's, alongside calls): no call site to capture.
-    usageQueries.set(this as Worker<string>, async () => (await this.defaultConnection()).connection[dispatchFrom](undefined, usageRpc, undefined) as Promise<{ rssBytes: number }>);
+    usageQueries.set(
+      this as Worker<string>,
+      async () =>
+        (await this.defaultConnection()).connection[dispatchFrom](undefined, usageRpc, undefined) as Promise<{
+          rssBytes: number;
+        }>,
+    );
     siteRunners.set(this as Worker<string>, (site, fn, arg, options) => this.runFrom(site, fn, arg, options));
     void exited.then((status) => {
       this.exitStatus = status;
@@ -110,7 +122,9 @@ export class Worker<N extends string, ConnectionInit = unknown> {
     placedCall(fn.kind, this.run, (site) => this.runFrom(site, fn, arg, options))) as Runner<N>['run'];
 
   /** Opens a new connection, with its own connection state (`initConnectionState(connectionInit)`). */
-  connect(...init: undefined extends ConnectionInit ? [connectionInit?: ConnectionInit] : [connectionInit: ConnectionInit]): Promise<WorkerConnection<N>> {
+  connect(
+    ...init: undefined extends ConnectionInit ? [connectionInit?: ConnectionInit] : [connectionInit: ConnectionInit]
+  ): Promise<WorkerConnection<N>> {
     // Say how the worker ended rather than fail on a socket that is gone.
     if (this.exitStatus !== undefined) return Promise.reject(this.exitedError(this.exitStatus));
     return this.open(init[0]) as Promise<WorkerConnection<N>>;
@@ -118,7 +132,10 @@ export class Worker<N extends string, ConnectionInit = unknown> {
 
   /** Asks the worker to exit and resolves with its exit status once it has (SIGKILL after 10 s, even if it never answers). */
   async shutdown(): Promise<ExitStatus> {
-    const settled = await Promise.race([this.exited.then(() => 'exited' as const), Promise.resolve('running' as const)]);
+    const settled = await Promise.race([
+      this.exited.then(() => 'exited' as const),
+      Promise.resolve('running' as const),
+    ]);
     if (settled === 'running') {
       const exited = exitWithin(this.exited, (signal) => this.kill(signal), DEFAULTS.shutdownGraceMs);
       // Not awaited alone: a worker stuck in a synchronous loop never answers, and only the kill ends it.
@@ -152,11 +169,17 @@ export class Worker<N extends string, ConnectionInit = unknown> {
     await this.shutdown();
   }
 
-  private runFrom(site: CallSite | undefined, fn: AnyFunction, arg: unknown, options: RunOptions | undefined): Promise<unknown> {
+  private runFrom(
+    site: CallSite | undefined,
+    fn: AnyFunction,
+    arg: unknown,
+    options: RunOptions | undefined,
+  ): Promise<unknown> {
     const ready = this.internals.defaultConnection;
     // The common case goes straight to the socket: no extra promise hop per call.
     const { workerType, peer } = this.internals.connect;
-    if (ready !== undefined && !ready.connection.isClosed) return runFunction(ready.connection, workerType, peer, fn, arg, options, site);
+    if (ready !== undefined && !ready.connection.isClosed)
+      return runFunction(ready.connection, workerType, peer, fn, arg, options, site);
     return this.defaultConnection().then((c) => runFunction(c.connection, workerType, peer, fn, arg, options, site));
   }
 
@@ -185,7 +208,10 @@ export class Worker<N extends string, ConnectionInit = unknown> {
 
   private exitedError(status: ExitStatus): RpcError {
     const why = this.internals.connect.peer.reason?.();
-    return new RpcError('CONNECTION_CLOSED', `worker "${this.name}" (pid ${this.pid}) ${showProcessStatus(status)}${why === undefined ? '' : ` (${why})`}; spawn a new one`);
+    return new RpcError(
+      'CONNECTION_CLOSED',
+      `worker "${this.name}" (pid ${this.pid}) ${showProcessStatus(status)}${why === undefined ? '' : ` (${why})`}; spawn a new one`,
+    );
   }
 
   private open(init: unknown): Promise<WorkerConnection<string>> {

@@ -112,10 +112,19 @@ const optionsSchema = z.strictObject({
   killGraceMs: z.number().int().nonnegative().optional(),
   retries: z.number().int().nonnegative().optional(),
   recycle: z
-    .strictObject({ maxCalls: count.optional(), maxRssMiB: z.number().positive().optional(), maxAgeMs: milliseconds.optional() })
+    .strictObject({
+      maxCalls: count.optional(),
+      maxRssMiB: z.number().positive().optional(),
+      maxAgeMs: milliseconds.optional(),
+    })
     .optional(),
   hosts: z
-    .array(z.strictObject({ host: z.custom<Host>((value) => typeof (value as Host | null)?.launch === 'function', 'must be a Host'), workers: z.number().int().nonnegative() }))
+    .array(
+      z.strictObject({
+        host: z.custom<Host>((value) => typeof (value as Host | null)?.launch === 'function', 'must be a Host'),
+        workers: z.number().int().nonnegative(),
+      }),
+    )
     .optional(),
   spawn: z.unknown().optional(),
   name: z.string().min(1).optional(),
@@ -157,6 +166,9 @@ export function resolvePoolOptions(options: unknown, typeName: string): Resolved
     recycle: checked.recycle ?? {},
     spawn,
     name: checked.name ?? `${typeName}-pool`,
-    spares: places === undefined && (spawn.host === undefined || spawn.host.name === 'local') ? (checked.spares ?? DEFAULTS.poolSpares) : 0,
+    spares:
+      places === undefined && (spawn.host === undefined || spawn.host.name === 'local')
+        ? (checked.spares ?? DEFAULTS.poolSpares)
+        : 0,
   };
 }

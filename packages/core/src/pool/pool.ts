@@ -19,7 +19,6 @@ import { EARLY_DEATH_MS, StartPolicy } from './start-policy.js';
 import { DurationWindow, type PoolStats } from './stats.js';
 import { onStreamEnd } from './stream-hold.js';
 
-
 /** Options of `pool.close`. */
 export interface PoolCloseOptions {
   /**
@@ -121,22 +120,48 @@ export class Pool<N extends string> {
   }
 
   /** `site`: where the caller called `run`, for a stream (see `@cohort/rpc`'s call-site.ts); the call's errors point there. */
-  #run(fn: AnyFunction, arg: unknown, options: PoolRunOptions | undefined, site: CallSite | undefined): Promise<unknown> {
+  #run(
+    fn: AnyFunction,
+    arg: unknown,
+    options: PoolRunOptions | undefined,
+    site: CallSite | undefined,
+  ): Promise<unknown> {
     if (fn.workerType !== this.#type.name) {
-      return Promise.reject(new CohortError('WRONG_WORKER_TYPE', `${fn.workerType}.${fn.name} cannot run on a pool of type ${this.#type.name}`));
+      return Promise.reject(
+        new CohortError(
+          'WRONG_WORKER_TYPE',
+          `${fn.workerType}.${fn.name} cannot run on a pool of type ${this.#type.name}`,
+        ),
+      );
     }
     if (this.#state === 'failed') return Promise.reject(this.#failedError());
-    if (this.#state !== 'open') return Promise.reject(new CohortError('POOL_CLOSED', `${fn.workerType}.${fn.name}: the pool of ${this.#type.name} is closed`));
+    if (this.#state !== 'open')
+      return Promise.reject(
+        new CohortError('POOL_CLOSED', `${fn.workerType}.${fn.name}: the pool of ${this.#type.name} is closed`),
+      );
     if (this.#queue.size >= this.#options.maxQueue && this.#freeSlot() === undefined) {
       return Promise.reject(
-        new CohortError('QUEUE_FULL', `${fn.workerType}.${fn.name}: ${this.#queue.size} calls already wait (maxQueue); retry later or raise maxQueue`),
+        new CohortError(
+          'QUEUE_FULL',
+          `${fn.workerType}.${fn.name}: ${this.#queue.size} calls already wait (maxQueue); retry later or raise maxQueue`,
+        ),
       );
     }
     const signal = options?.signal;
     if (signal?.aborted === true) return Promise.reject(abortError(fn, signal));
     return new Promise((resolve, reject) => {
       const timeoutMs = options?.timeoutMs ?? this.#options.timeoutMs;
-      const call = new PoolCall(fn, arg, timeoutMs, signal, options?.retries ?? this.#options.retries, performance.now(), site, resolve, reject);
+      const call = new PoolCall(
+        fn,
+        arg,
+        timeoutMs,
+        signal,
+        options?.retries ?? this.#options.retries,
+        performance.now(),
+        site,
+        resolve,
+        reject,
+      );
       if (timeoutMs !== undefined) call.timer = setTimeout(() => this.#timeOut(call), timeoutMs);
       if (signal !== undefined) {
         const onAbort = (): void => this.#abort(call);
@@ -327,7 +352,13 @@ export class Pool<N extends string> {
       return;
     }
     if (workerGone && member.stopReason !== undefined) {
-      call.reject(new RpcError('CONNECTION_CLOSED', `${call.label} failed: pool worker "${member.name}" was stopped because ${member.stopReason}`, { cause: error }));
+      call.reject(
+        new RpcError(
+          'CONNECTION_CLOSED',
+          `${call.label} failed: pool worker "${member.name}" was stopped because ${member.stopReason}`,
+          { cause: error },
+        ),
+      );
     } else call.reject(error);
     this.#release(member, call, false);
   }
@@ -403,8 +434,13 @@ export class Pool<N extends string> {
   #timeOut(call: PoolCall): void {
     if (call.settled) return;
     const member = call.member;
-    const where = member === undefined ? 'while it waited for a worker' : `on pool worker "${member.name}", which was stopped and replaced`;
-    call.reject(new RpcError('TIMEOUT', `${call.label} timed out after ${call.timeoutMs} ms ${where}`, { rpc: call.fn.def.name }));
+    const where =
+      member === undefined
+        ? 'while it waited for a worker'
+        : `on pool worker "${member.name}", which was stopped and replaced`;
+    call.reject(
+      new RpcError('TIMEOUT', `${call.label} timed out after ${call.timeoutMs} ms ${where}`, { rpc: call.fn.def.name }),
+    );
     this.#leaveQueueOrStop(call, `call ${call.label} timed out after ${call.timeoutMs} ms`);
   }
 
@@ -448,7 +484,8 @@ export class Pool<N extends string> {
     // Exited by itself (not killed from outside, as a chaos test or the OOM killer would) right after it started,
     // before answering any call: a worker that answered has shown the type runs, and a call that then ends it is
     // that call's failure (a busy pool's fresh workers may well die within the start window that way).
-    const diedEarly = !expected && member.calls === 0 && status.signal === null && performance.now() - member.readyAt < EARLY_DEATH_MS;
+    const diedEarly =
+      !expected && member.calls === 0 && status.signal === null && performance.now() - member.readyAt < EARLY_DEATH_MS;
     member.state = 'dead';
     member.clearTimers();
     this.#members.delete(member);
@@ -457,7 +494,13 @@ export class Pool<N extends string> {
     for (const call of [...member.running]) {
       if (call.settled) this.#release(member, call, false);
     }
-    if (diedEarly) this.#failedStart(new CohortError('SPAWN_FAILED', `pool worker "${member.name}" ${showProcessStatus(status)} right after it started`));
+    if (diedEarly)
+      this.#failedStart(
+        new CohortError(
+          'SPAWN_FAILED',
+          `pool worker "${member.name}" ${showProcessStatus(status)} right after it started`,
+        ),
+      );
     this.#pump();
     this.#membersChanged?.();
   }
@@ -465,10 +508,12 @@ export class Pool<N extends string> {
   async #close(drain: boolean): Promise<void> {
     if (this.#state === 'open') this.#state = 'closing';
     if (drain && this.#state === 'closing') {
-      if (this.#queue.size > 0 || this.#runningCalls() > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+      if (this.#queue.size > 0 || this.#runningCalls() > 0)
+        await new Promise<void>((resolve) => (this.#idle = resolve));
     } else {
       // One error per call: each points at its own caller.
-      for (const call of this.#queue.drain()) call.reject(new CohortError('POOL_CLOSED', `the pool of ${this.#type.name} was closed before this call ran`));
+      for (const call of this.#queue.drain())
+        call.reject(new CohortError('POOL_CLOSED', `the pool of ${this.#type.name} was closed before this call ran`));
     }
     if (this.#state === 'closing') this.#state = 'closed';
     this.#spares?.close();
@@ -502,8 +547,12 @@ export class Pool<N extends string> {
 function abortError(fn: AnyFunction, signal: AbortSignal): RpcError {
   const reason: unknown = signal.reason;
   const detail = reason instanceof Error ? reason.message : reason === undefined ? '' : String(reason);
-  return new RpcError('ABORTED', `${fn.workerType}.${fn.name} was aborted by the caller${detail === '' ? '' : `: ${detail}`}`, {
-    rpc: fn.def.name,
-    cause: reason,
-  });
+  return new RpcError(
+    'ABORTED',
+    `${fn.workerType}.${fn.name} was aborted by the caller${detail === '' ? '' : `: ${detail}`}`,
+    {
+      rpc: fn.def.name,
+      cause: reason,
+    },
+  );
 }

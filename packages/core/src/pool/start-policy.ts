@@ -7,7 +7,10 @@ const FIRST_RETRY_DELAY_MS = 50;
 export const EARLY_DEATH_MS = 1000;
 
 /** How a failed start is handled: start another now, after `delayMs`, or give up. */
-export type StartDecision = { readonly retry: 'now' } | { readonly retry: 'later'; readonly delayMs: number } | { readonly retry: 'never'; readonly failures: number };
+export type StartDecision =
+  | { readonly retry: 'now' }
+  | { readonly retry: 'later'; readonly delayMs: number }
+  | { readonly retry: 'never'; readonly failures: number };
 
 /**
  * When a pool keeps starting workers and when it gives up, as a pure policy. A start that failed because something

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-export const addressSchema = z.union([z.object({ path: z.string() }), z.object({ host: z.string(), port: z.number().int() })]);
+export const addressSchema = z.union([
+  z.object({ path: z.string() }),
+  z.object({ host: z.string(), port: z.number().int() }),
+]);
 
 /**
  * A worker type as its spawner describes it, for the worker to compare with its own before it serves (version
@@ -8,7 +11,10 @@ export const addressSchema = z.union([z.object({ path: z.string() }), z.object({
  */
 export const typeShapeSchema = z.object({
   /** Per function key: its kind, version and a digest per schema (input, output, item, state, update). */
-  functions: z.record(z.string(), z.object({ kind: z.string(), version: z.number(), schemas: z.record(z.string(), z.string()) })),
+  functions: z.record(
+    z.string(),
+    z.object({ kind: z.string(), version: z.number(), schemas: z.record(z.string(), z.string()) }),
+  ),
   /** Digests of the type's `workerInit` and `connectionInit` schemas. */
   init: z.record(z.string(), z.string()),
 });
@@ -36,7 +42,7 @@ export type Bootstrap = z.infer<typeof bootstrapSchema>;
 
 /** Worker → spawner reports on the control channel. */
 export const reportSchema = z.discriminatedUnion('t', [
-  z.object({ t: z.literal("ready"), address: addressSchema }),
+  z.object({ t: z.literal('ready'), address: addressSchema }),
   z.object({ t: z.literal('error'), message: z.string() }),
   z.object({ t: z.literal('failure'), message: z.string() }),
   /** A one-way function threw in the worker: nobody awaits it, so its spawner is told. */

@@ -36,6 +36,7 @@ let launchDirectory: string | undefined;
  * from a worker is a root of its own.
  */
 export function launchDir(): string {
-  launchDirectory ??= (process.env[WORKER_MARKER] === '1' ? process.env[LAUNCH_DIR_VARIABLE] : undefined) ?? process.cwd();
+  launchDirectory ??=
+    (process.env[WORKER_MARKER] === '1' ? process.env[LAUNCH_DIR_VARIABLE] : undefined) ?? process.cwd();
   return launchDirectory;
 }

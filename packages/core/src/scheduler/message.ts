@@ -43,7 +43,13 @@ export const Message = Object.freeze({ define });
 /** Encodes a message for the wire after checking it against its schema (a `ValidationError` on bad values). */
 export function encodeMessage(type: AnyMessageType, value: unknown): Message {
   const checked = type.schema.safeParse(value);
-  if (!checked.success) throw new ValidationError({ side: 'input', subject: `message ${type.name}`, issues: checked.error.issues, what: 'value' });
+  if (!checked.success)
+    throw new ValidationError({
+      side: 'input',
+      subject: `message ${type.name}`,
+      issues: checked.error.issues,
+      what: 'value',
+    });
   return { type: type.name, value: checked.data };
 }
 
@@ -53,7 +59,8 @@ export function encodeMessage(type: AnyMessageType, value: unknown): Message {
  */
 export function decodeMessage(raw: { type: string; value: unknown }): Message | string {
   const type = messageTypes.get(raw.type);
-  if (type === undefined) return `unknown message type "${raw.type}": define it with Message.define at top level on both sides`;
+  if (type === undefined)
+    return `unknown message type "${raw.type}": define it with Message.define at top level on both sides`;
   const parsed = type.schema.safeParse(raw.value);
   if (!parsed.success) return `invalid "${raw.type}" message: ${formatIssues(parsed.error.issues)}`;
   return { type: raw.type, value: parsed.data };

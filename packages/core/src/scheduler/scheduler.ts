@@ -9,7 +9,13 @@ import { runOn, type Worker } from '../parallel/worker.js';
 import type { ExitStatus } from '../process/exit-status.js';
 import { ActiveTask, type QueuedTask } from './active-task.js';
 import { decodeMessage } from './message.js';
-import { resolveRunOptions, type AddTaskOptions, type ResolvedRunOptions, type SchedulerRunOptions, type TaskResult } from './options.js';
+import {
+  resolveRunOptions,
+  type AddTaskOptions,
+  type ResolvedRunOptions,
+  type SchedulerRunOptions,
+  type TaskResult,
+} from './options.js';
 import { SchedulerWorker, schedulerWorkerType } from './scheduler-worker.js';
 import { failedResult } from './task-result.js';
 import type { TaskType } from './task.js';
@@ -56,7 +62,11 @@ export class Scheduler {
   );
 
   /** Queues a task; it starts when a worker is free, in `addTask` order. Callable before `run` or from any handler. */
-  addTask<I extends z.ZodType, O extends z.ZodType>(task: TaskType<string, I, O>, input: z.input<I>, options: AddTaskOptions<z.output<O>> = {}): void {
+  addTask<I extends z.ZodType, O extends z.ZodType>(
+    task: TaskType<string, I, O>,
+    input: z.input<I>,
+    options: AddTaskOptions<z.output<O>> = {},
+  ): void {
     const checked = task.input.safeParse(input);
     if (!checked.success) {
       throw new ValidationError({ side: 'input', subject: `task ${task.name}`, issues: checked.error.issues });
@@ -112,7 +122,8 @@ export class Scheduler {
    */
   run(runOptions: SchedulerRunOptions = {}): Promise<void> {
     const site = captureCallSite(Scheduler.prototype.run);
-    if (this.currentRun !== undefined) return Promise.reject(new CohortError('INVALID_ARGUMENT', 'this scheduler is already running'));
+    if (this.currentRun !== undefined)
+      return Promise.reject(new CohortError('INVALID_ARGUMENT', 'this scheduler is already running'));
     let options: ResolvedRunOptions;
     try {
       options = resolveRunOptions(runOptions);
@@ -161,13 +172,22 @@ export class Scheduler {
   private spawnSlot(run: RunState): void {
     const slot = new WorkerSlot(this.nextWorkerIndex++);
     this.slots.add(slot);
-    const init = { index: slot.index, ...(run.options.workerIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: run.options.workerIdleTimeoutMs }) };
+    const init = {
+      index: slot.index,
+      ...(run.options.workerIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: run.options.workerIdleTimeoutMs }),
+    };
     // Task messages come back as one-way calls on the worker's own connection, so they stay ordered with results.
-    const clientImplementations = [Rpc.implement(taskMessage, ({ taskId, message }) => this.onWorkerMessage(slot, taskId, message))];
+    const clientImplementations = [
+      Rpc.implement(taskMessage, ({ taskId, message }) => this.onWorkerMessage(slot, taskId, message)),
+    ];
     const onExitNotice = (reason: string): void => {
       if (reason === 'idle') this.onQuitIdle(slot);
     };
-    spawnWorker(schedulerWorkerType, { ...run.options.spawn, init, name: `scheduler-worker-${slot.index}` }, { clientImplementations, onExitNotice }).then(
+    spawnWorker(
+      schedulerWorkerType,
+      { ...run.options.spawn, init, name: `scheduler-worker-${slot.index}` },
+      { clientImplementations, onExitNotice },
+    ).then(
       (spawned) => {
         const handle = spawned as Worker<'__cohort.scheduler'>;
         slot.handle = handle;
@@ -202,7 +222,8 @@ export class Scheduler {
       return;
     }
     const task = slot.task;
-    if (task !== undefined && task.id === taskId && !task.finished) this.callHandler(() => task.options.onMessage?.(task.ctx, message));
+    if (task !== undefined && task.id === taskId && !task.finished)
+      this.callHandler(() => task.options.onMessage?.(task.ctx, message));
     else if (slot.info !== undefined) this.callHandler(() => this.currentRun?.options.onMessage?.(slot.info!, message));
   }
 
@@ -240,7 +261,11 @@ export class Scheduler {
     slot.task = task;
     this.active.add(task);
     // No call site: a task's failure is an outcome, not a rejection the caller's code sees.
-    const outcome = runOn(slot.handle!, undefined, SchedulerWorker.functions.run, [id, type.name, input]) as Promise<TaskOutcome>;
+    const outcome = runOn(slot.handle!, undefined, SchedulerWorker.functions.run, [
+      id,
+      type.name,
+      input,
+    ]) as Promise<TaskOutcome>;
     const { termTimeoutMs, killTimeoutMs } = options;
     if (termTimeoutMs !== undefined) {
       task.termTimer = setTimeout(() => {
@@ -253,7 +278,11 @@ export class Scheduler {
     // After the timers are armed: an onStart that calls stop() must find (and cancel) the term timer.
     if (options.onStart !== undefined) this.callHandler(() => options.onStart?.(task.ctx));
     outcome.then(
-      (ended) => this.finish(task, ended[0] ? { ok: true, value: ended[1] } : failedResult(ended[1], this.taskError(task, ended[1], ended[2]))),
+      (ended) =>
+        this.finish(
+          task,
+          ended[0] ? { ok: true, value: ended[1] } : failedResult(ended[1], this.taskError(task, ended[1], ended[2])),
+        ),
       (error: unknown) => void this.settleLost(task, error),
     );
   }
@@ -290,7 +319,8 @@ export class Scheduler {
     const rpc = `task ${task.type.name}`;
     const info = task.slot.info;
     const peer = info === undefined ? 'a scheduler worker' : `worker "${info.name}" (pid ${info.pid})`;
-    const error = errorFromWire(detail, rpc, peer) ?? new RemoteError({ remoteName: 'Error', message: text, rpc, peer });
+    const error =
+      errorFromWire(detail, rpc, peer) ?? new RemoteError({ remoteName: 'Error', message: text, rpc, peer });
     return withCallSite(error, this.currentRun?.site);
   }
 

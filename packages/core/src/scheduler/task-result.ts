@@ -5,5 +5,10 @@ import type { TaskResult } from './options.js';
  * just that), and the failure as an `Error` in `cause`, not enumerable, as `cause` is on an `Error`.
  */
 export function failedResult(error: string, cause: Error): TaskResult<never> {
-  return Object.defineProperty({ ok: false as const, error }, 'cause', { value: cause, writable: false, enumerable: false, configurable: true }) as TaskResult<never>;
+  return Object.defineProperty({ ok: false as const, error }, 'cause', {
+    value: cause,
+    writable: false,
+    enumerable: false,
+    configurable: true,
+  }) as TaskResult<never>;
 }

@@ -23,6 +23,7 @@ export const runTaskInput = z.custom<RunTaskInput>(
 export const taskOutcome = z.custom<TaskOutcome>(
   (value) =>
     Array.isArray(value) &&
-    ((value.length === 2 && value[0] === true) || (value[0] === false && (value.length === 2 || value.length === 3) && typeof value[1] === 'string')),
+    ((value.length === 2 && value[0] === true) ||
+      (value[0] === false && (value.length === 2 || value.length === 3) && typeof value[1] === 'string')),
   'expected [true, value] or [false, error: string, detail?]',
 );

@@ -20,7 +20,10 @@ export class TimerQueue {
   private handle: NodeJS.Timeout | undefined;
   private armed = false;
 
-  constructor(private readonly fire: (callback: () => void) => void, private readonly changed: () => void) {}
+  constructor(
+    private readonly fire: (callback: () => void) => void,
+    private readonly changed: () => void,
+  ) {}
 
   get pending(): number {
     return this.entries.length;

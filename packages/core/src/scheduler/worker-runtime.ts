@@ -24,7 +24,6 @@ export const taskMessage = Rpc.oneWay({
   input: z.object({ taskId: z.number().nullable(), message: wireMessage }),
 });
 
-
 interface Waiter {
   readonly type: string | undefined;
   resolve(message: Message): void;
@@ -98,7 +97,12 @@ export class WorkerRuntime {
   }
 
   /** Runs a task to its outcome. One task at a time. */
-  async runTask(taskId: number, name: string, input: unknown, call: { readonly signal: AbortSignal; readonly connection: Connection }): Promise<TaskOutcome> {
+  async runTask(
+    taskId: number,
+    name: string,
+    input: unknown,
+    call: { readonly signal: AbortSignal; readonly connection: Connection },
+  ): Promise<TaskOutcome> {
     const scheduler = call.connection;
     // Never settles: the process exits within a tick, and the scheduler, told so, sends the task elsewhere.
     if (this.quitting) return new Promise<never>(() => undefined);
@@ -118,13 +122,23 @@ export class WorkerRuntime {
     try {
       const parsed = entry.type.input.safeParse(input);
       if (!parsed.success) {
-        const invalid = new ValidationError({ side: 'input', subject: `task ${name}`, issues: parsed.error.issues, what: 'input' });
+        const invalid = new ValidationError({
+          side: 'input',
+          subject: `task ${name}`,
+          issues: parsed.error.issues,
+          what: 'input',
+        });
         return failure(`invalid input for task "${name}": ${formatIssues(parsed.error.issues)}`, invalid);
       }
       const output = await entry.run(parsed.data, this.taskContext(taskId, call));
       const checked = entry.type.output.safeParse(output);
       if (!checked.success) {
-        const invalid = new ValidationError({ side: 'output', subject: `task ${name}`, issues: checked.error.issues, what: 'output' });
+        const invalid = new ValidationError({
+          side: 'output',
+          subject: `task ${name}`,
+          issues: checked.error.issues,
+          what: 'output',
+        });
         return failure(`task "${name}" returned an invalid output: ${formatIssues(checked.error.issues)}`, invalid);
       }
       return [true, checked.data];
@@ -173,7 +187,12 @@ export class WorkerRuntime {
     const receive = (type?: AnyMessageType): Promise<unknown> => {
       const task = this.task;
       if (task === undefined || task.taskId !== taskId) {
-        return Promise.reject(new CohortError('TASK_FINISHED', 'ctx.receive() called after the task finished: receive only while the task runs'));
+        return Promise.reject(
+          new CohortError(
+            'TASK_FINISHED',
+            'ctx.receive() called after the task finished: receive only while the task runs',
+          ),
+        );
       }
       const index = task.inbox.findIndex((m) => type === undefined || m.type === type.name);
       const found = index === -1 ? undefined : task.inbox.splice(index, 1)[0];
@@ -181,7 +200,12 @@ export class WorkerRuntime {
       if (found !== undefined) return Promise.resolve(unwrap(found));
       return new Promise((resolve) => task.waiters.push({ type: type?.name, resolve: (m) => resolve(unwrap(m)) }));
     };
-    return new RunContext(this.workerId, call, (type, value) => this.send(type as AnyMessageType, value, taskId), receive as TaskContext['receive']);
+    return new RunContext(
+      this.workerId,
+      call,
+      (type, value) => this.send(type as AnyMessageType, value, taskId),
+      receive as TaskContext['receive'],
+    );
   }
 
   private armIdleTimer(): void {
@@ -201,5 +225,4 @@ export class WorkerRuntime {
     this.quitting = true;
     void exitWorker(0, 'idle');
   }
-
 }

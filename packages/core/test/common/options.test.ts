@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { Hosts, MapReduce, Scheduler, startApp } from '../../src/index.js';
 import { resolveSpawnOptions } from '../../src/parallel/spawn-options.js';
 
-const invalid = (pattern: RegExp) => expect.objectContaining({ name: 'CohortError', code: 'INVALID_ARGUMENT', message: expect.stringMatching(pattern) });
+const invalid = (pattern: RegExp) =>
+  expect.objectContaining({ name: 'CohortError', code: 'INVALID_ARGUMENT', message: expect.stringMatching(pattern) });
 
 describe('spawn options', () => {
   const where = 'counter.spawn()';
@@ -27,16 +28,26 @@ describe('spawn options', () => {
     [{ rpc: { heartbeat: { intervalMs: -5 } } }, /rpc.*heartbeat\.intervalMs/],
     [{ spawnTimoutMs: 100 }, /spawnTimoutMs/],
   ])('%j is refused, naming the option', (options, pattern) => {
-    expect(() => resolveSpawnOptions(options, where)).toThrow(invalid(new RegExp(`^counter\\.spawn\\(\\).*${pattern.source}`)));
+    expect(() => resolveSpawnOptions(options, where)).toThrow(
+      invalid(new RegExp(`^counter\\.spawn\\(\\).*${pattern.source}`)),
+    );
   });
 
   it("connectionTimeoutMs without shutdownOn: 'connection-closed' is a contradiction", () => {
-    expect(() => resolveSpawnOptions({ connectionTimeoutMs: 100 }, where)).toThrow(invalid(/connectionTimeoutMs applies only to shutdownOn: 'connection-closed'/));
+    expect(() => resolveSpawnOptions({ connectionTimeoutMs: 100 }, where)).toThrow(
+      invalid(/connectionTimeoutMs applies only to shutdownOn: 'connection-closed'/),
+    );
   });
 
   it('fills every default from one place', () => {
-    expect(resolveSpawnOptions(undefined, where)).toMatchObject({ shutdownOn: 'heartbeat-lost', spawnTimeoutMs: 20_000, connectionTimeoutMs: 10_000 });
-    expect(resolveSpawnOptions({ shutdownOn: 'connection-closed', connectionTimeoutMs: 5 }, where)).toMatchObject({ connectionTimeoutMs: 5 });
+    expect(resolveSpawnOptions(undefined, where)).toMatchObject({
+      shutdownOn: 'heartbeat-lost',
+      spawnTimeoutMs: 20_000,
+      connectionTimeoutMs: 10_000,
+    });
+    expect(resolveSpawnOptions({ shutdownOn: 'connection-closed', connectionTimeoutMs: 5 }, where)).toMatchObject({
+      connectionTimeoutMs: 5,
+    });
   });
 });
 
@@ -58,7 +69,12 @@ describe('scheduler.run options', () => {
 });
 
 describe('map-reduce options', () => {
-  const Double = MapReduce.define({ name: 'options-test-double', input: z.number(), output: z.number(), map: (_p, n) => 2 * n });
+  const Double = MapReduce.define({
+    name: 'options-test-double',
+    input: z.number(),
+    output: z.number(),
+    map: (_p, n) => 2 * n,
+  });
   const first = (options: object) => MapReduce.map(Double, [1], options as never).next();
 
   it.each([
@@ -71,12 +87,16 @@ describe('map-reduce options', () => {
     [{ onProgress: 1 }, /onProgress/],
     [{ spawn: { cwd: '' } }, /option spawn.*cwd/],
   ])('%j rejects before any worker starts, naming the option', async (options, pattern) => {
-    await expect(first(options)).rejects.toEqual(invalid(new RegExp(`^MapReduce\\(options-test-double\\).*${pattern.source}`)));
+    await expect(first(options)).rejects.toEqual(
+      invalid(new RegExp(`^MapReduce\\(options-test-double\\).*${pattern.source}`)),
+    );
   });
 
   it('workers together with hosts (or with spawn.host) is a contradiction, not a precedence rule', async () => {
     const hosts = [{ host: Hosts.local(), workers: 1 }];
-    await expect(first({ workers: 2, hosts })).rejects.toEqual(invalid(/give either hosts, or workers \(with spawn\.host\), not both/));
+    await expect(first({ workers: 2, hosts })).rejects.toEqual(
+      invalid(/give either hosts, or workers \(with spawn\.host\), not both/),
+    );
     await expect(first({ spawn: { host: Hosts.local() }, hosts })).rejects.toEqual(invalid(/not both/));
   });
 });
@@ -89,7 +109,9 @@ describe('other entry points', () => {
 
   it('Hosts.ssh: a bad option throws at once', () => {
     expect(() => Hosts.ssh({ destination: '-oProxyCommand=x' })).toThrow(invalid(/^Hosts\.ssh.*destination/));
-    expect(() => Hosts.ssh({ destination: 'me@box', cwd: 'relative' })).toThrow(invalid(/cwd: must be an absolute path/));
+    expect(() => Hosts.ssh({ destination: 'me@box', cwd: 'relative' })).toThrow(
+      invalid(/cwd: must be an absolute path/),
+    );
     expect(() => Hosts.ssh({ destination: 'me@box', port: 22 } as never)).toThrow(invalid(/port/));
   });
 });

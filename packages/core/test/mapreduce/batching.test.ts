@@ -37,11 +37,20 @@ describe('BatchSizer', () => {
 
   it('never proposes less than one input, whatever it observes', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 10_000 }), fc.double({ min: 0, max: 1e4, noNaN: true }), fc.integer({ min: 0, max: 2 ** 31 }))), (observations) => {
-        const sizer = new BatchSizer(true);
-        for (const [items, ms, bytes] of observations) sizer.observe(items, ms, bytes);
-        return Number.isInteger(sizer.size) && sizer.size >= 1 && sizer.size <= 8192;
-      }),
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 1, max: 10_000 }),
+            fc.double({ min: 0, max: 1e4, noNaN: true }),
+            fc.integer({ min: 0, max: 2 ** 31 }),
+          ),
+        ),
+        (observations) => {
+          const sizer = new BatchSizer(true);
+          for (const [items, ms, bytes] of observations) sizer.observe(items, ms, bytes);
+          return Number.isInteger(sizer.size) && sizer.size >= 1 && sizer.size <= 8192;
+        },
+      ),
     );
   });
 });
@@ -59,9 +68,14 @@ describe('InOrderBuffer', () => {
   it('ordered: whatever order runs arrive in, they are released in input order, each once, as soon as possible', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 40 }).chain((sizes) =>
-          fc.tuple(fc.constant(runsOf(sizes)), fc.shuffledSubarray(runsOf(sizes), { minLength: sizes.length, maxLength: sizes.length })),
-        ),
+        fc
+          .array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 40 })
+          .chain((sizes) =>
+            fc.tuple(
+              fc.constant(runsOf(sizes)),
+              fc.shuffledSubarray(runsOf(sizes), { minLength: sizes.length, maxLength: sizes.length }),
+            ),
+          ),
         ([runs, arrival]) => {
           const buffer = new InOrderBuffer<Run>(true);
           const released: Run[] = [];
@@ -86,7 +100,11 @@ describe('InOrderBuffer', () => {
     buffer.accept({ start: 10, count: 5 });
     buffer.accept({ start: 0, count: 10 });
     expect(buffer.size).toBe(2);
-    expect([buffer.shift(), buffer.shift(), buffer.shift()]).toEqual([{ start: 10, count: 5 }, { start: 0, count: 10 }, undefined]);
+    expect([buffer.shift(), buffer.shift(), buffer.shift()]).toEqual([
+      { start: 10, count: 5 },
+      { start: 0, count: 10 },
+      undefined,
+    ]);
   });
 
   it('counts held runs as well as released ones in size (the engine bounds memory by it)', () => {

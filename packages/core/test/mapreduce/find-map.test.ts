@@ -11,8 +11,14 @@ interface FindResult {
 
 describe('MapReduce.findMap', () => {
   it('stops early: finding input 300 of 1 000 000 maps only a small fraction of them', async () => {
-    const { result, files } = await runFixture<MapReduced<FindResult>>('mapreduce/find-map.ts', { args: ['array'], keepFiles: ['mapped.log'] });
-    const mapLog = (files['mapped.log'] ?? '').split('\n').filter((line) => line !== '').map(Number);
+    const { result, files } = await runFixture<MapReduced<FindResult>>('mapreduce/find-map.ts', {
+      args: ['array'],
+      keepFiles: ['mapped.log'],
+    });
+    const mapLog = (files['mapped.log'] ?? '')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map(Number);
     expect(result.found).toBe(3000);
     expect(mapLog).toContain(300);
     // Every mapped input is logged by the worker that mapped it: far fewer than all were.

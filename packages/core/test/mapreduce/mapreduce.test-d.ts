@@ -24,7 +24,12 @@ const Lengths = MapReduce.define({
   },
 });
 
-const NoInit = MapReduce.define({ name: 'type-test-no-init', input: z.number(), output: z.string(), map: (state, x) => `${x}${String(state)}` });
+const NoInit = MapReduce.define({
+  name: 'type-test-no-init',
+  input: z.number(),
+  output: z.string(),
+  map: (state, x) => `${x}${String(state)}`,
+});
 
 async function* lines(): AsyncGenerator<string> {
   yield 'a';
@@ -37,7 +42,9 @@ describe('MapReduce types', () => {
     expectTypeOf(MapReduce.mapUnordered(Lengths, lines(), options)).toEqualTypeOf<AsyncGenerator<[number, number]>>();
     expectTypeOf(MapReduce.findMap(Lengths, ['a'], options)).toEqualTypeOf<Promise<number | undefined>>();
     expectTypeOf(MapReduce.mapReduce(Lengths, new Set(['a']), options)).toEqualTypeOf<Promise<number | undefined>>();
-    expectTypeOf(MapReduce.mapReduceCommutative(Lengths, lines(), options)).toEqualTypeOf<Promise<number | undefined>>();
+    expectTypeOf(MapReduce.mapReduceCommutative(Lengths, lines(), options)).toEqualTypeOf<
+      Promise<number | undefined>
+    >();
     expectTypeOf(MapReduce.map(NoInit, [1])).toEqualTypeOf<AsyncGenerator<string>>();
   });
 
@@ -54,8 +61,11 @@ describe('MapReduce types', () => {
   it('rejects inputs of the wrong type', () => {
     // @ts-expect-error inputs are strings
     void MapReduce.map(Lengths, [1, 2], { param: { min: 1 } });
+    const numbers = (async function* () {
+      yield 1;
+    })();
     // @ts-expect-error an async iterable of the wrong type
-    void MapReduce.mapReduce(Lengths, (async function* () { yield 1; })(), { param: { min: 1 } });
+    void MapReduce.mapReduce(Lengths, numbers, { param: { min: 1 } });
   });
 
   it('rejects a map returning the wrong type', () => {

@@ -15,11 +15,20 @@ interface Rss {
 describe('MapReduce memory stays bounded in the master', () => {
   it('10 000 000 inputs from a generator through mapUnordered: RSS flat', async () => {
     const count = 10_000_000;
-    const { result } = await runFixture<MapReduced<{ received: number; odd: number; ms: number; itemsPerSecond: number; rss: Rss; heldGrowthMiB: number | null }>>(
-      'mapreduce/memory-flat.ts',
-      { args: [String(count)], timeoutMs: 60_000, nodeArgs: ['--expose-gc'] },
+    const { result } = await runFixture<
+      MapReduced<{
+        received: number;
+        odd: number;
+        ms: number;
+        itemsPerSecond: number;
+        rss: Rss;
+        heldGrowthMiB: number | null;
+      }>
+    >('mapreduce/memory-flat.ts', { args: [String(count)], timeoutMs: 60_000, nodeArgs: ['--expose-gc'] });
+    console.log(
+      `memory-flat: ${count} items in ${Math.round(result.ms)} ms (${result.itemsPerSecond}/s), held +${result.heldGrowthMiB} MiB, rss`,
+      result.rss,
     );
-    console.log(`memory-flat: ${count} items in ${Math.round(result.ms)} ms (${result.itemsPerSecond}/s), held +${result.heldGrowthMiB} MiB, rss`, result.rss);
     expect(result.received).toBe(count);
     expect(result.odd).toBe(count / 2);
     expect(result.rss.samples).toBeGreaterThan(5);
@@ -41,7 +50,10 @@ describe('MapReduce memory stays bounded in the master', () => {
     ['objects', '{ id, data: Uint8Array } in, a number out'],
     ['outputs', 'an index in, a Uint8Array out'],
   ])('200 items of 1 MiB (%s: %s) stream through without buffering them all', async (scenario) => {
-    const { result } = await runFixture<MapReduced<{ received: number; wrong: number; rss: Rss }>>('mapreduce/large-items.ts', { args: [scenario, '200', '1'] });
+    const { result } = await runFixture<MapReduced<{ received: number; wrong: number; rss: Rss }>>(
+      'mapreduce/large-items.ts',
+      { args: [scenario, '200', '1'] },
+    );
     console.log(`large-items ${scenario}: rss`, result.rss);
     expect(result.received).toBe(200);
     expect(result.wrong).toBe(0);

@@ -27,7 +27,9 @@ function expectMonotone(progress: Progress[], count: number): void {
 describe('MapReduce progress and trace', () => {
   it('onProgress is monotone, ends at done == count, and has total exactly when the input is an array', async () => {
     const count = 20_000;
-    const { result } = await runFixture<MapReduced<{ sum: number; mapped: number; fromArray: Progress[]; fromGenerator: Progress[] }>>('mapreduce/progress.ts', {
+    const { result } = await runFixture<
+      MapReduced<{ sum: number; mapped: number; fromArray: Progress[]; fromGenerator: Progress[] }>
+    >('mapreduce/progress.ts', {
       args: [String(count)],
     });
     expect(result.mapped).toBe(count);
@@ -39,7 +41,9 @@ describe('MapReduce progress and trace', () => {
   });
 
   it('trace writes a Chrome trace-event file: one named track per worker, one slice per batch', async () => {
-    const { result, files } = await runFixture<MapReduced<{ sum: number }>>('mapreduce/trace.ts', { keepFiles: ['trace.json'] });
+    const { result, files } = await runFixture<MapReduced<{ sum: number }>>('mapreduce/trace.ts', {
+      keepFiles: ['trace.json'],
+    });
     const output = files['trace.json'];
     expect(result.sum).toBe(599_990_000);
     expect(output).toBeDefined();
@@ -62,10 +66,9 @@ describe('MapReduce progress and trace', () => {
   });
 
   it('a trace that cannot be written does not hide a failing map; a successful one then rejects with the write error', async () => {
-    const { result } = await runFixture<MapReduced<{ failingMap: { name: string; message: string }; succeedingMap: { message: string; code?: string } }>>(
-      'mapreduce/trace.ts',
-      { args: ['unwritable'] },
-    );
+    const { result } = await runFixture<
+      MapReduced<{ failingMap: { name: string; message: string }; succeedingMap: { message: string; code?: string } }>
+    >('mapreduce/trace.ts', { args: ['unwritable'] });
     expect(result.failingMap).toMatchObject({ name: 'RemoteError' });
     expect(result.failingMap.message).toContain('777');
     expect(result.succeedingMap).toMatchObject({ code: 'ENOENT' });

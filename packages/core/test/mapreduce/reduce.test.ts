@@ -7,7 +7,9 @@ const affine = (x: number): number => 3 * x + 1;
 
 describe('MapReduce.mapReduceCommutative and mapReduce', () => {
   it('equal the sequential folds: a commutative sum and an ordered (non-commutative) concatenation', async () => {
-    const { result } = await runFixture<MapReduced<{ results: Record<string, unknown> }>>('mapreduce/reduce.ts', { args: ['50000'] });
+    const { result } = await runFixture<MapReduced<{ results: Record<string, unknown> }>>('mapreduce/reduce.ts', {
+      args: ['50000'],
+    });
     const r = result.results;
     for (const batching of [true, false]) {
       const count = batching ? 50_000 : 2000;
@@ -32,9 +34,17 @@ describe('MapReduce.mapReduceCommutative and mapReduce', () => {
     const cases = fc.sample(foldCase, { numRuns: 10, seed: Number(process.env.MR_SEED ?? Date.now() % 2 ** 31) });
     cases.push({ numbers: [], words: [], workers: 3, batching: true, asGenerator: true });
     cases.push({ numbers: [7], words: ['only'], workers: 4, batching: false, asGenerator: false });
-    const { result } = await runFixture<MapReduced<{
-      results: { sum: number | null; sumIsUndefined: boolean; concat: string | null; concatIsUndefined: boolean; mapped: string[] }[];
-    }>>('mapreduce/fold-cases.ts', { input: cases, timeoutMs: 140_000 });
+    const { result } = await runFixture<
+      MapReduced<{
+        results: {
+          sum: number | null;
+          sumIsUndefined: boolean;
+          concat: string | null;
+          concatIsUndefined: boolean;
+          mapped: string[];
+        }[];
+      }>
+    >('mapreduce/fold-cases.ts', { input: cases, timeoutMs: 140_000 });
     expect(result.results).toHaveLength(cases.length);
     cases.forEach((c, i) => {
       const got = result.results[i]!;

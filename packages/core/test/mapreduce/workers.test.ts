@@ -34,21 +34,26 @@ describe('MapReduce workers, param and init', () => {
   });
 
   it('each worker takes work once it is ready, not once all are: a slow starter finds the work done, and is still stopped', async () => {
-    const { result, files } = await runFixture<MapReduced<{ outputs: { x: number; workerIndex: number }[] }>>('mapreduce/staggered.ts', { keepFiles: ['trace.json'] });
+    const { result, files } = await runFixture<MapReduced<{ outputs: { x: number; workerIndex: number }[] }>>(
+      'mapreduce/staggered.ts',
+      { keepFiles: ['trace.json'] },
+    );
     const output = files['trace.json'];
     expect(result.outputs.map((o) => o.x)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
     expect(new Set(result.outputs.map((o) => o.workerIndex))).toEqual(new Set([0]));
     // Worker 1 did start (its init ran), and the operation waited for it to stop it.
     expect(result.workers.map((w) => w.workerIndex).sort()).toEqual([0, 1]);
     // One track per worker in the trace, the idle one included.
-    const events = (JSON.parse(output!) as { traceEvents: { ph: string; name: string; args?: { name?: string } }[] }).traceEvents;
+    const events = (JSON.parse(output!) as { traceEvents: { ph: string; name: string; args?: { name?: string } }[] })
+      .traceEvents;
     const tracks = events.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args?.name);
     expect(tracks.sort()).toEqual(['staggered-0', 'staggered-1']);
     expect(result.aliveAfter).toEqual([]);
   });
 
   it('workers defaults to os.availableParallelism()', async () => {
-    const { result } = await runFixture<MapReduced<{ sum: number; availableParallelism: number }>>('mapreduce/default-workers.ts');
+    const { result } =
+      await runFixture<MapReduced<{ sum: number; availableParallelism: number }>>('mapreduce/default-workers.ts');
     expect(result.availableParallelism).toBe(availableParallelism());
     expect(result.workers).toHaveLength(availableParallelism());
     expect(result.workers.map((w) => w.workerIndex).sort((a, b) => a - b)).toEqual(
@@ -66,7 +71,10 @@ describe('MapReduce workers, param and init', () => {
   });
 
   it('hosts: a host of another kind is launched; when its launch fails, the map-reduce rejects with that error and the local worker is gone', async () => {
-    const { result } = await runFixture<MapReduced<{ error: { name: string; code: string; message: string } | null }>>('mapreduce/hosts.ts', { args: ['remote'] });
+    const { result } = await runFixture<MapReduced<{ error: { name: string; code: string; message: string } | null }>>(
+      'mapreduce/hosts.ts',
+      { args: ['remote'] },
+    );
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
     expect(result.error?.message).toContain('ssh:builder@elsewhere');
     // The local worker may have started meanwhile: runFixture proves it gone.
@@ -74,7 +82,10 @@ describe('MapReduce workers, param and init', () => {
   });
 
   it('hosts: no workers at all is a CohortError', async () => {
-    const { result } = await runFixture<MapReduced<{ error: { name: string; code: string; message: string } | null }>>('mapreduce/hosts.ts', { args: ['zero'] });
+    const { result } = await runFixture<MapReduced<{ error: { name: string; code: string; message: string } | null }>>(
+      'mapreduce/hosts.ts',
+      { args: ['zero'] },
+    );
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'INVALID_ARGUMENT' });
     expect(result.error?.message).toMatch(/at least one worker/);
     expect(result.workers).toEqual([]);

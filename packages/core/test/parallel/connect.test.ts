@@ -15,7 +15,12 @@ describe('connecting to workers', () => {
       notARef: ErrorReport | null;
     }>('parallel/connect.ts', { args: ['refs'] });
     expect(workerPids).toHaveLength(2);
-    expect(result.ref).toMatchObject({ type: 'counter', name: 'target', pid: result.counterPid, address: { path: expect.stringMatching(/\.sock$/) } });
+    expect(result.ref).toMatchObject({
+      type: 'counter',
+      name: 'target',
+      pid: result.counterPid,
+      address: { path: expect.stringMatching(/\.sock$/) },
+    });
     expect(result.viaRelay).toEqual({ total: 15, label: 'via-relay', pid: result.counterPid });
     // Connections: the handle's default ('main'), the relay's, then the master's own.
     expect(result.directWho).toMatchObject({ label: 'direct', index: 3, connectionsOpened: 3 });
@@ -60,7 +65,10 @@ describe('connecting to workers', () => {
     }>('parallel/connect.ts', { args: ['nested'] });
     expect(workerPids).toHaveLength(4);
     // The grandchildren's parent is the relay.
-    expect(records.filter((r) => r.ppid === result.relayPid).map((r) => r.pid)).toEqual([result.first.pid, result.secondPid]);
+    expect(records.filter((r) => r.ppid === result.relayPid).map((r) => r.pid)).toEqual([
+      result.first.pid,
+      result.secondPid,
+    ]);
     expect(result.first.total).toBe(8);
     expect(result.grandchildTotal).toBe(108);
     expect(result.shutdownStatuses).toEqual(['0/null']);

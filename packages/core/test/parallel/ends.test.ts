@@ -9,10 +9,13 @@ const TIMEOUT_MS = 30_000;
 
 describe('a script ends by itself when it has nothing left to wait for', () => {
   it('its top level done, with idle workers (a handle, a connection-closed connection, a nested worker): it exits, and they go with it', async () => {
-    const { result, code, exits } = await runFixture<{ added: number; pids: number[]; aliveAtEnd: number[] }>('parallel/ends.ts', {
-      args: ['idle'],
-      timeoutMs: TIMEOUT_MS,
-    });
+    const { result, code, exits } = await runFixture<{ added: number; pids: number[]; aliveAtEnd: number[] }>(
+      'parallel/ends.ts',
+      {
+        args: ['idle'],
+        timeoutMs: TIMEOUT_MS,
+      },
+    );
     expect(code).toBe(0);
     expect(result.added).toBe(1);
     // Alive when the script's last line ran: its end, not a shutdown, ended them (the runner proves them gone).
@@ -22,14 +25,20 @@ describe('a script ends by itself when it has nothing left to wait for', () => {
   });
 
   it('awaiting a call that takes 1.5 s: it stays until the result arrives', async () => {
-    const { result, code, exits } = await runFixture<{ answer: string; pid: number }>('parallel/ends.ts', { args: ['slow-call'], timeoutMs: TIMEOUT_MS });
+    const { result, code, exits } = await runFixture<{ answer: string; pid: number }>('parallel/ends.ts', {
+      args: ['slow-call'],
+      timeoutMs: TIMEOUT_MS,
+    });
     expect(code).toBe(0);
     expect(result.answer).toBe('slept 1500 ms');
     expect(exits.get(result.pid)).toBe(254);
   });
 
   it('awaiting the exit of a worker it SIGTERMed (which takes 1 s to exit): it stays until the exit', async () => {
-    const { result, code } = await runFixture<{ status: unknown; pid: number }>('parallel/ends.ts', { args: ['kill-wait'], timeoutMs: TIMEOUT_MS });
+    const { result, code } = await runFixture<{ status: unknown; pid: number }>('parallel/ends.ts', {
+      args: ['kill-wait'],
+      timeoutMs: TIMEOUT_MS,
+    });
     expect(code).toBe(0);
     expect(result.status).toEqual({ code: 7, signal: null });
   });
@@ -37,7 +46,12 @@ describe('a script ends by itself when it has nothing left to wait for', () => {
   it("with a 'shutdown-called' worker: the script exits, and the worker outlives it, still serving", async () => {
     const run = startFixture('parallel/ends.ts', { args: ['shutdown-called'], timeoutMs: TIMEOUT_MS });
     const { result, code, answered, gone, end } = await run.guard(async () => {
-      const result = await run.waitFor<{ added: number; pid: number; ref: { address: { path: string } }; secret: string }>('RESULT');
+      const result = await run.waitFor<{
+        added: number;
+        pid: number;
+        ref: { address: { path: string } };
+        secret: string;
+      }>('RESULT');
       const { code } = await run.closed;
       // Its master is gone: the worker is still reachable through its ref, and shuts down when asked, as any
       // process of the app could ask it.

@@ -80,7 +80,12 @@ describe('errors across the boundary keep everything', () => {
     const [first, second, third] = rebuilt.errors as [Shape, { value: unknown }, Shape];
     expect([first.class, first.name, first.message]).toEqual(['RangeError', 'RangeError', 'first']);
     expect(second).toEqual({ value: 'second, a string' });
-    expect([third.class, third.name, third.message, third.own]).toEqual(['Error', 'QuotaError', 'third', { code: 'E_QUOTA', limit: 42 }]);
+    expect([third.class, third.name, third.message, third.own]).toEqual([
+      'Error',
+      'QuotaError',
+      'third',
+      { code: 'E_QUOTA', limit: 42 },
+    ]);
     pointsAt(aggregate, 'callerOfRun');
 
     // A pipe that breaks mid-stream: the same error, pointing at the loop that read it.
@@ -88,20 +93,27 @@ describe('errors across the boundary keep everything', () => {
     pointsAt(result.pipe.shape, 'readerOfPipe');
 
     // Fields the codec cannot carry are replaced by a marker; the others keep their type.
-    expect(result.functionField.shape.own['remoteFields']).toMatchObject({ callback: '[dropped: a function (callback)]' });
+    expect(result.functionField.shape.own['remoteFields']).toMatchObject({
+      callback: '[dropped: a function (callback)]',
+    });
     expect(result.fieldTypes).toEqual({ callback: 'string', when: 'Date', id: 'bigint' });
     expect(result.status.code).toBe(0);
   });
 
   it('pool.run: the same RemoteError, pointing at the caller', async () => {
-    const { result } = await runFixture<{ quota: Remote; after: string }>('parallel/error-shape.ts', { args: ['pool'] });
+    const { result } = await runFixture<{ quota: Remote; after: string }>('parallel/error-shape.ts', {
+      args: ['pool'],
+    });
     expectQuota(result.quota, /^thrower\/fail$/, /^worker "thrower-pool-0" \(pid \d+\)$/);
     pointsAt(result.quota.shape, 'callerOfRun');
     expect(result.after).toBe('still serving');
   });
 
   it("a scheduler task's failure: onFinish's result is { ok, error } as before, with the RemoteError as its cause", async () => {
-    const { result } = await runFixture<{ results: Array<{ json: string; cause: Remote }> }>('parallel/error-shape.ts', { args: ['scheduler'] });
+    const { result } = await runFixture<{ results: Array<{ json: string; cause: Remote }> }>(
+      'parallel/error-shape.ts',
+      { args: ['scheduler'] },
+    );
     const [quota, aggregate] = result.results as [{ json: string; cause: Remote }, { json: string; cause: Remote }];
     expect(JSON.parse(quota.json)).toEqual({ ok: false, error: 'over quota' });
     expectQuota(quota.cause, /^task quota-task$/, /^worker "scheduler-worker-0" \(pid \d+\)$/);
@@ -123,7 +135,12 @@ describe('errors across the boundary keep everything', () => {
     const mapError = shape.cause as Shape;
     expect([mapError.name, mapError.own]).toEqual(['MapError', { data: { index: 2, name: 'QuotaError' } }]);
     const thrown = mapError.cause as Shape;
-    expect([thrown.class, thrown.name, thrown.message, thrown.own]).toEqual(['Error', 'QuotaError', 'over quota', { code: 'E_QUOTA', limit: 42 }]);
+    expect([thrown.class, thrown.name, thrown.message, thrown.own]).toEqual([
+      'Error',
+      'QuotaError',
+      'over quota',
+      { code: 'E_QUOTA', limit: 42 },
+    ]);
     expect((thrown.cause as Shape).class).toBe('TypeError');
   });
 
@@ -164,7 +181,9 @@ describe('errors across the boundary keep everything', () => {
 
 describe("Cohort's own failures of an entry point", () => {
   it("a failed spawn and a map-reduce's bad option point at the line that called them", async () => {
-    const { result } = await runFixture<{ spawn: Shape; mapReduce: Shape }>('parallel/error-shape.ts', { args: ['entry-points'] });
+    const { result } = await runFixture<{ spawn: Shape; mapReduce: Shape }>('parallel/error-shape.ts', {
+      args: ['entry-points'],
+    });
     expect(result.spawn).toMatchObject({ name: 'CohortError', own: { code: 'SPAWN_FAILED' } });
     pointsAt(result.spawn, 'callerOfSpawn');
     expect(result.mapReduce).toMatchObject({ name: 'CohortError', own: { code: 'INVALID_ARGUMENT' } });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { waitGone } from '../support/processes.js';
 import { runFixture, startFixture } from '../support/fixture-runner.js';
-import { abstractSocketNames, abstractSocketNamesLeft, socketDirectoriesIn, type SocketSpaceReport } from '../support/sockets.js';
+import {
+  abstractSocketNames,
+  abstractSocketNamesLeft,
+  socketDirectoriesIn,
+  type SocketSpaceReport,
+} from '../support/sockets.js';
 
 const HEARTBEAT_TIMEOUT_MS = 1000;
 // The contract is heartbeat.timeoutMs + 1 s; the margin absorbs a loaded CI machine (2 cores, other suites).
@@ -71,7 +76,12 @@ describe('no worker outlives its master', () => {
   });
 
   it('a function blocking the event loop longer than heartbeat.timeoutMs still returns to a live master', async () => {
-    const { result, exits } = await runFixture<{ answer: string; blockedMs: number; after: number; status: { code: number } }>('parallel/busy.ts', {
+    const { result, exits } = await runFixture<{
+      answer: string;
+      blockedMs: number;
+      after: number;
+      status: { code: number };
+    }>('parallel/busy.ts', {
       args: ['block'],
     });
     expect(result.answer).toBe('blocked 2500 ms');
@@ -83,7 +93,11 @@ describe('no worker outlives its master', () => {
   });
 
   it("shutdown() and a 'connection-closed' close() end workers stuck in a loop: SIGKILL after the 10 s grace", async () => {
-    const { result } = await runFixture<{ status: { code: null; signal: string }; elapsedMs: number; stillAlive: number[] }>('parallel/busy.ts', {
+    const { result } = await runFixture<{
+      status: { code: null; signal: string };
+      elapsedMs: number;
+      stillAlive: number[];
+    }>('parallel/busy.ts', {
       args: ['stop-spinning'],
     });
     expect(result.status).toEqual({ code: null, signal: 'SIGKILL' });

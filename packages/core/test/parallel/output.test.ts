@@ -6,9 +6,12 @@ const LINES = 20_000;
 
 describe("a worker's output reaches its master in full, in order, however the worker ends", () => {
   it('20 000 lines (1.2 MB) printed in one call, shutdown() as soon as it returns: all of them, in order, before the master sees the exit', async () => {
-    const { result, stdout, exits } = await runFixture<{ printed: number; status: unknown; pid: number }>('parallel/output.ts', {
-      args: ['shutdown', String(LINES)],
-    });
+    const { result, stdout, exits } = await runFixture<{ printed: number; status: unknown; pid: number }>(
+      'parallel/output.ts',
+      {
+        args: ['shutdown', String(LINES)],
+      },
+    );
     expect(result.printed).toBe(LINES);
     expect(result.status).toEqual({ code: 0, signal: null });
     expect(findNumberedLines(stdout, 'printer')).toEqual({ count: LINES, firstWrong: null, afterResult: 0 });
@@ -16,7 +19,11 @@ describe("a worker's output reaches its master in full, in order, however the wo
   });
 
   it('the same when the function calls process.exit(0) right after printing', async () => {
-    const { result, stdout, exits } = await runFixture<{ error: { code?: string } | null; status: unknown; pid: number }>('parallel/output.ts', {
+    const { result, stdout, exits } = await runFixture<{
+      error: { code?: string } | null;
+      status: unknown;
+      pid: number;
+    }>('parallel/output.ts', {
       args: ['exit', String(LINES)],
     });
     // The call could not answer: its worker was gone.

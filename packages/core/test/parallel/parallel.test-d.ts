@@ -90,13 +90,17 @@ const Other = Parallel.make({
 
 describe('Parallel types', () => {
   it('spawn and serve take the init the type declares, and return typed handles', () => {
-    expectTypeOf(Counter.spawn({ init: { start: 1 }, connectionInit: 'x' })).resolves.toEqualTypeOf<Worker<'type-test-counter', string>>();
-    expectTypeOf(Counter.spawn({ init: { start: 1 }, shutdownOn: 'connection-closed', connectionInit: 'x' })).resolves.toEqualTypeOf<
-      WorkerConnection<'type-test-counter'>
+    expectTypeOf(Counter.spawn({ init: { start: 1 }, connectionInit: 'x' })).resolves.toEqualTypeOf<
+      Worker<'type-test-counter', string>
     >();
+    expectTypeOf(
+      Counter.spawn({ init: { start: 1 }, shutdownOn: 'connection-closed', connectionInit: 'x' }),
+    ).resolves.toEqualTypeOf<WorkerConnection<'type-test-counter'>>();
     expectTypeOf(Other.spawn()).resolves.toEqualTypeOf<Worker<'type-test-other', void>>();
     expectTypeOf(Counter.serve({ start: 1 })).resolves.toEqualTypeOf<Worker<'type-test-counter', string>>();
-    expectTypeOf(Counter.serve({ start: 1 }, { connectionInit: 'main' })).resolves.toEqualTypeOf<Worker<'type-test-counter', string>>();
+    expectTypeOf(Counter.serve({ start: 1 }, { connectionInit: 'main' })).resolves.toEqualTypeOf<
+      Worker<'type-test-counter', string>
+    >();
     // @ts-expect-error serve's connectionInit must match the type's connectionInit
     void Counter.serve({ start: 1 }, { connectionInit: 5 });
     // @ts-expect-error init is required when workerInit does not accept undefined
@@ -113,13 +117,22 @@ describe('Parallel types', () => {
     expectTypeOf(w.run(Counter.functions.countdown, 3)).toEqualTypeOf<Promise<RpcStream<string>>>();
     expectTypeOf(w.run(Counter.functions.log, { text: 'hi' })).toEqualTypeOf<Promise<void>>();
     expectTypeOf(w.run(Counter.functions.total, ['name', [1, 2]])).toEqualTypeOf<Promise<{ sum: number }>>();
-    expectTypeOf(w.run(Counter.functions.watch, undefined)).toEqualTypeOf<Promise<{ state: string[]; updates: RpcStream<boolean> }>>();
+    expectTypeOf(w.run(Counter.functions.watch, undefined)).toEqualTypeOf<
+      Promise<{ state: string[]; updates: RpcStream<boolean> }>
+    >();
 
     const conn = await w.connect('label');
     expectTypeOf(conn).toEqualTypeOf<WorkerConnection<'type-test-counter'>>();
     expectTypeOf(conn.run(Counter.functions.add, 2)).toEqualTypeOf<Promise<number>>();
     // Reverse pipes take any (async) iterable of items.
-    expectTypeOf(conn.run(Counter.functions.total, ['n', (async function* () { yield 1; })()])).toEqualTypeOf<Promise<{ sum: number }>>();
+    expectTypeOf(
+      conn.run(Counter.functions.total, [
+        'n',
+        (async function* () {
+          yield 1;
+        })(),
+      ]),
+    ).toEqualTypeOf<Promise<{ sum: number }>>();
 
     // @ts-expect-error add takes a number
     void w.run(Counter.functions.add, 'one');
@@ -131,7 +144,7 @@ describe('Parallel types', () => {
     void w.connect(42);
   });
 
-  it('a function of one worker type is a type error on another type\'s worker', async () => {
+  it("a function of one worker type is a type error on another type's worker", async () => {
     const counter = await Counter.spawn({ init: { start: 1 }, connectionInit: 'x' });
     const other = await Other.spawn();
     expectTypeOf(other.run(Other.functions.ping, undefined)).toEqualTypeOf<Promise<'pong'>>();
@@ -151,7 +164,9 @@ describe('Parallel types', () => {
     expectTypeOf(w.shutdown()).toEqualTypeOf<Promise<ExitStatus>>();
     expectTypeOf(w.pid).toEqualTypeOf<number>();
     expectTypeOf(Counter.connect(w.ref, 'z')).toEqualTypeOf<Promise<WorkerConnection<'type-test-counter'>>>();
-    expectTypeOf(Parallel.connectAndShutdownOnDisconnect(w.ref, 'z')).toEqualTypeOf<Promise<WorkerConnection<'type-test-counter'>>>();
+    expectTypeOf(Parallel.connectAndShutdownOnDisconnect(w.ref, 'z')).toEqualTypeOf<
+      Promise<WorkerConnection<'type-test-counter'>>
+    >();
     expectTypeOf<z.infer<typeof Parallel.workerRef>>().toMatchTypeOf<WorkerRef>();
     // @ts-expect-error connect needs the connectionInit
     void Counter.connect(w.ref);

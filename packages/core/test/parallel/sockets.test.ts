@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { waitGone } from '../support/processes.js';
 import { runFixture, startFixture } from '../support/fixture-runner.js';
-import { abstractSocketNames, abstractSocketNamesLeft, socketDirectoriesIn, type SocketSpaceReport } from '../support/sockets.js';
+import {
+  abstractSocketNames,
+  abstractSocketNamesLeft,
+  socketDirectoriesIn,
+  type SocketSpaceReport,
+} from '../support/sockets.js';
 
 interface Ended {
   signal: NodeJS.Signals | null;
@@ -62,7 +67,12 @@ describe('nothing of the app is left in the temp folder or the socket namespace,
       await run.exited();
       const directories = socketDirectoriesIn(run.dir);
       const end = await run.finish();
-      const result = JSON.parse(end.stdout.split('\n').find((line) => line.startsWith('RESULT '))!.slice('RESULT '.length)) as {
+      const result = JSON.parse(
+        end.stdout
+          .split('\n')
+          .find((line) => line.startsWith('RESULT '))!
+          .slice('RESULT '.length),
+      ) as {
         space: SocketSpaceReport;
         statuses: unknown[];
       };
@@ -80,17 +90,24 @@ describe("dead workers' sockets do not pile up", () => {
   it.each<[string, NodeJS.ProcessEnv]>([
     ['abstract names', {}],
     ['a socket directory (COHORT_SOCKETS=directory)', { COHORT_SOCKETS: 'directory' }],
-  ])('50 spawn/SIGKILL cycles in one master leave at most one socket at a time (%s)', async (_mode, env) => {
-    const { result, workerPids } = await runFixture<{ cycles: number; space: SocketSpaceReport; most: number; last: number; signals: string[] }>(
-      'parallel/socket-cycles.mjs',
-      { args: ['50'], env, privateTmp: true, timeoutMs: 100_000 },
-    );
-    expect(result.cycles).toBe(50);
-    expect(workerPids).toHaveLength(50);
-    expect(result.signals).toEqual(['SIGKILL']);
-    expect(result.space.abstract).toBe(env.COHORT_SOCKETS === undefined);
-    // Counted once each killed worker's exit was seen: its socket is gone by then.
-    expect(result.most).toBeLessThanOrEqual(1);
-    expect(result.last).toBe(0);
-  }, 110_000);
+  ])(
+    '50 spawn/SIGKILL cycles in one master leave at most one socket at a time (%s)',
+    async (_mode, env) => {
+      const { result, workerPids } = await runFixture<{
+        cycles: number;
+        space: SocketSpaceReport;
+        most: number;
+        last: number;
+        signals: string[];
+      }>('parallel/socket-cycles.mjs', { args: ['50'], env, privateTmp: true, timeoutMs: 100_000 });
+      expect(result.cycles).toBe(50);
+      expect(workerPids).toHaveLength(50);
+      expect(result.signals).toEqual(['SIGKILL']);
+      expect(result.space.abstract).toBe(env.COHORT_SOCKETS === undefined);
+      // Counted once each killed worker's exit was seen: its socket is gone by then.
+      expect(result.most).toBeLessThanOrEqual(1);
+      expect(result.last).toBe(0);
+    },
+    110_000,
+  );
 });

@@ -12,9 +12,12 @@ interface Info {
 
 describe('spawn options', () => {
   it("stdout/stderr: 'inherit' prefixes lines with [name], 'ignore' drops them, { file, append } writes a file", async () => {
-    const { result, stdout, stderr, workerPids } = await runFixture<{ appended: string; truncated: string }>('parallel/spawn-options.ts', {
-      args: ['output'],
-    });
+    const { result, stdout, stderr, workerPids } = await runFixture<{ appended: string; truncated: string }>(
+      'parallel/spawn-options.ts',
+      {
+        args: ['output'],
+      },
+    );
     expect(workerPids).toHaveLength(5);
     expect(stdout).toContain('[inherited] inherit out 1\n[inherited] inherit out 2\n');
     expect(stdout).toContain('[inherited] inherit partial\n');
@@ -22,7 +25,9 @@ describe('spawn options', () => {
     const forwarded = (stdout + stderr).split('\n').filter((line) => !line.startsWith('RESULT '));
     expect(forwarded.join('\n')).not.toMatch(/ignore|first|second|third/);
     // A file gets the raw output, no prefix; `append` keeps what was there, the default truncates.
-    expect(result.appended).toBe('first out 1\nfirst out 2\nfirst partialsecond out 1\nsecond out 2\nsecond partialsecond err 1\n');
+    expect(result.appended).toBe(
+      'first out 1\nfirst out 2\nfirst partialsecond out 1\nsecond out 2\nsecond partialsecond err 1\n',
+    );
     expect(result.truncated).toBe('third out 1\nthird out 2\nthird partial');
   });
 
@@ -47,7 +52,11 @@ describe('spawn options', () => {
   });
 
   it('spawnTimeoutMs: a worker not ready in time is killed and spawn rejects SPAWN_TIMEOUT', async () => {
-    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; elapsedMs: number; children: number[] }>('parallel/spawn-options.ts', {
+    const { result, workerPids } = await runFixture<{
+      error: ErrorReport | null;
+      elapsedMs: number;
+      children: number[];
+    }>('parallel/spawn-options.ts', {
       args: ['spawn-timeout'],
     });
     // On a loaded machine the worker may be killed before it even recorded itself; either way nothing remains.
@@ -60,9 +69,12 @@ describe('spawn options', () => {
   });
 
   it("connectionTimeoutMs: a 'connection-closed' worker whose connection is not ready in time exits; one that is, stays", async () => {
-    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; total: number }>('parallel/spawn-options.ts', {
-      args: ['connection-timeout'],
-    });
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; total: number }>(
+      'parallel/spawn-options.ts',
+      {
+        args: ['connection-timeout'],
+      },
+    );
     expect(workerPids).toHaveLength(2);
     expect(result.error?.message).toMatch(/worker "impatient"/);
     expect(result.error?.message).toContain('exited with code 254');
@@ -70,24 +82,39 @@ describe('spawn options', () => {
   });
 
   it('rpc settings apply to the worker’s connections', async () => {
-    const { result } = await runFixture<{ tooBig: ErrorReport | null; stillWorks: number }>('parallel/spawn-options.ts', { args: ['rpc'] });
+    const { result } = await runFixture<{ tooBig: ErrorReport | null; stillWorks: number }>(
+      'parallel/spawn-options.ts',
+      { args: ['rpc'] },
+    );
     expect(result.tooBig).toMatchObject({ name: 'RpcError', code: 'MESSAGE_TOO_BIG' });
     expect(result.stillWorks).toBe(1);
   });
 
   it('init and connectionInit that fail their schemas: ValidationError before any process starts', async () => {
-    const { result, workerPids } = await runFixture<Record<string, ErrorReport | null> & { children: number[] }>('parallel/spawn-options.ts', {
-      args: ['invalid-args'],
-    });
+    const { result, workerPids } = await runFixture<Record<string, ErrorReport | null> & { children: number[] }>(
+      'parallel/spawn-options.ts',
+      {
+        args: ['invalid-args'],
+      },
+    );
     expect(workerPids).toEqual([]);
     expect(result.children).toEqual([]);
     expect(result.badInit).toMatchObject({ name: 'ValidationError', message: expect.stringContaining('workerInit') });
-    expect(result.badConnectionInit).toMatchObject({ name: 'ValidationError', message: expect.stringContaining('connectionInit') });
-    expect(result.missingConnectionInit).toMatchObject({ name: 'ValidationError', message: expect.stringContaining('connectionInit') });
+    expect(result.badConnectionInit).toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining('connectionInit'),
+    });
+    expect(result.missingConnectionInit).toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining('connectionInit'),
+    });
   });
 
   it('bad execArgv: spawn rejects SPAWN_FAILED with node’s complaint, no process left', async () => {
-    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; children: number[] }>('parallel/spawn-options.ts', { args: ['bad-exec-argv'] });
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; children: number[] }>(
+      'parallel/spawn-options.ts',
+      { args: ['bad-exec-argv'] },
+    );
     // Node refused the flag before running any of the program: nothing was recorded, and nothing may remain.
     expect(workerPids).toEqual([]);
     expect(result.children).toEqual([]);

@@ -62,7 +62,10 @@ describe('startApp', () => {
   });
 
   it('an entry script that fails before startApp in the worker: spawn rejects with its stderr, no process left', async () => {
-    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; children: number[] }>('parallel/start-app.ts', { args: ['bad-entry'] });
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; children: number[] }>(
+      'parallel/start-app.ts',
+      { args: ['bad-entry'] },
+    );
     expect(workerPids).toHaveLength(1);
     expect(result.children).toEqual([]);
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
@@ -92,7 +95,10 @@ describe('startApp', () => {
   });
 
   it('a worker whose program does not define the requested type: spawn rejects naming the type and the entry, no process left', async () => {
-    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; entry: string }>('parallel/start-app.ts', { args: ['missing-type'] });
+    const { result, workerPids } = await runFixture<{ error: ErrorReport | null; entry: string }>(
+      'parallel/start-app.ts',
+      { args: ['missing-type'] },
+    );
     expect(workerPids).toHaveLength(1);
     expect(result.error).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
     expect(result.error?.message).toContain('"master-only"');
@@ -104,7 +110,10 @@ describe('startApp', () => {
 describe('Parallel.make', () => {
   const nop = z.void();
   it('defining the same worker type name twice throws DUPLICATE_NAME', () => {
-    Parallel.make({ name: 'twice', functions: (f) => ({ a: f.rpc({ input: nop, output: nop, run: () => undefined }) }) });
+    Parallel.make({
+      name: 'twice',
+      functions: (f) => ({ a: f.rpc({ input: nop, output: nop, run: () => undefined }) }),
+    });
     const again = () => Parallel.make({ name: 'twice', functions: () => ({}) });
     expect(again).toThrow(CohortError);
     expect(again).toThrow(/worker type "twice" is defined twice/);
@@ -140,7 +149,10 @@ describe('Parallel.make', () => {
 
   it('spawn in a program that never called startApp rejects with APP_NOT_STARTED', async () => {
     const Lonely = Parallel.make({ name: 'lonely', functions: () => ({}) });
-    await expect(Lonely.spawn()).rejects.toMatchObject({ code: 'APP_NOT_STARTED', message: expect.stringContaining('call `await startApp()`') });
+    await expect(Lonely.spawn()).rejects.toMatchObject({
+      code: 'APP_NOT_STARTED',
+      message: expect.stringContaining('call `await startApp()`'),
+    });
     await expect(Lonely.serve()).rejects.toMatchObject({ code: 'APP_NOT_STARTED' });
   });
 });

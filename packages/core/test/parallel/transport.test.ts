@@ -4,7 +4,13 @@ import { Connection, Rpc, RpcError } from '@cohort/rpc';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startFixture, type FixtureEnd, type RunningFixture } from '../support/fixture-runner.js';
-import { abstractSocketNames, abstractSocketNamesLeft, socketDirectoriesIn, socketFilesIn, type SocketSpaceReport } from '../support/sockets.js';
+import {
+  abstractSocketNames,
+  abstractSocketNamesLeft,
+  socketDirectoriesIn,
+  socketFilesIn,
+  type SocketSpaceReport,
+} from '../support/sockets.js';
 
 interface Ready {
   secret: string;
@@ -19,7 +25,11 @@ const add = Rpc.rpc({ name: 'counter/add', input: z.number(), output: z.number()
 
 async function attempt(path: string, secret: string | undefined): Promise<unknown> {
   try {
-    const connection = await Connection.connect({ address: { path }, ...(secret === undefined ? {} : { secret }), settings: { handshakeTimeoutMs: 5000 } });
+    const connection = await Connection.connect({
+      address: { path },
+      ...(secret === undefined ? {} : { secret }),
+      settings: { handshakeTimeoutMs: 5000 },
+    });
     try {
       return await connection.dispatch(add, 1);
     } finally {

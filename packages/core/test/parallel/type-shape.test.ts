@@ -7,17 +7,37 @@ import { shapeDifferences, shapeOf } from '../../src/parallel/type-shape.js';
 
 /** A worker type with one rpc `f` whose input is `input` (only what shapeOf reads is filled in). */
 function typeWith(input: z.ZodType, output: z.ZodType = z.void()): AnyWorkerType {
-  const fn = { kind: 'rpc', workerType: 'T', name: 'f', def: { kind: 'rpc', name: 'T/f', version: 0, input, output } } as unknown as AnyFunction;
-  return { name: 'T', functions: { f: fn }, workerInit: z.void(), connectionInit: z.void(), initWorkerState: () => undefined, initConnectionState: () => undefined };
+  const fn = {
+    kind: 'rpc',
+    workerType: 'T',
+    name: 'f',
+    def: { kind: 'rpc', name: 'T/f', version: 0, input, output },
+  } as unknown as AnyFunction;
+  return {
+    name: 'T',
+    functions: { f: fn },
+    workerInit: z.void(),
+    connectionInit: z.void(),
+    initWorkerState: () => undefined,
+    initConnectionState: () => undefined,
+  };
 }
 
-const differences = (a: z.ZodType, b: z.ZodType): string[] => shapeDifferences(shapeOf(typeWith(a)), shapeOf(typeWith(b)));
+const differences = (a: z.ZodType, b: z.ZodType): string[] =>
+  shapeDifferences(shapeOf(typeWith(a)), shapeOf(typeWith(b)));
 
 describe('the shape of a worker type', () => {
   it('is the same for schemas that accept the same values: object keys, required and enum members in another order', () => {
-    expect(differences(z.object({ a: z.string(), b: z.number() }), z.object({ b: z.number(), a: z.string() }))).toEqual([]);
+    expect(differences(z.object({ a: z.string(), b: z.number() }), z.object({ b: z.number(), a: z.string() }))).toEqual(
+      [],
+    );
     expect(differences(z.enum(['x', 'y']), z.enum(['y', 'x']))).toEqual([]);
-    expect(differences(z.string().transform((s) => s.length), z.string())).toEqual([]);
+    expect(
+      differences(
+        z.string().transform((s) => s.length),
+        z.string(),
+      ),
+    ).toEqual([]);
   });
 
   it('differs for a changed field type, an added field, an optional value, or kinds JSON Schema cannot express', () => {

@@ -10,12 +10,30 @@ const Hasher = Parallel.make({
   connectionInit: z.string().optional(),
   functions: (f) => ({
     hash: f.rpc({ input: z.string(), output: z.number(), run: (s) => s.length }),
-    chunks: f.pipe({ input: z.number(), item: z.string(), run: function* (n) { for (let i = 0; i < n; i++) yield `${i}`; } }),
-    sum: f.reversePipe({ input: z.void(), item: z.number(), output: z.number(), run: async (_i, items) => { let s = 0; for await (const x of items) s += x; return s; } }),
+    chunks: f.pipe({
+      input: z.number(),
+      item: z.string(),
+      run: function* (n) {
+        for (let i = 0; i < n; i++) yield `${i}`;
+      },
+    }),
+    sum: f.reversePipe({
+      input: z.void(),
+      item: z.number(),
+      output: z.number(),
+      run: async (_i, items) => {
+        let s = 0;
+        for await (const x of items) s += x;
+        return s;
+      },
+    }),
     note: f.oneWay({ input: z.string(), run: () => undefined }),
   }),
 });
-const Other = Parallel.make({ name: 'type-test-other', functions: (f) => ({ ping: f.rpc({ input: z.void(), output: z.void(), run: () => undefined }) }) });
+const Other = Parallel.make({
+  name: 'type-test-other',
+  functions: (f) => ({ ping: f.rpc({ input: z.void(), output: z.void(), run: () => undefined }) }),
+});
 
 describe('Type.pool', () => {
   it('requires init exactly when the worker type does', () => {

@@ -61,7 +61,13 @@ describe('Type.pool', () => {
   });
 
   it('size { min, max }: grows while calls wait, and shrinks back to min after idleTimeoutMs', async () => {
-    const { result } = await pool<{ initial: number; most: number; distinct: number; shrank: boolean; afterShrink: number }>('grow-shrink');
+    const { result } = await pool<{
+      initial: number;
+      most: number;
+      distinct: number;
+      shrank: boolean;
+      afterShrink: number;
+    }>('grow-shrink');
     expect(result.initial).toBe(1);
     expect(result.most).toBe(3);
     expect(result.distinct).toBe(3);
@@ -70,11 +76,18 @@ describe('Type.pool', () => {
   });
 
   it('a call past timeoutMs rejects TIMEOUT; its spinning worker is stopped and replaced; the calls behind it succeed', async () => {
-    const { result } = await pool<{ error: ErrorReport | null; squares: number[]; before: number; after: number; spinnerGone: boolean; stats: Stats }>(
-      'timeout',
-    );
+    const { result } = await pool<{
+      error: ErrorReport | null;
+      squares: number[];
+      before: number;
+      after: number;
+      spinnerGone: boolean;
+      stats: Stats;
+    }>('timeout');
     expect(result.error).toMatchObject({ name: 'RpcError', code: 'TIMEOUT' });
-    expect(result.error?.message).toMatch(/calc\.spin timed out after 400 ms on pool worker ".*", which was stopped and replaced/);
+    expect(result.error?.message).toMatch(
+      /calc\.spin timed out after 400 ms on pool worker ".*", which was stopped and replaced/,
+    );
     expect(result.squares).toEqual([1, 4, 9, 16, 25]);
     expect(result.after).not.toBe(result.before);
     expect(result.spinnerGone).toBe(true);
@@ -82,7 +95,12 @@ describe('Type.pool', () => {
   });
 
   it('with concurrency > 1, the other calls on a timed-out worker are retried when they allow it, else fail naming the timed-out call', async () => {
-    const { result } = await pool<{ spin: ErrorReport | null; retriedPid: number; lost: ErrorReport | null; stats: Stats }>('timeout-shared');
+    const { result } = await pool<{
+      spin: ErrorReport | null;
+      retriedPid: number;
+      lost: ErrorReport | null;
+      stats: Stats;
+    }>('timeout-shared');
     expect(result.spin).toMatchObject({ code: 'TIMEOUT' });
     expect(typeof result.retriedPid).toBe('number');
     expect(result.lost).toMatchObject({ name: 'RpcError', code: 'CONNECTION_CLOSED' });

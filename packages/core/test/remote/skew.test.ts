@@ -28,13 +28,17 @@ const EXPECTED: Record<string, string> = {
 function expectSkew(outcome: Outcome | undefined, difference: string): void {
   expect(outcome?.error, JSON.stringify(outcome)).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
   const message = outcome!.error!.message;
-  expect(message).toMatch(/^worker "vault-[\w-]+" \(type Vault, pid \d+\) failed to start: the entry script \S+skew-edited\.ts defines worker type "Vault" differently from the spawner \(version skew\): /);
+  expect(message).toMatch(
+    /^worker "vault-[\w-]+" \(type Vault, pid \d+\) failed to start: the entry script \S+skew-edited\.ts defines worker type "Vault" differently from the spawner \(version skew\): /,
+  );
   expect(message).toContain(difference);
   expect(message).toContain('Run the same version of the program on both sides');
 }
 
 describe('a worker whose entry script defines its type differently (version skew)', () => {
-  it('fails the spawn naming the function and how it differs (missing, extra, kind, version, which schema); equal types serve, key order aside', { timeout: 120_000 }, async () => {
+  it('fails the spawn naming the function and how it differs (missing, extra, kind, version, which schema); equal types serve, key order aside', {
+    timeout: 120_000,
+  }, async () => {
     const { result } = await runFixture<Result>('remote/skew.ts', { input: { mode: 'local' }, timeoutMs: 100_000 });
     expect(result.outcomes['none']).toEqual({ served: 'none' });
     expect(result.outcomes['reordered']).toEqual({ served: 'reordered' });
@@ -43,11 +47,19 @@ describe('a worker whose entry script defines its type differently (version skew
     expect(result.inits.sort()).toEqual(['none', 'reordered']);
   });
 
-  it.skipIf(sshTarget === undefined)(`over ssh, with the host's \`entry\` an edited copy${sshTarget === undefined ? ` (skipped: ${skipReason})` : ''}`, { timeout: 120_000 }, async () => {
-    const { result } = await runFixture<Result>('remote/skew.ts', { ssh: true, input: { mode: 'ssh', edits: ['none', 'input-schema', 'missing'] }, timeoutMs: 100_000 });
-    expect(result.outcomes['none']).toEqual({ served: 'none' });
-    expectSkew(result.outcomes['input-schema'], EXPECTED['input-schema']!);
-    expectSkew(result.outcomes['missing'], EXPECTED['missing']!);
-    expect(result.inits).toEqual(['none']);
-  });
+  it.skipIf(sshTarget === undefined)(
+    `over ssh, with the host's \`entry\` an edited copy${sshTarget === undefined ? ` (skipped: ${skipReason})` : ''}`,
+    { timeout: 120_000 },
+    async () => {
+      const { result } = await runFixture<Result>('remote/skew.ts', {
+        ssh: true,
+        input: { mode: 'ssh', edits: ['none', 'input-schema', 'missing'] },
+        timeoutMs: 100_000,
+      });
+      expect(result.outcomes['none']).toEqual({ served: 'none' });
+      expectSkew(result.outcomes['input-schema'], EXPECTED['input-schema']!);
+      expectSkew(result.outcomes['missing'], EXPECTED['missing']!);
+      expect(result.inits).toEqual(['none']);
+    },
+  );
 });

@@ -33,7 +33,8 @@ describe('Task.define and Message.define', () => {
   });
 
   it('a task name defined twice throws DUPLICATE_NAME', () => {
-    const again = (): unknown => Task.define({ name: 'api-greet', input: z.void(), output: z.void(), run: () => undefined });
+    const again = (): unknown =>
+      Task.define({ name: 'api-greet', input: z.void(), output: z.void(), run: () => undefined });
     expect(again).toThrow(CohortError);
     expect(again).toThrow(/task "api-greet" is defined twice/);
     try {
@@ -84,15 +85,18 @@ describe('new Scheduler() and addTask', () => {
 });
 
 describe('Scheduler.run argument checks', () => {
-  it.each([0, -1, 1.5, Number.NaN])('maxWorkers %s rejects with INVALID_ARGUMENT, and the scheduler stays usable', async (maxWorkers) => {
-    const s = new Scheduler();
-    const fired: string[] = [];
-    s.onDelay(1, () => fired.push('timer'));
-    await expect(s.run({ maxWorkers })).rejects.toMatchObject({ name: 'CohortError', code: 'INVALID_ARGUMENT' });
-    expect(fired).toEqual([]);
-    await s.run({ maxWorkers: 1 });
-    expect(fired).toEqual(['timer']);
-  });
+  it.each([0, -1, 1.5, Number.NaN])(
+    'maxWorkers %s rejects with INVALID_ARGUMENT, and the scheduler stays usable',
+    async (maxWorkers) => {
+      const s = new Scheduler();
+      const fired: string[] = [];
+      s.onDelay(1, () => fired.push('timer'));
+      await expect(s.run({ maxWorkers })).rejects.toMatchObject({ name: 'CohortError', code: 'INVALID_ARGUMENT' });
+      expect(fired).toEqual([]);
+      await s.run({ maxWorkers: 1 });
+      expect(fired).toEqual(['timer']);
+    },
+  );
 
   it('a second run while one runs rejects', async () => {
     const s = new Scheduler();
@@ -197,7 +201,9 @@ describe('currentWorkerContext and showProcessStatus', () => {
 
   async function statusOf(script: string, signal?: NodeJS.Signals): Promise<ExitStatus> {
     const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
-    const status = new Promise<ExitStatus>((resolve) => child.once('exit', (code, sig) => resolve({ code, signal: sig })));
+    const status = new Promise<ExitStatus>((resolve) =>
+      child.once('exit', (code, sig) => resolve({ code, signal: sig })),
+    );
     if (signal !== undefined) setTimeout(() => child.kill(signal), 100);
     const result = await status;
     await expectAllGone([child.pid!], 5000);

@@ -11,16 +11,18 @@ describe('Scheduler chaos', () => {
   it(`500 tasks that sleep, throw, exit, ignore SIGTERM, get SIGKILLed: one onFinish each, no process left (seed ${seed})`, async () => {
     let run;
     try {
-      run = await runFixture<Scheduled<{
-        seed: number;
-        added: number;
-        violations: string[];
-        violationCount: number;
-        timerKills: number;
-        unexpected: number;
-        kinds: Record<string, number>;
-        elapsedMs: number;
-      }>>('scheduler/master.ts', { args: ['chaos', String(seed), '500'], timeoutMs: 140_000 });
+      run = await runFixture<
+        Scheduled<{
+          seed: number;
+          added: number;
+          violations: string[];
+          violationCount: number;
+          timerKills: number;
+          unexpected: number;
+          kinds: Record<string, number>;
+          elapsedMs: number;
+        }>
+      >('scheduler/master.ts', { args: ['chaos', String(seed), '500'], timeoutMs: 140_000 });
     } catch (error) {
       throw new Error(`chaos seed ${seed} (rerun with SCHED_CHAOS_SEED=${seed}): ${(error as Error).message}`);
     }

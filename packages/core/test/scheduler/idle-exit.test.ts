@@ -6,10 +6,13 @@ import type { Scheduled } from './fixtures/tracked.js';
 type Result = { ok: true; value: { tag: string; pid: number } } | { ok: false; error: string };
 
 describe('Scheduler: an idle exit is never a task failure', () => {
-  it('the scheduler blocked 2 s past a worker\'s idle timeout sends it the next task: that task runs on another worker, no exit is unexpected', async () => {
-    const run = await runFixture<Scheduled<{ a: Result; b: Result; bStarts: number; unexpected: unknown[] }>>('scheduler/master.ts', {
-      args: ['idle-exit'],
-    });
+  it("the scheduler blocked 2 s past a worker's idle timeout sends it the next task: that task runs on another worker, no exit is unexpected", async () => {
+    const run = await runFixture<Scheduled<{ a: Result; b: Result; bStarts: number; unexpected: unknown[] }>>(
+      'scheduler/master.ts',
+      {
+        args: ['idle-exit'],
+      },
+    );
     const { a, b, unexpected } = run.result;
     expect(a).toMatchObject({ ok: true, value: { tag: 'A' } });
     expect(b).toMatchObject({ ok: true, value: { tag: 'B' } });

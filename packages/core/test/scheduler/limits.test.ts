@@ -49,7 +49,9 @@ describe('Scheduler: maxWorkers bounds the worker processes alive', () => {
   it('maxWorkers 2: 60 tasks, some timing out, some exiting, most quick: never 3 alive', () => {
     const { sampled, results } = run.result.mixed;
     expect(Object.keys(results)).toHaveLength(60);
-    const failed = Object.entries(results).filter(([, r]) => !r.ok).map(([tag]) => Number(tag.slice('task '.length)) % 12);
+    const failed = Object.entries(results)
+      .filter(([, r]) => !r.ok)
+      .map(([tag]) => Number(tag.slice('task '.length)) % 12);
     // The tasks killed by their term or kill timeout, and those that exit: 3 of each 12 (the one that handles its
     // SIGTERM returns normally).
     expect(failed.sort()).toEqual([0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3]);

@@ -6,19 +6,21 @@ import type { Scheduled } from './fixtures/tracked.js';
 type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 
 describe('Scheduler messages', () => {
-  let run: FixtureRun<Scheduled<{
-    chatterMessages: string[];
-    messagesAtFinish: number;
-    results: {
-      chatter: Result<string[]>;
-      stash: Result<number>;
-      useStash: Result<{ pid: number; staleReceive: string; received: string }>;
-    };
-    stashPid: number;
-    stashMessages: string[];
-    useStashMessages: string[];
-    runLevel: { worker: number; message: { type: string; value: unknown } }[];
-  }>>;
+  let run: FixtureRun<
+    Scheduled<{
+      chatterMessages: string[];
+      messagesAtFinish: number;
+      results: {
+        chatter: Result<string[]>;
+        stash: Result<number>;
+        useStash: Result<{ pid: number; staleReceive: string; received: string }>;
+      };
+      stashPid: number;
+      stashMessages: string[];
+      useStashMessages: string[];
+      runLevel: { worker: number; message: { type: string; value: unknown } }[];
+    }>
+  >;
   beforeAll(async () => {
     run = await runFixture('scheduler/master.ts', { args: ['messages'] });
   });
@@ -61,7 +63,9 @@ describe('Scheduler messages', () => {
     expect(run.result.runLevel.map((m) => m.message.value)).toContain('through a stale context');
     // Scheduler → worker through the stale context: dropped; the task reads only what was sent to it.
     expect(useStash.value.received).toBe('fresh, from the scheduler');
-    expect(useStash.value.staleReceive).toBe('rejected: ctx.receive() called after the task finished: receive only while the task runs');
+    expect(useStash.value.staleReceive).toBe(
+      'rejected: ctx.receive() called after the task finished: receive only while the task runs',
+    );
     expect(run.result.workers).toHaveLength(1);
     expectNoneAlive();
   });

@@ -6,9 +6,12 @@ import type { Scheduled } from './fixtures/tracked.js';
 
 describe('Scheduler: -0, NaN and ±Infinity round-trip', () => {
   it("in a task's input, in messages both ways and as its result: each arrives as sent (Object.is)", async () => {
-    const run = await runFixture<Scheduled<{ fromTask: string[]; logs: string[]; ok: boolean; value: string }>>('scheduler/master.ts', {
-      args: ['numbers'],
-    });
+    const run = await runFixture<Scheduled<{ fromTask: string[]; logs: string[]; ok: boolean; value: string }>>(
+      'scheduler/master.ts',
+      {
+        args: ['numbers'],
+      },
+    );
     const shown = SPECIAL_NUMBERS_SHOWN.join(' ');
     // What the task saw of its input and of the scheduler's messages, and what the scheduler got from it.
     expect(run.result.logs).toEqual([`input ${shown}`, `received ${shown}`]);

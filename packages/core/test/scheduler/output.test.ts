@@ -8,9 +8,12 @@ const LINES = 20_000;
 
 describe("a scheduler worker's output reaches the master in full", () => {
   it('20 000 lines printed by a task, then an idle exit while the scheduler is blocked: all of them, in order, before the run resolves', async () => {
-    const run = await runFixture<Scheduled<{ result: { ok: boolean; value: number }; unexpected: unknown[] }>>('scheduler/master.ts', {
-      args: ['output', String(LINES)],
-    });
+    const run = await runFixture<Scheduled<{ result: { ok: boolean; value: number }; unexpected: unknown[] }>>(
+      'scheduler/master.ts',
+      {
+        args: ['output', String(LINES)],
+      },
+    );
     expect(run.result.result.ok).toBe(true);
     expect(run.result.workers).toHaveLength(1);
     const [worker] = run.result.workers;

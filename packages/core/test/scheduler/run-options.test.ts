@@ -6,14 +6,20 @@ import type { Scheduled } from './fixtures/tracked.js';
 type Result = { ok: true; value: unknown } | { ok: false; error: string };
 
 describe('Scheduler run options about workers', () => {
-  let run: FixtureRun<Scheduled<{
-    idle: { result: Result; goneAfterMs: number | null };
-    race: { first: Result; next: Result };
-    kill: { result: Result; killed: { worker: { pid: number; name: string }; afterMs: number }[]; resolvedAfterMs: number };
-    empty: { results: Result[]; calls: number; calledWithQueue: number[] };
-    slow: { outcome: string; results: Result[] };
-    unexpected: unknown[];
-  }>>;
+  let run: FixtureRun<
+    Scheduled<{
+      idle: { result: Result; goneAfterMs: number | null };
+      race: { first: Result; next: Result };
+      kill: {
+        result: Result;
+        killed: { worker: { pid: number; name: string }; afterMs: number }[];
+        resolvedAfterMs: number;
+      };
+      empty: { results: Result[]; calls: number; calledWithQueue: number[] };
+      slow: { outcome: string; results: Result[] };
+      unexpected: unknown[];
+    }>
+  >;
   beforeAll(async () => {
     run = await runFixture('scheduler/master.ts', { args: ['workers'] });
   });
@@ -39,7 +45,7 @@ describe('Scheduler run options about workers', () => {
     expectNoneAlive();
   });
 
-  it('workerIdleTimeoutMs counts from the scheduler\'s connection: a worker the scheduler was slow to reach still serves', () => {
+  it("workerIdleTimeoutMs counts from the scheduler's connection: a worker the scheduler was slow to reach still serves", () => {
     expect(run.result.slow.outcome).toBe('resolved');
     expect(run.result.slow.results).toMatchObject([{ ok: true, value: { tag: 'after a slow connect' } }]);
     expectNoneAlive();
@@ -59,7 +65,11 @@ describe('Scheduler run options about workers', () => {
 
   it('onEmptyQueue: called when a worker is free and the queue empty; its tasks go to that worker; then it stops', () => {
     const { results, calls, calledWithQueue } = run.result.empty;
-    expect(results.map((r) => r.ok && (r.value as { tag: string }).tag)).toEqual(['first', 'from onEmptyQueue 1', 'from onEmptyQueue 2']);
+    expect(results.map((r) => r.ok && (r.value as { tag: string }).tag)).toEqual([
+      'first',
+      'from onEmptyQueue 1',
+      'from onEmptyQueue 2',
+    ]);
     expect(calls).toBe(3);
     expect(calledWithQueue).toEqual([0, 0, 0]);
     expect(new Set(results.map((r) => r.ok && (r.value as { pid: number }).pid)).size).toBe(1);

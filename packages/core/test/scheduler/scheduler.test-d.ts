@@ -72,28 +72,32 @@ describe('Scheduler types', () => {
 
   it('addTask types the input, every handler and the result', () => {
     const s = new Scheduler();
-    s.addTask(Build, { target: 'app' }, {
-      termTimeoutMs: 1000,
-      killTimeoutMs: 1000,
-      termSignal: 'SIGINT',
-      onTermTimeout: () => undefined,
-      onKillTimeout: () => undefined,
-      onStart: (ctx) => {
-        expectTypeOf(ctx).toEqualTypeOf<SchedulerTaskContext>();
-        ctx.send(Port, 8080);
-        // @ts-expect-error Port carries a number
-        ctx.send(Port, '8080');
+    s.addTask(
+      Build,
+      { target: 'app' },
+      {
+        termTimeoutMs: 1000,
+        killTimeoutMs: 1000,
+        termSignal: 'SIGINT',
+        onTermTimeout: () => undefined,
+        onKillTimeout: () => undefined,
+        onStart: (ctx) => {
+          expectTypeOf(ctx).toEqualTypeOf<SchedulerTaskContext>();
+          ctx.send(Port, 8080);
+          // @ts-expect-error Port carries a number
+          ctx.send(Port, '8080');
+        },
+        onMessage: (ctx, msg) => {
+          expectTypeOf(ctx.workerPid).toEqualTypeOf<number>();
+          if (Log.is(msg)) expectTypeOf(msg.value).toEqualTypeOf<string>();
+        },
+        onFinish: (result) => {
+          expectTypeOf(result).toEqualTypeOf<TaskResult<number>>();
+          if (result.ok) expectTypeOf(result.value).toEqualTypeOf<number>();
+          else expectTypeOf(result.error).toEqualTypeOf<string>();
+        },
       },
-      onMessage: (ctx, msg) => {
-        expectTypeOf(ctx.workerPid).toEqualTypeOf<number>();
-        if (Log.is(msg)) expectTypeOf(msg.value).toEqualTypeOf<string>();
-      },
-      onFinish: (result) => {
-        expectTypeOf(result).toEqualTypeOf<TaskResult<number>>();
-        if (result.ok) expectTypeOf(result.value).toEqualTypeOf<number>();
-        else expectTypeOf(result.error).toEqualTypeOf<string>();
-      },
-    });
+    );
     // @ts-expect-error the input must match the task's schema
     s.addTask(Build, { target: 1 });
     // @ts-expect-error unknown option

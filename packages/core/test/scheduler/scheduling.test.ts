@@ -46,7 +46,11 @@ describe('Scheduler: workers are reused and started on demand', () => {
   });
 
   it('starts workers with the spawn run option (env)', () => {
-    expect(run.result.results.map((r) => r.ok && r.value.env)).toEqual(['from spawn.env', 'from spawn.env', 'from spawn.env']);
+    expect(run.result.results.map((r) => r.ok && r.value.env)).toEqual([
+      'from spawn.env',
+      'from spawn.env',
+      'from spawn.env',
+    ]);
     expectNoneAlive(run);
   });
 });
@@ -63,7 +67,10 @@ interface TraceEvent {
 
 describe('Scheduler: workers taken from startApp({ spareWorkers })', () => {
   it('run tasks like freshly spawned ones, and no spare outlives the program', async () => {
-    const run = await runFixture<Scheduled<{ results: Result<InfoOut>[] }>>('scheduler/master.ts', { args: ['bound'], env: { SCHED_SPARES: '2' } });
+    const run = await runFixture<Scheduled<{ results: Result<InfoOut>[] }>>('scheduler/master.ts', {
+      args: ['bound'],
+      env: { SCHED_SPARES: '2' },
+    });
     expect(Object.values(run.result.results).filter((r) => r.ok)).toHaveLength(9);
     expect(run.result.workers).toHaveLength(3);
     // The two spares and their replacements were launched too: all gone.
@@ -73,16 +80,18 @@ describe('Scheduler: workers taken from startApp({ spareWorkers })', () => {
 });
 
 describe('Scheduler: maxWorkers, start order and the trace file', () => {
-  let run: FixtureRun<Scheduled<{
-    started: number[];
-    results: Record<string, Result<number>>;
-    startPids: Record<string, number>;
-    maxRunning: number;
-    queuedBeforeRun: number;
-    queuedAfter: number;
-    elapsedMs: number;
-    trace: { traceEvents: TraceEvent[]; displayTimeUnit: string };
-  }>>;
+  let run: FixtureRun<
+    Scheduled<{
+      started: number[];
+      results: Record<string, Result<number>>;
+      startPids: Record<string, number>;
+      maxRunning: number;
+      queuedBeforeRun: number;
+      queuedAfter: number;
+      elapsedMs: number;
+      trace: { traceEvents: TraceEvent[]; displayTimeUnit: string };
+    }>
+  >;
   beforeAll(async () => {
     run = await runFixture('scheduler/master.ts', { args: ['bound'] });
   });
@@ -128,7 +137,8 @@ describe('Scheduler: maxWorkers, start order and the trace file', () => {
     // The slices of one track never overlap: one task at a time per worker.
     for (const tid of tids) {
       const own = slices.filter((s) => s.tid === tid).sort((a, b) => a.ts! - b.ts!);
-      for (let i = 1; i < own.length; i++) expect(own[i]!.ts!).toBeGreaterThanOrEqual(own[i - 1]!.ts! + own[i - 1]!.dur! - 1);
+      for (let i = 1; i < own.length; i++)
+        expect(own[i]!.ts!).toBeGreaterThanOrEqual(own[i - 1]!.ts! + own[i - 1]!.dur! - 1);
     }
     const thrown = slices.find((s) => s.name === 'throw');
     expect(thrown?.args).toEqual({ input: 'the tenth task throws', result: 'error: the tenth task throws' });
@@ -142,12 +152,16 @@ describe('Scheduler: addTask from any handler while run runs', () => {
     run = await runFixture('scheduler/master.ts', { args: ['handlers'] });
   });
 
-  it.each(['from onStart', 'from onMessage', 'from onFinish', 'from onEmptyQueue', 'from a timer', 'from a timer set by onFinish'])(
-    'runs a task added %s',
-    (tag) => {
-      expect(run.result.results[tag]).toMatchObject({ ok: true, value: { tag } });
-      expect(run.result.results.root?.ok).toBe(true);
-      expectNoneAlive(run);
-    },
-  );
+  it.each([
+    'from onStart',
+    'from onMessage',
+    'from onFinish',
+    'from onEmptyQueue',
+    'from a timer',
+    'from a timer set by onFinish',
+  ])('runs a task added %s', (tag) => {
+    expect(run.result.results[tag]).toMatchObject({ ok: true, value: { tag } });
+    expect(run.result.results.root?.ok).toBe(true);
+    expectNoneAlive(run);
+  });
 });

@@ -6,19 +6,21 @@ import type { Scheduled } from './fixtures/tracked.js';
 type Result = { ok: true; value: unknown } | { ok: false; error: string };
 
 describe('Scheduler.stop and clearQueue', () => {
-  let run: FixtureRun<Scheduled<{
-    mid: {
-      events: string[];
-      results: Record<string, Result>;
-      firstRunMs: number;
-      timerFiredInSecondRun: boolean;
-      timerFiredAfterMs: number;
-      queuedAfter: number;
-    };
-    before: { results: Result[] };
-    clear: { events: string[] };
-    handlers: { events: string[] };
-  }>>;
+  let run: FixtureRun<
+    Scheduled<{
+      mid: {
+        events: string[];
+        results: Record<string, Result>;
+        firstRunMs: number;
+        timerFiredInSecondRun: boolean;
+        timerFiredAfterMs: number;
+        queuedAfter: number;
+      };
+      before: { results: Result[] };
+      clear: { events: string[] };
+      handlers: { events: string[] };
+    }>
+  >;
   beforeAll(async () => {
     run = await runFixture('scheduler/master.ts', { args: ['stop'] });
   });
@@ -50,7 +52,10 @@ describe('Scheduler.stop and clearQueue', () => {
     expect(events).not.toContain('onTermTimeout ignore-term');
     expect(events).not.toContain('onTermTimeout sleep');
     expect(events).toContain('ignore-term says SIGTERM ignored');
-    expect(run.result.mid.results.sleep).toMatchObject({ ok: false, error: expect.stringMatching(/was killed by SIGINT$/) as unknown });
+    expect(run.result.mid.results.sleep).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/was killed by SIGINT$/) as unknown,
+    });
     expectNoneAlive();
   });
 
@@ -61,7 +66,10 @@ describe('Scheduler.stop and clearQueue', () => {
     const afterMs = Number(/after (\d+) ms/.exec(kill[0]!)?.[1]);
     expect(afterMs).toBeGreaterThanOrEqual(499);
     expect(afterMs).toBeLessThan(4000);
-    expect(run.result.mid.results.ignoreTerm).toMatchObject({ ok: false, error: expect.stringMatching(/was killed by SIGKILL$/) as unknown });
+    expect(run.result.mid.results.ignoreTerm).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/was killed by SIGKILL$/) as unknown,
+    });
     expectNoneAlive();
   });
 

@@ -8,7 +8,9 @@ import type { Scheduled } from './fixtures/tracked.js';
 const SLACK_MS = 3000;
 
 describe('Scheduler term and kill timeouts', () => {
-  let run: FixtureRun<Scheduled<{ timelines: Record<string, TaskTimeline>; unexpected: unknown[]; slowAliveAtNextStart: boolean }>>;
+  let run: FixtureRun<
+    Scheduled<{ timelines: Record<string, TaskTimeline>; unexpected: unknown[]; slowAliveAtNextStart: boolean }>
+  >;
   beforeAll(async () => {
     run = await runFixture('scheduler/master.ts', { args: ['timeouts'] });
   });
@@ -24,7 +26,10 @@ describe('Scheduler term and kill timeouts', () => {
     expect(term.killCalls).toBe(0);
     expect(term.term! - term.start!).toBeGreaterThanOrEqual(399);
     expect(term.term! - term.start!).toBeLessThan(400 + SLACK_MS);
-    expect(term.result).toEqual({ ok: false, error: `worker "${nameOf(term.pid)}" (pid ${term.pid}) was killed by SIGTERM` });
+    expect(term.result).toEqual({
+      ok: false,
+      error: `worker "${nameOf(term.pid)}" (pid ${term.pid}) was killed by SIGTERM`,
+    });
     expectNoneAlive();
   });
 
@@ -36,7 +41,10 @@ describe('Scheduler term and kill timeouts', () => {
     expect(both.term! - both.start!).toBeGreaterThanOrEqual(399);
     expect(both.kill! - both.term!).toBeGreaterThanOrEqual(599);
     expect(both.kill! - both.term!).toBeLessThan(600 + SLACK_MS);
-    expect(both.result).toEqual({ ok: false, error: `worker "${nameOf(both.pid)}" (pid ${both.pid}) was killed by SIGKILL` });
+    expect(both.result).toEqual({
+      ok: false,
+      error: `worker "${nameOf(both.pid)}" (pid ${both.pid}) was killed by SIGKILL`,
+    });
     expectNoneAlive();
   });
 
@@ -46,14 +54,20 @@ describe('Scheduler term and kill timeouts', () => {
     expect(kill.killCalls).toBe(1);
     expect(kill.kill! - kill.start!).toBeGreaterThanOrEqual(699);
     expect(kill.kill! - kill.start!).toBeLessThan(700 + SLACK_MS);
-    expect(kill.result).toEqual({ ok: false, error: `worker "${nameOf(kill.pid)}" (pid ${kill.pid}) was killed by SIGKILL` });
+    expect(kill.result).toEqual({
+      ok: false,
+      error: `worker "${nameOf(kill.pid)}" (pid ${kill.pid}) was killed by SIGKILL`,
+    });
     expectNoneAlive();
   });
 
   it('termSignal: the custom signal is sent instead of SIGTERM', () => {
     const custom = t('SIGINT');
     expect(custom.termCalls).toBe(1);
-    expect(custom.result).toEqual({ ok: false, error: `worker "${nameOf(custom.pid)}" (pid ${custom.pid}) was killed by SIGINT` });
+    expect(custom.result).toEqual({
+      ok: false,
+      error: `worker "${nameOf(custom.pid)}" (pid ${custom.pid}) was killed by SIGINT`,
+    });
     expectNoneAlive();
   });
 
@@ -84,7 +98,9 @@ describe('Scheduler term and kill timeouts', () => {
     const quick = t('quick');
     expect(quick).toMatchObject({ termCalls: 0, killCalls: 0, result: { ok: true, value: quick.pid } });
     // Its worker takes the next task in the queue (whichever it is then).
-    const reusedBy = Object.entries(run.result.timelines).filter(([tag, other]) => tag !== 'quick' && other.pid === quick.pid);
+    const reusedBy = Object.entries(run.result.timelines).filter(
+      ([tag, other]) => tag !== 'quick' && other.pid === quick.pid,
+    );
     expect(reusedBy).toHaveLength(1);
     expect(reusedBy[0]![1].start!).toBeGreaterThanOrEqual(quick.finish!);
     expectNoneAlive();

@@ -9,7 +9,8 @@ import { PIDS_FILE, RUN_DIR_VARIABLE, type PidRecord } from './side-channel.mjs'
 export { RUN_DIR_VARIABLE, type PidRecord };
 
 const dir = process.env[RUN_DIR_VARIABLE];
-if (dir === undefined) throw new Error(`fixtures need ${RUN_DIR_VARIABLE} (run them through test/support/fixture-runner.ts)`);
+if (dir === undefined)
+  throw new Error(`fixtures need ${RUN_DIR_VARIABLE} (run them through test/support/fixture-runner.ts)`);
 export const runDir: string = dir;
 
 /** Appends a line to a file of the run directory (a side channel for workers that cannot answer). */
@@ -20,7 +21,9 @@ export function note(file: string, text: string): void {
 /** The lines of a file of the run directory so far. */
 export function noted(file: string): string[] {
   try {
-    return readFileSync(join(runDir, file), 'utf8').split('\n').filter((line) => line !== '');
+    return readFileSync(join(runDir, file), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '');
   } catch {
     return [];
   }

@@ -86,7 +86,8 @@ export class RunningFixture {
     private readonly options: FixtureOptions,
   ) {
     const [area, file, ...rest] = name.split('/');
-    if (area === undefined || file === undefined || rest.length > 0) throw new Error(`a fixture is <area>/<file>, not ${name}`);
+    if (area === undefined || file === undefined || rest.length > 0)
+      throw new Error(`a fixture is <area>/<file>, not ${name}`);
     if (options.ssh === true && sshTarget === undefined) throw new Error(skipReason);
     const ssh = options.ssh === true ? sshTarget : undefined;
     this.dir = mkdtempSync(join(tmpdir(), `${area}-${file}-`));
@@ -190,7 +191,9 @@ export class RunningFixture {
     const records = this.records();
     const reported = reportedPids(this.stdout);
     const agents = this.options.ssh === true ? records.map((r) => r.ppid) : [];
-    const pids = [...new Set([...inSideChannel, ...agents, ...this.sampled, ...reported, ...this.processes()])].filter((pid) => pid !== this.pid);
+    const pids = [...new Set([...inSideChannel, ...agents, ...this.sampled, ...reported, ...this.processes()])].filter(
+      (pid) => pid !== this.pid,
+    );
     let exits = new Map<number, number>();
     const files: Record<string, string | undefined> = {};
     try {
@@ -200,12 +203,26 @@ export class RunningFixture {
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
     }
-    if (this.timedOut) throw new Error(`timed out after ${this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms: ${this.describe()}`);
+    if (this.timedOut)
+      throw new Error(`timed out after ${this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms: ${this.describe()}`);
     // A worker the fixture knows of but the side channel missed: the proof above may have missed others like it.
     const unrecorded = reported.filter((pid) => !inSideChannel.includes(pid));
-    if (unrecorded.length > 0) throw new Error(`worker pids ${unrecorded.join(', ')} reported but never recorded: ${this.describe()}`);
+    if (unrecorded.length > 0)
+      throw new Error(`worker pids ${unrecorded.join(', ')} reported but never recorded: ${this.describe()}`);
     const workerPids = [...new Set(records.map((r) => r.pid))];
-    return { pid: this.pid, code, signal, stdout: this.stdout, stderr: this.stderr, records, workerPids, pids, exits, files, elapsedMs };
+    return {
+      pid: this.pid,
+      code,
+      signal,
+      stdout: this.stdout,
+      stderr: this.stderr,
+      records,
+      workerPids,
+      pids,
+      exits,
+      files,
+      elapsedMs,
+    };
   }
 
   /**
@@ -267,7 +284,10 @@ function reportedPids(stdout: string): number[] {
 
 /** The value of the first `<tag> {json}` line of `output` (complete lines only: the master may be mid-write). */
 function tagged<T>(output: string, tag: string): T | undefined {
-  const line = output.split('\n').slice(0, -1).find((l) => l.startsWith(`${tag} `));
+  const line = output
+    .split('\n')
+    .slice(0, -1)
+    .find((l) => l.startsWith(`${tag} `));
   return line === undefined ? undefined : (JSON.parse(line.slice(tag.length + 1)) as T);
 }
 

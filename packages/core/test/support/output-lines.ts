@@ -36,7 +36,8 @@ export function findNumberedLines(stdout: string, name: string): LinesFound {
   for (const line of stdout.split('\n')) {
     if (line.startsWith('RESULT ')) resultSeen = true;
     if (!line.startsWith(`${prefix}line `)) continue;
-    if (firstWrong === null && line !== `${prefix}${numberedLine(count)}`) firstWrong = { at: count, line: line.slice(0, 100) };
+    if (firstWrong === null && line !== `${prefix}${numberedLine(count)}`)
+      firstWrong = { at: count, line: line.slice(0, 100) };
     count++;
     if (resultSeen) afterResult++;
   }

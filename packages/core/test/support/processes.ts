@@ -51,7 +51,11 @@ export async function expectAllGone(pids: readonly number[], deadlineMs = 15_000
  */
 export function childPids(pid: number): number[] {
   try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
     return children.filter((child) => !isTsxCompiler(child, pid));
   } catch {
     return [];
@@ -61,7 +65,12 @@ export function childPids(pid: number): number[] {
 /** Whether `pid` is the esbuild service of the tsx run by `parent` (see childPids). */
 export function isTsxCompiler(pid: number, parent: number): boolean {
   const args = commandArgs(pid);
-  return parentOf(pid) === parent && args !== undefined && /\/esbuild$/.test(args[0] ?? '') && args.some((arg) => arg.startsWith('--service'));
+  return (
+    parentOf(pid) === parent &&
+    args !== undefined &&
+    /\/esbuild$/.test(args[0] ?? '') &&
+    args.some((arg) => arg.startsWith('--service'))
+  );
 }
 
 /**

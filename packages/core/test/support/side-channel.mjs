@@ -18,6 +18,11 @@ export const EXITS_FILE = 'exits.jsonl';
 const runDir = process.env[RUN_DIR_VARIABLE];
 // The marker is still in the environment while a worker re-runs the program's top level.
 if (runDir !== undefined && process.env.COHORT_WORKER === '1') {
-  appendFileSync(join(runDir, PIDS_FILE), `${JSON.stringify({ pid: process.pid, ppid: process.ppid, role: 'worker' })}\n`);
-  process.on('exit', (code) => appendFileSync(join(runDir, EXITS_FILE), `${JSON.stringify({ pid: process.pid, code })}\n`));
+  appendFileSync(
+    join(runDir, PIDS_FILE),
+    `${JSON.stringify({ pid: process.pid, ppid: process.ppid, role: 'worker' })}\n`,
+  );
+  process.on('exit', (code) =>
+    appendFileSync(join(runDir, EXITS_FILE), `${JSON.stringify({ pid: process.pid, code })}\n`),
+  );
 }

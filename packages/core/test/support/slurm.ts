@@ -7,7 +7,11 @@ import { existsSync } from 'node:fs';
 export const slurmCluster =
   process.env.SLURM_CONF === undefined || process.env.COHORT_SLURM_DIR === undefined
     ? undefined
-    : { conf: process.env.SLURM_CONF, dir: process.env.COHORT_SLURM_DIR, partition: process.env.COHORT_SLURM_PARTITION ?? 'debug' };
+    : {
+        conf: process.env.SLURM_CONF,
+        dir: process.env.COHORT_SLURM_DIR,
+        partition: process.env.COHORT_SLURM_PARTITION ?? 'debug',
+      };
 
 export const slurmSkipReason =
   'Slurm tests need the test cluster: run `eval "$(COHORT_SLURM_DIR=$(mktemp -d) .ci/setup-slurm)"` first (sets SLURM_CONF, COHORT_SLURM_DIR, COHORT_SLURM_PARTITION)';
@@ -18,9 +22,23 @@ export function slurmSkipWarning(why: string): string {
 }
 
 /** A command of the cluster's: exit code, output; never throws (a missing binary is status null, error set). */
-export function slurmCommand(command: string, args: readonly string[], timeoutMs = 10_000): { status: number | null; stdout: string; stderr: string; error?: Error } {
-  const result = spawnSync(command, args, { encoding: 'utf8', timeout: timeoutMs, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '', ...(result.error === undefined ? {} : { error: result.error }) };
+export function slurmCommand(
+  command: string,
+  args: readonly string[],
+  timeoutMs = 10_000,
+): { status: number | null; stdout: string; stderr: string; error?: Error } {
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return {
+    status: result.status,
+    stdout: result.stdout ?? '',
+    stderr: result.stderr ?? '',
+    ...(result.error === undefined ? {} : { error: result.error }),
+  };
 }
 
 /**
@@ -35,7 +53,8 @@ export function slurmUnavailableReason(): string | undefined {
   if (sinfo.error !== undefined) return `sinfo did not run: ${sinfo.error.message}`;
   if (sinfo.status !== 0) return `sinfo exited with ${sinfo.status}: ${sinfo.stderr.trim()}`;
   const states = sinfo.stdout.split('\n').filter((line) => line !== '');
-  if (!states.some((state) => /^(idle|mixed|allocated)$/.test(state))) return `no node of partition ${slurmCluster.partition} takes jobs (sinfo says: ${states.join(', ') || 'nothing'})`;
+  if (!states.some((state) => /^(idle|mixed|allocated)$/.test(state)))
+    return `no node of partition ${slurmCluster.partition} takes jobs (sinfo says: ${states.join(', ') || 'nothing'})`;
   return undefined;
 }
 
@@ -73,7 +92,8 @@ export function named(prefix: string): JobFilter {
 export function jobsLeft(filter?: JobFilter): SlurmJob[] {
   // %i id, %T state, %r reason, %j name last, as the only field that may hold the separator.
   const squeue = slurmCommand('squeue', ['-h', '-o', '%i|%T|%r|%j']);
-  if (squeue.error !== undefined || squeue.status !== 0) throw new Error(`squeue failed (${squeue.status}): ${squeue.error?.message ?? squeue.stderr.trim()}`);
+  if (squeue.error !== undefined || squeue.status !== 0)
+    throw new Error(`squeue failed (${squeue.status}): ${squeue.error?.message ?? squeue.stderr.trim()}`);
   const jobs = squeue.stdout
     .split('\n')
     .filter((line) => line !== '')
@@ -102,8 +122,13 @@ export async function waitNoJobs(timeoutMs = 15_000, filter?: JobFilter): Promis
 export async function expectNoJobs(timeoutMs = 15_000, filter?: JobFilter): Promise<void> {
   const left = await waitNoJobs(timeoutMs, filter);
   if (left.length === 0) return;
-  slurmCommand('scancel', left.map((job) => job.id));
-  throw new Error(`Slurm jobs still in the queue after ${timeoutMs} ms: ${left.map((job) => `${job.id} ${job.name} ${job.state} (${job.reason})`).join('; ')}`);
+  slurmCommand(
+    'scancel',
+    left.map((job) => job.id),
+  );
+  throw new Error(
+    `Slurm jobs still in the queue after ${timeoutMs} ms: ${left.map((job) => `${job.id} ${job.name} ${job.state} (${job.reason})`).join('; ')}`,
+  );
 }
 
 /**

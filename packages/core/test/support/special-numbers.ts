@@ -4,7 +4,14 @@
 import { z } from 'zod';
 
 /** In the order the fixtures send them. */
-export const SPECIAL_NUMBERS: readonly number[] = [-0, 0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -1.5];
+export const SPECIAL_NUMBERS: readonly number[] = [
+  -0,
+  0,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  -1.5,
+];
 
 /** `SPECIAL_NUMBERS` as `showNumber` writes them: what each path must deliver. */
 export const SPECIAL_NUMBERS_SHOWN: readonly string[] = ['-0', '0', 'NaN', 'Infinity', '-Infinity', '-1.5'];

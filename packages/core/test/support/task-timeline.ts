@@ -25,7 +25,10 @@ export interface TimelineRecorder {
  * Times are read from `now`. `stampMessages`: each message is recorded with the time it arrived (`"armed at 812"`),
  * to show it came before a signal.
  */
-export function timelineRecorder(now: () => number, { stampMessages = false }: { stampMessages?: boolean } = {}): TimelineRecorder {
+export function timelineRecorder(
+  now: () => number,
+  { stampMessages = false }: { stampMessages?: boolean } = {},
+): TimelineRecorder {
   const timelines: Record<string, TaskTimeline> = {};
   return {
     timelines,

@@ -47,19 +47,27 @@ type Way = 'untraced' | 'lazy' | 'eager';
 
 /** A client of the rpc bench's workloads that dispatches `add` one of the three ways. */
 function adder(connection: Connection, way: Way): Adder {
-  const untraced = (a: number, b: number): Promise<number> => connection[dispatchFrom](undefined, add, [a, b]) as Promise<number>;
+  const untraced = (a: number, b: number): Promise<number> =>
+    connection[dispatchFrom](undefined, add, [a, b]) as Promise<number>;
   const lazy = (a: number, b: number): Promise<number> => connection.dispatch(add, [a, b]);
-  const eager = (a: number, b: number): Promise<number> => connection[dispatchFrom](captureCallSite(eager), add, [a, b]) as Promise<number>;
+  const eager = (a: number, b: number): Promise<number> =>
+    connection[dispatchFrom](captureCallSite(eager), add, [a, b]) as Promise<number>;
   return { add: way === 'untraced' ? untraced : way === 'lazy' ? lazy : eager };
 }
-const show = (summary: Summary, digits: number): string => `${summary.median.toFixed(digits)} (min ${summary.min.toFixed(digits)})`;
+const show = (summary: Summary, digits: number): string =>
+  `${summary.median.toFixed(digits)} (min ${summary.min.toFixed(digits)})`;
 
 // `--ways lazy` (or `eager`) compares that way alone with the untraced calls; `--in-flight` skips the rest.
 const waysArg = process.argv.indexOf('--ways');
 const ways = waysArg === -1 ? (['lazy', 'eager'] as const) : ([process.argv[waysArg + 1] as Way] as const);
 const inFlightOnly = process.argv.includes('--in-flight');
 
-const capture = await compare({ warmup: 5, repetitions: inFlightOnly ? 1 : 41, baseline: () => captures(false), cohort: () => captures(true) });
+const capture = await compare({
+  warmup: 5,
+  repetitions: inFlightOnly ? 1 : 41,
+  baseline: () => captures(false),
+  cohort: () => captures(true),
+});
 console.log(
   `capture alone, ${DEPTH} frames deep: ${show(capture.baseline, 1)} ns without, ${show(capture.cohort, 1)} ns with: ` +
     `${(capture.cohort.median - capture.baseline.median).toFixed(0)} ns per capture (${captured} captured)`,
@@ -67,9 +75,13 @@ console.log(
 
 const dir = mkdtempSync(join(tmpdir(), 'cohort-call-site-'));
 const secret = randomBytes(32).toString('hex');
-const server = await startServer(new URL('./rpc/server-main.ts', import.meta.url), [join(dir, 'raw.sock'), join(dir, 'cohort.sock')], {
-  env: { BENCH_SECRET: secret },
-});
+const server = await startServer(
+  new URL('./rpc/server-main.ts', import.meta.url),
+  [join(dir, 'raw.sock'), join(dir, 'cohort.sock')],
+  {
+    env: { BENCH_SECRET: secret },
+  },
+);
 const connection = await Connection.connect({ address: { path: join(dir, 'cohort.sock') }, secret });
 const percent = (a: Summary, b: Summary): string => `${((b.median / a.median - 1) * 100).toFixed(1)} %`;
 try {
@@ -80,7 +92,9 @@ try {
       baseline: sequentialLatency(adder(connection, 'untraced'), CALLS_PER_SAMPLE),
       cohort: sequentialLatency(adder(connection, way), CALLS_PER_SAMPLE),
     });
-    console.log(`round trip, sequential add: untraced ${show(trips.baseline, 2)} µs, ${way} ${show(trips.cohort, 2)} µs: ${percent(trips.baseline, trips.cohort)}`);
+    console.log(
+      `round trip, sequential add: untraced ${show(trips.baseline, 2)} µs, ${way} ${show(trips.cohort, 2)} µs: ${percent(trips.baseline, trips.cohort)}`,
+    );
   }
   for (const way of ways) {
     const busy = await compare({
@@ -89,7 +103,9 @@ try {
       baseline: windowedThroughput(adder(connection, 'untraced'), IN_FLIGHT_CALLS, 256),
       cohort: windowedThroughput(adder(connection, way), IN_FLIGHT_CALLS, 256),
     });
-    console.log(`256 calls in flight: untraced ${show(busy.baseline, 0)} calls/s, ${way} ${show(busy.cohort, 0)} calls/s: ${percent(busy.baseline, busy.cohort)}`);
+    console.log(
+      `256 calls in flight: untraced ${show(busy.baseline, 0)} calls/s, ${way} ${show(busy.cohort, 0)} calls/s: ${percent(busy.baseline, busy.cohort)}`,
+    );
   }
 } finally {
   await connection.close('done');

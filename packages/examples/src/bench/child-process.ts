@@ -39,11 +39,17 @@ export interface StartOptions {
  */
 function childExecArgv(): string[] {
   const profileDir = process.env['BENCH_CPU_PROF_DIR'];
-  return profileDir === undefined || profileDir === '' ? [...process.execArgv] : [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  return profileDir === undefined || profileDir === ''
+    ? [...process.execArgv]
+    : [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profileDir}`];
 }
 
 /** Starts `script` (a module next to the bench) and resolves once it prints its ready line. */
-export async function startServer(script: URL, args: readonly string[], options: StartOptions = {}): Promise<ServerProcess> {
+export async function startServer(
+  script: URL,
+  args: readonly string[],
+  options: StartOptions = {},
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...childExecArgv(), fileURLToPath(script), ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, ...options.env },
@@ -74,7 +80,11 @@ export async function startServer(script: URL, args: readonly string[], options:
   return { pid: child.pid!, exited, send: (line) => void child.stdin!.write(`${line}\n`), stop };
 }
 
-async function waitForReady(child: ChildProcess, script: URL, onLine: ((line: string) => void) | undefined): Promise<void> {
+async function waitForReady(
+  child: ChildProcess,
+  script: URL,
+  onLine: ((line: string) => void) | undefined,
+): Promise<void> {
   const stdout = child.stdout!;
   stdout.setEncoding('utf8');
   let pending = '';
@@ -93,12 +103,17 @@ async function waitForReady(child: ChildProcess, script: URL, onLine: ((line: st
       }
     });
     child.once('exit', (code, signal) =>
-      reject(new Error(`bench server ${fileURLToPath(script)} exited before it was ready (code ${code}, signal ${signal})`)),
+      reject(
+        new Error(`bench server ${fileURLToPath(script)} exited before it was ready (code ${code}, signal ${signal})`),
+      ),
     );
     child.once('error', reject);
   });
   const timeout = new Promise<never>((_, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bench server ${fileURLToPath(script)} not ready within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`bench server ${fileURLToPath(script)} not ready within ${READY_TIMEOUT_MS} ms`)),
+      READY_TIMEOUT_MS,
+    );
     void ready.finally(() => clearTimeout(timer)).catch(() => undefined);
   });
   await Promise.race([ready, timeout]);
@@ -112,7 +127,10 @@ export function killAllServers(): void {
 /** Makes Ctrl-C and SIGTERM take the children down too, then exit with the conventional status. */
 export function killServersOnExit(): void {
   process.once('exit', killAllServers);
-  for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, status] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(signal, () => {
       process.stderr.write(`\nbench: ${signal}, stopping the servers\n`);
       killAllServers();

@@ -101,7 +101,12 @@ export async function measure(sampler: Sampler, warmup: number, repetitions: num
 }
 
 /** Runs `a` and `b` in alternating order (ABBA…) after warming both up; returns the samples that count. */
-async function alternate<T>(warmup: number, repetitions: number, a: () => Promise<T>, b: () => Promise<T>): Promise<{ a: T[]; b: T[] }> {
+async function alternate<T>(
+  warmup: number,
+  repetitions: number,
+  a: () => Promise<T>,
+  b: () => Promise<T>,
+): Promise<{ a: T[]; b: T[] }> {
   for (let i = 0; i < warmup; i++) {
     await a();
     await b();
@@ -145,22 +150,30 @@ export interface ReadingsComparison {
  */
 export async function compareReadings(options: CompareReadingsOptions): Promise<ReadingsComparison> {
   const { a, b } = await alternate(options.warmup, options.repetitions, options.baseline, options.cohort);
-  const pick = (samples: Readings[], side: string) => (reading: string): Summary => {
-    const values = samples.map((sample) => sample[reading]);
-    if (values.some((value) => value === undefined)) throw new Error(`bench: the ${side} samples lack the reading "${reading}"`);
-    return summarize(values as number[]);
-  };
+  const pick =
+    (samples: Readings[], side: string) =>
+    (reading: string): Summary => {
+      const values = samples.map((sample) => sample[reading]);
+      if (values.some((value) => value === undefined))
+        throw new Error(`bench: the ${side} samples lack the reading "${reading}"`);
+      return summarize(values as number[]);
+    };
   return { baseline: pick(a, 'baseline'), cohort: pick(b, 'Cohort') };
 }
 
 /** Summaries per reading name of one workload sampled alone (for metrics without a baseline). */
-export async function measureReadings(sampler: ReadingsSampler, warmup: number, repetitions: number): Promise<(reading: string) => Summary> {
+export async function measureReadings(
+  sampler: ReadingsSampler,
+  warmup: number,
+  repetitions: number,
+): Promise<(reading: string) => Summary> {
   for (let i = 0; i < warmup; i++) await sampler();
   const samples: Readings[] = [];
   for (let i = 0; i < repetitions; i++) samples.push(await sampler());
   return (reading) => {
     const values = samples.map((sample) => sample[reading]);
-    if (values.some((value) => value === undefined)) throw new Error(`bench: the samples lack the reading "${reading}"`);
+    if (values.some((value) => value === undefined))
+      throw new Error(`bench: the samples lack the reading "${reading}"`);
     return summarize(values as number[]);
   };
 }
@@ -183,10 +196,13 @@ export function metric(input: MetricInput): Metric {
   const better = (value: number, limit: number): boolean => (input.higherIsBetter ? value >= limit : value <= limit);
   const target = input.target;
   const met =
-    target.kind === 'none' ? true
-    : target.kind === 'absolute' ? better(cohort, target.limit)
-    : target.kind === 'difference' ? baseline !== null && cohort - baseline <= target.limit
-    : ratio !== null && better(ratio, target.limit);
+    target.kind === 'none'
+      ? true
+      : target.kind === 'absolute'
+        ? better(cohort, target.limit)
+        : target.kind === 'difference'
+          ? baseline !== null && cohort - baseline <= target.limit
+          : ratio !== null && better(ratio, target.limit);
   return {
     group: input.group,
     name: input.name,

@@ -59,15 +59,27 @@ const tsxLoader = import.meta.resolve('tsx');
 
 /** Runs one runtime's bench as a child whose stdin we hold: if we die, it sees stdin close and stops. */
 async function runBench(runtime: Runtime): Promise<number> {
-  const script = runtime === 'js' ? [join(compiledDir, 'runner.js')] : ['--import', tsxLoader, join(sources, 'runner.ts')];
-  const args = [...positionals, ...(values.quick ? ['--quick'] : []), '--out', join(outDir, `bench-results-${runtime}.json`)];
-  const child = spawn(node, [...script, ...args], { stdio: ['pipe', 'inherit', 'inherit'], env: { ...process.env, BENCH_LAUNCHED: '1' } });
+  const script =
+    runtime === 'js' ? [join(compiledDir, 'runner.js')] : ['--import', tsxLoader, join(sources, 'runner.ts')];
+  const args = [
+    ...positionals,
+    ...(values.quick ? ['--quick'] : []),
+    '--out',
+    join(outDir, `bench-results-${runtime}.json`),
+  ];
+  const child = spawn(node, [...script, ...args], {
+    stdio: ['pipe', 'inherit', 'inherit'],
+    env: { ...process.env, BENCH_LAUNCHED: '1' },
+  });
   const forward = (signal: NodeJS.Signals) => (): void => void child.kill(signal);
   const onInt = forward('SIGINT');
   const onTerm = forward('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
-  const [code, signal] = (await new Promise((done) => child.once('exit', (...end) => done(end)))) as [number | null, NodeJS.Signals | null];
+  const [code, signal] = (await new Promise((done) => child.once('exit', (...end) => done(end)))) as [
+    number | null,
+    NodeJS.Signals | null,
+  ];
   process.off('SIGINT', onInt);
   process.off('SIGTERM', onTerm);
   return code ?? (signal === null ? 1 : 128);
@@ -75,7 +87,9 @@ async function runBench(runtime: Runtime): Promise<number> {
 
 let status = 0;
 for (const runtime of runtimes as Runtime[]) {
-  console.log(`\n== bench, ${runtime === 'js' ? 'compiled JavaScript under plain node' : 'TypeScript sources under tsx'}: ${node}`);
+  console.log(
+    `\n== bench, ${runtime === 'js' ? 'compiled JavaScript under plain node' : 'TypeScript sources under tsx'}: ${node}`,
+  );
   const code = await runBench(runtime);
   if (code !== 0) {
     console.error(`bench: the ${runtime} run failed (exit ${code})`);

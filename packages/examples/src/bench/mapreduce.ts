@@ -1,4 +1,11 @@
-import { compareReadings, metric, type BenchContext, type BenchGroup, type Metric, type ReadingsComparison } from './harness.js';
+import {
+  compareReadings,
+  metric,
+  type BenchContext,
+  type BenchGroup,
+  type Metric,
+  type ReadingsComparison,
+} from './harness.js';
 import { CHUNK_BYTES } from './mapreduce/definitions.js';
 import type { HashArg, PeerTinyArg, TinyArg } from './mapreduce/samplers.js';
 import { startSamplerProcess, type SamplerProcess } from './sampler-process.js';

@@ -20,14 +20,21 @@ export function markdownTable(results: BenchResults): string {
     if (!metric.met) cells[5] = '**NO**';
     return `| ${cells.map(cell).join(' | ')} |`;
   });
-  return [heading, '', '| metric | Cohort | baseline or peer | ratio | target | met? |', '|---|---|---|---|---|---|', ...rows].join('\n');
+  return [
+    heading,
+    '',
+    '| metric | Cohort | baseline or peer | ratio | target | met? |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 /** `readme` with the text between the markers replaced by one table per run, in the order given. */
 export function renderReadmeTables(readme: string, runs: readonly BenchResults[]): string {
   const start = readme.indexOf(START_MARKER);
   const end = readme.indexOf(END_MARKER);
-  if (start === -1 || end === -1 || end < start) throw new Error(`README.md has no ${START_MARKER} … ${END_MARKER} section to write the tables into`);
+  if (start === -1 || end === -1 || end < start)
+    throw new Error(`README.md has no ${START_MARKER} … ${END_MARKER} section to write the tables into`);
   const tables = runs.map(markdownTable).join('\n\n');
   return `${readme.slice(0, start + START_MARKER.length)}\n${tables}\n${readme.slice(end)}`;
 }

@@ -96,8 +96,12 @@ async function measureAll(context: BenchContext, driver: SamplerProcess): Promis
     }),
   );
 
-  context.progress('parallel: spawn to first call from a spare worker, in a second master started with spareWorkers: 1');
-  const spareDriver = await startSamplerProcess(benchScript('./parallel/entry', import.meta.url), { env: { BENCH_SPARE_WORKERS: '1' } });
+  context.progress(
+    'parallel: spawn to first call from a spare worker, in a second master started with spareWorkers: 1',
+  );
+  const spareDriver = await startSamplerProcess(benchScript('./parallel/entry', import.meta.url), {
+    env: { BENCH_SPARE_WORKERS: '1' },
+  });
   try {
     const { settleMs, ...sampling } = plan.spare;
     const spares = await compare({
@@ -144,8 +148,15 @@ async function measureAll(context: BenchContext, driver: SamplerProcess): Promis
   const { inFlight } = plan;
   for (const workers of [1, 2] as const) {
     for (const peer of PEERS) {
-      context.progress(`parallel: ${inFlight.calls} calls, ${inFlight.window} in flight, ${workers} worker(s), against ${peer.subject}`);
-      const arg = (subject: InFlightSubject): InFlightArg => ({ subject, workers, calls: inFlight.calls, window: inFlight.window });
+      context.progress(
+        `parallel: ${inFlight.calls} calls, ${inFlight.window} in flight, ${workers} worker(s), against ${peer.subject}`,
+      );
+      const arg = (subject: InFlightSubject): InFlightArg => ({
+        subject,
+        workers,
+        calls: inFlight.calls,
+        window: inFlight.window,
+      });
       const busy = await compare({
         warmup: inFlight.warmup,
         repetitions: inFlight.repetitions,

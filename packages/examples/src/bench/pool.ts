@@ -1,4 +1,13 @@
-import { compare, compareReadings, measureReadings, metric, type BenchContext, type BenchGroup, type Metric, type Summary } from './harness.js';
+import {
+  compare,
+  compareReadings,
+  measureReadings,
+  metric,
+  type BenchContext,
+  type BenchGroup,
+  type Metric,
+  type Summary,
+} from './harness.js';
 import type { DeathMode } from './pool/definitions.js';
 import type { ChaosArg, CohortPoolConfig, CpuArg, TinyArg, TinySubject } from './pool/samplers.js';
 import { startSamplerProcess, type SamplerProcess } from './sampler-process.js';
@@ -69,7 +78,13 @@ async function measureAll(context: BenchContext, driver: SamplerProcess): Promis
   const plan = context.quick ? QUICK : FULL;
   const metrics: Metric[] = [];
   const { tiny } = plan;
-  const tinyArg = (subject: TinySubject, extra: Partial<TinyArg> = {}): TinyArg => ({ subject, size: SIZE, calls: tiny.calls, window: tiny.window, ...extra });
+  const tinyArg = (subject: TinySubject, extra: Partial<TinyArg> = {}): TinyArg => ({
+    subject,
+    size: SIZE,
+    calls: tiny.calls,
+    window: tiny.window,
+    ...extra,
+  });
   const tinyName = `${fmt(tiny.calls)} tiny calls, ${tiny.window} in flight, pool of ${SIZE}`;
 
   for (const peer of PEERS) {
@@ -214,7 +229,8 @@ async function measureAll(context: BenchContext, driver: SamplerProcess): Promis
 
 export const poolGroup: BenchGroup = {
   name: GROUP,
-  title: 'Cohort Type.pool() vs workerpool, tinypool (processes) and piscina (threads); CPU-bound scaling, recycling, chaos',
+  title:
+    'Cohort Type.pool() vs workerpool, tinypool (processes) and piscina (threads); CPU-bound scaling, recycling, chaos',
   async run(context) {
     context.progress('pool: starting the pools’ master process');
     const driver = await startSamplerProcess(benchScript('./pool/entry', import.meta.url));

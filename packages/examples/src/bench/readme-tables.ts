@@ -12,7 +12,10 @@ const { values, positionals } = parseArgs({ options: { readme: { type: 'string' 
 const root = workspaceRoot();
 // Paths are as the user typed them, where pnpm was started (pnpm runs this script in the package's folder).
 const fromCwd = (path: string): string => resolve(process.env['INIT_CWD'] ?? process.cwd(), path);
-const files = positionals.length > 0 ? positionals.map(fromCwd) : ['js', 'tsx'].map((runtime) => join(root, `bench-results-${runtime}.json`));
+const files =
+  positionals.length > 0
+    ? positionals.map(fromCwd)
+    : ['js', 'tsx'].map((runtime) => join(root, `bench-results-${runtime}.json`));
 const missing = files.filter((file) => !existsSync(file));
 if (missing.length > 0) {
   console.error(`bench:readme: no results at ${missing.join(', ')}; run \`pnpm bench\` first`);

@@ -11,7 +11,15 @@ const PLOT_LEFT = LABEL_WIDTH + 10;
 const PLOT_RIGHT = WIDTH - 70;
 const ROW_HEIGHT = 42;
 const TOP = 78;
-const COLORS = { met: '#2e7d32', missed: '#c62828', info: '#9e9e9e', target: '#212121', grid: '#e0e0e0', text: '#212121', faint: '#757575' };
+const COLORS = {
+  met: '#2e7d32',
+  missed: '#c62828',
+  info: '#9e9e9e',
+  target: '#212121',
+  grid: '#e0e0e0',
+  text: '#212121',
+  faint: '#757575',
+};
 
 interface Row {
   metric: Metric;
@@ -35,7 +43,8 @@ function targetAsRatio(metric: Metric): number | undefined {
   }
 }
 
-const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function formatRatio(value: number): string {
   if (value >= 100) return `${value.toFixed(0)}×`;

@@ -40,7 +40,8 @@ export function workspaceRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'pnpm-workspace.yaml'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('bench: cannot find the workspace root (no pnpm-workspace.yaml above the bench)');
+    if (parent === dir)
+      throw new Error('bench: cannot find the workspace root (no pnpm-workspace.yaml above the bench)');
     dir = parent;
   }
   return dir;

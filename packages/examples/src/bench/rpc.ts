@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Address } from '@cohort/rpc';
 import { startServer, type ServerProcess } from './child-process.js';
-import { compare, metric, now, type Sampler, type BenchContext, type BenchGroup, type Metric, type Summary } from './harness.js';
+import {
+  compare,
+  metric,
+  now,
+  type Sampler,
+  type BenchContext,
+  type BenchGroup,
+  type Metric,
+  type Summary,
+} from './harness.js';
 import { CohortClient } from './rpc/cohort-client.js';
 import type { RpcSubject } from './rpc/definitions.js';
 import { RawClient } from './rpc/raw-client.js';
@@ -148,7 +157,13 @@ function connectAndCall(address: Address, secret: string, encryption: 'always' |
  * one with 'never', paired in the same run. Loopback is the worst case for TLS (nothing else costs anything there),
  * and why 'auto' leaves loopback (and Unix sockets) plain: nobody is on that path.
  */
-async function measureEncryption(context: BenchContext, tcp: Address, secret: string, plain: RpcSubject, encrypted: RpcSubject): Promise<Metric[]> {
+async function measureEncryption(
+  context: BenchContext,
+  tcp: Address,
+  secret: string,
+  plain: RpcSubject,
+  encrypted: RpcSubject,
+): Promise<Metric[]> {
   const plan = context.quick ? QUICK : FULL;
   const metrics: Metric[] = [];
   const baseline = (summary: Summary): { name: string; summary: Summary } => ({ name: PLAIN_TCP, summary });
@@ -162,7 +177,15 @@ async function measureEncryption(context: BenchContext, tcp: Address, secret: st
     cohort: sequentialLatency(encrypted, latency.callsPerSample),
   });
   metrics.push(
-    metric({ group: GROUP, name: `round trip, sequential add, ${ENCRYPTED}`, unit: 'µs', higherIsBetter: false, target: { kind: 'none' }, cohort: trips.cohort, baseline: baseline(trips.baseline) }),
+    metric({
+      group: GROUP,
+      name: `round trip, sequential add, ${ENCRYPTED}`,
+      unit: 'µs',
+      higherIsBetter: false,
+      target: { kind: 'none' },
+      cohort: trips.cohort,
+      baseline: baseline(trips.baseline),
+    }),
   );
 
   context.progress(`rpc: ${inFlight.calls} calls, ${inFlight.window} in flight, encrypted and plain TCP`);
@@ -173,7 +196,15 @@ async function measureEncryption(context: BenchContext, tcp: Address, secret: st
     cohort: windowedThroughput(encrypted, inFlight.calls, inFlight.window),
   });
   metrics.push(
-    metric({ group: GROUP, name: `${inFlight.window} calls in flight, ${ENCRYPTED}`, unit: 'calls/s', higherIsBetter: true, target: { kind: 'none' }, cohort: busy.cohort, baseline: baseline(busy.baseline) }),
+    metric({
+      group: GROUP,
+      name: `${inFlight.window} calls in flight, ${ENCRYPTED}`,
+      unit: 'calls/s',
+      higherIsBetter: true,
+      target: { kind: 'none' },
+      cohort: busy.cohort,
+      baseline: baseline(busy.baseline),
+    }),
   );
 
   context.progress('rpc: connect and first call, encrypted and plain TCP');
@@ -184,7 +215,15 @@ async function measureEncryption(context: BenchContext, tcp: Address, secret: st
     cohort: connectAndCall(tcp, secret, 'always'),
   });
   metrics.push(
-    metric({ group: GROUP, name: `connect and first call, ${ENCRYPTED}`, unit: 'ms', higherIsBetter: false, target: { kind: 'none' }, cohort: connects.cohort, baseline: baseline(connects.baseline) }),
+    metric({
+      group: GROUP,
+      name: `connect and first call, ${ENCRYPTED}`,
+      unit: 'ms',
+      higherIsBetter: false,
+      target: { kind: 'none' },
+      cohort: connects.cohort,
+      baseline: baseline(connects.baseline),
+    }),
   );
 
   context.progress(`rpc: ${plan.echo.bytes / MiB} MiB echo, encrypted and plain TCP`);
@@ -211,7 +250,8 @@ async function measureEncryption(context: BenchContext, tcp: Address, secret: st
 
 export const rpcGroup: BenchGroup = {
   name: GROUP,
-  title: '@cohort/rpc vs hand-written msgpackr frames, client here, server in a child process, Unix socket; and encrypted vs plain TCP loopback',
+  title:
+    '@cohort/rpc vs hand-written msgpackr frames, client here, server in a child process, Unix socket; and encrypted vs plain TCP loopback',
   async run(context) {
     const dir = mkdtempSync(join(tmpdir(), 'cohort-bench-rpc-'));
     // Ctrl-C exits from the signal handler, skipping `finally`: remove the sockets' directory on exit too.
@@ -228,7 +268,10 @@ export const rpcGroup: BenchGroup = {
       const onLine = (line: string): void => {
         if (line.startsWith('tcp-port ')) tcpPort = Number(line.slice('tcp-port '.length));
       };
-      server = await startServer(benchScript('./rpc/server-main', import.meta.url), [rawPath, cohortPath], { env: { BENCH_SECRET: secret }, onLine });
+      server = await startServer(benchScript('./rpc/server-main', import.meta.url), [rawPath, cohortPath], {
+        env: { BENCH_SECRET: secret },
+        onLine,
+      });
       if (tcpPort === undefined) throw new Error('bench: the rpc server did not say its TCP port');
       const raw = await RawClient.connect(rawPath);
       clients.push(raw);
@@ -239,8 +282,12 @@ export const rpcGroup: BenchGroup = {
       clients.push(plainTcp);
       const encryptedTcp = await CohortClient.connect(tcp, secret, { encryption: 'always' });
       clients.push(encryptedTcp);
-      if (plainTcp.encrypted || !encryptedTcp.encrypted) throw new Error('bench: the TCP clients are not encrypted as their names say');
-      return [...(await measureAll(context, raw, cohort)), ...(await measureEncryption(context, tcp, secret, plainTcp, encryptedTcp))];
+      if (plainTcp.encrypted || !encryptedTcp.encrypted)
+        throw new Error('bench: the TCP clients are not encrypted as their names say');
+      return [
+        ...(await measureAll(context, raw, cohort)),
+        ...(await measureEncryption(context, tcp, secret, plainTcp, encryptedTcp)),
+      ];
     } finally {
       await Promise.allSettled(clients.map((client) => client.close()));
       await server?.stop();

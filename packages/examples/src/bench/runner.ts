@@ -54,7 +54,9 @@ const context: BenchContext = {
   quick: values.quick,
   progress: (line) => process.stderr.write(`  … ${line}\n`),
 };
-console.error(`bench: node ${machine.node} (${machine.nodePath}), ${RUNTIME_NAMES[benchRuntime]}, ${machine.cpu.cores} × ${machine.cpu.model}, load ${machine.loadAverage.toFixed(2)}`);
+console.error(
+  `bench: node ${machine.node} (${machine.nodePath}), ${RUNTIME_NAMES[benchRuntime]}, ${machine.cpu.cores} × ${machine.cpu.model}, load ${machine.loadAverage.toFixed(2)}`,
+);
 
 const started = performance.now();
 const metrics: Metric[] = [];
@@ -66,12 +68,19 @@ for (const group of selected) {
 }
 const durationMs = performance.now() - started;
 
-console.log(`node ${machine.node}, ${RUNTIME_NAMES[benchRuntime]}, ${machine.platform}, ${machine.cpu.cores} × ${machine.cpu.model}\n`);
+console.log(
+  `node ${machine.node}, ${RUNTIME_NAMES[benchRuntime]}, ${machine.platform}, ${machine.cpu.cores} × ${machine.cpu.model}\n`,
+);
 console.log(formatTable(metrics));
 const missed = metrics.filter((m) => !m.met);
-console.log(missed.length === 0 ? '\nall targets met' : `\n${missed.length} target(s) missed: ${missed.map((m) => `${m.group}: ${m.name}`).join('; ')}`);
+console.log(
+  missed.length === 0
+    ? '\nall targets met'
+    : `\n${missed.length} target(s) missed: ${missed.map((m) => `${m.group}: ${m.name}`).join('; ')}`,
+);
 
-const out = values.out === undefined ? join(workspaceRoot(), `bench-results-${benchRuntime}.json`) : resolve(values.out);
+const out =
+  values.out === undefined ? join(workspaceRoot(), `bench-results-${benchRuntime}.json`) : resolve(values.out);
 const chart = out.endsWith('.json') ? `${out.slice(0, -'.json'.length)}.svg` : `${out}.svg`;
 const results: BenchResults = {
   date: new Date().toISOString(),
@@ -84,4 +93,6 @@ const results: BenchResults = {
 };
 await writeResults(out, results);
 await writeFile(chart, renderChart(results));
-console.log(`results written to ${out} and ${chart}${values.quick ? ' (quick run)' : ''}; the run took ${(durationMs / 1000).toFixed(0)} s`);
+console.log(
+  `results written to ${out} and ${chart}${values.quick ? ' (quick run)' : ''}; the run took ${(durationMs / 1000).toFixed(0)} s`,
+);

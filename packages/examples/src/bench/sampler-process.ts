@@ -18,7 +18,10 @@ export interface SamplerProcess {
   stop(): Promise<void>;
 }
 
-export async function startSamplerProcess(script: URL, options: { env?: NodeJS.ProcessEnv; stopTimeoutMs?: number } = {}): Promise<SamplerProcess> {
+export async function startSamplerProcess(
+  script: URL,
+  options: { env?: NodeJS.ProcessEnv; stopTimeoutMs?: number } = {},
+): Promise<SamplerProcess> {
   let nextId = 1;
   const waiting = new Map<number, { resolve: (readings: Readings) => void; reject: (error: Error) => void }>();
   const onLine = (line: string): void => {
@@ -40,7 +43,8 @@ export async function startSamplerProcess(script: URL, options: { env?: NodeJS.P
     stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
   });
   void server.exited.then(({ code, signal }) => {
-    for (const waiter of waiting.values()) waiter.reject(new Error(`bench: ${script.pathname} exited (code ${code}, signal ${signal}) before answering`));
+    for (const waiter of waiting.values())
+      waiter.reject(new Error(`bench: ${script.pathname} exited (code ${code}, signal ${signal}) before answering`));
     waiting.clear();
   });
   const run = (name: string, arg?: unknown): Promise<Readings> =>

@@ -24,14 +24,20 @@ export type SamplerAnswer = { id: number; readings: Readings } | { id: number; e
  * Serves `samplers` until the bench closes stdin; then `close` (given `graceMs`) and exit. A workload still
  * running then is not waited for: the bench is gone (or stopping), and its workers and pools must go with it.
  */
-export function serveSamplers(samplers: Readonly<Record<string, RemoteSampler>>, close: () => Promise<void>, graceMs = 5000): void {
+export function serveSamplers(
+  samplers: Readonly<Record<string, RemoteSampler>>,
+  close: () => Promise<void>,
+  graceMs = 5000,
+): void {
   let queue = Promise.resolve();
   let pending = '';
-  const answer = (message: SamplerAnswer): void => void process.stdout.write(`${ANSWER_PREFIX}${JSON.stringify(message)}\n`);
+  const answer = (message: SamplerAnswer): void =>
+    void process.stdout.write(`${ANSWER_PREFIX}${JSON.stringify(message)}\n`);
   const run = async (request: SamplerRequest): Promise<void> => {
     const sampler = samplers[request.name];
     try {
-      if (sampler === undefined) throw new Error(`no sampler "${request.name}" (known: ${Object.keys(samplers).join(', ')})`);
+      if (sampler === undefined)
+        throw new Error(`no sampler "${request.name}" (known: ${Object.keys(samplers).join(', ')})`);
       answer({ id: request.id, readings: await sampler(request.arg) });
     } catch (error) {
       answer({ id: request.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });

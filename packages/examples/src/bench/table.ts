@@ -56,7 +56,10 @@ export function metricCells(metric: Metric): string[] {
 }
 
 function row(metric: Metric): string[] {
-  return [...metricCells(metric), `${spread(metric.samples.cohort, metric.cohort)} / ${spread(metric.samples.baseline, metric.baseline)}`];
+  return [
+    ...metricCells(metric),
+    `${spread(metric.samples.cohort, metric.cohort)} / ${spread(metric.samples.baseline, metric.baseline)}`,
+  ];
 }
 
 const HEADER = ['metric', 'Cohort', 'baseline / peer', 'ratio', 'target', 'met?', 'spread C / B'];
@@ -65,7 +68,10 @@ export function formatTable(metrics: readonly Metric[]): string {
   const rows = [HEADER, ...metrics.map(row)];
   const widths = HEADER.map((_, column) => Math.max(...rows.map((cells) => [...cells[column]!].length)));
   const line = (cells: string[]): string =>
-    cells.map((cell, column) => cell + ' '.repeat(widths[column]! - [...cell].length)).join('  ').trimEnd();
+    cells
+      .map((cell, column) => cell + ' '.repeat(widths[column]! - [...cell].length))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((width) => '─'.repeat(width)).join('  ');
   return [line(HEADER), rule, ...rows.slice(1).map(line)].join('\n');
 }

@@ -9,8 +9,14 @@ import { benchScript } from './script-url.js';
 const GROUP = 'tunnel';
 const DIRECT = "direct TCP (transport 'tcp')";
 
-const FULL = { roundTrip: { calls: 100, warmup: 20, repetitions: 51 }, inFlight: { calls: 20_000, window: 256, warmup: 2, repetitions: 11 } };
-const QUICK = { roundTrip: { calls: 100, warmup: 5, repetitions: 11 }, inFlight: { calls: 5_000, window: 256, warmup: 1, repetitions: 3 } };
+const FULL = {
+  roundTrip: { calls: 100, warmup: 20, repetitions: 51 },
+  inFlight: { calls: 20_000, window: 256, warmup: 2, repetitions: 11 },
+};
+const QUICK = {
+  roundTrip: { calls: 100, warmup: 5, repetitions: 11 },
+  inFlight: { calls: 5_000, window: 256, warmup: 1, repetitions: 3 },
+};
 
 async function measureAll(context: BenchContext, driver: SamplerProcess): Promise<Metric[]> {
   const plan = context.quick ? QUICK : FULL;

@@ -14,7 +14,9 @@ const summary: string[][] = [];
 const started = performance.now();
 const seconds = (since: number): string => `${((performance.now() - since) / 1000).toFixed(2)} s`;
 
-say(bold('Cohort demo') + dim(` — typed worker processes, streams, map-reduce and a task scheduler (pid ${process.pid})`));
+say(
+  bold('Cohort demo') + dim(` — typed worker processes, streams, map-reduce and a task scheduler (pid ${process.pid})`),
+);
 
 // 1. Typed workers ------------------------------------------------------------------------------------------
 section('1. Spawning typed workers and calling them');
@@ -24,12 +26,18 @@ const [sha256, sha1] = await Promise.all([
   Hasher.spawn({ init: { algorithm: 'sha1' }, name: 'sha1' }),
 ]);
 say(`spawned ${cyan(sha256.name)} (pid ${sha256.pid}) and ${cyan(sha1.name)} (pid ${sha1.pid}) in ${seconds(t)}`);
-say(`hash('cohort') = ${await sha256.run(Hasher.functions.hash, 'cohort')} on sha256, ${await sha1.run(Hasher.functions.hash, 'cohort')} on sha1`);
+say(
+  `hash('cohort') = ${await sha256.run(Hasher.functions.hash, 'cohort')} on sha256, ${await sha1.run(Hasher.functions.hash, 'cohort')} on sha1`,
+);
 t = performance.now();
 const calls = 20_000;
-await Promise.all(Array.from({ length: calls }, (_, i) => (i % 2 === 0 ? sha256 : sha1).run(Hasher.functions.hash, `item ${i}`)));
+await Promise.all(
+  Array.from({ length: calls }, (_, i) => (i % 2 === 0 ? sha256 : sha1).run(Hasher.functions.hash, `item ${i}`)),
+);
 const callsPerSecond = Math.round(calls / ((performance.now() - t) / 1000));
-say(`${calls} typed calls in flight across both workers: ${green(`${callsPerSecond.toLocaleString('en-US')} calls/s`)}`);
+say(
+  `${calls} typed calls in flight across both workers: ${green(`${callsPerSecond.toLocaleString('en-US')} calls/s`)}`,
+);
 summary.push(['typed calls', `${calls} calls`, `${callsPerSecond.toLocaleString('en-US')} calls/s`]);
 
 // 2. A stream -----------------------------------------------------------------------------------------------
@@ -121,23 +129,34 @@ enqueueReady();
 await scheduler.run({ maxWorkers: 2, trace });
 done();
 const failedSteps = [...finished].filter(([, r]) => !r.ok).map(([s]) => s);
-say(`build finished in ${seconds(t)}: ${finished.size - failedSteps.length} steps ok, failed: ${failedSteps.join(', ') || 'none'}`);
+say(
+  `build finished in ${seconds(t)}: ${finished.size - failedSteps.length} steps ok, failed: ${failedSteps.join(', ') || 'none'}`,
+);
 summary.push(['scheduler build', `${finished.size} steps`, seconds(t)]);
 
 // 5. Crashes ------------------------------------------------------------------------------------------------
 section('5. Crashes are handled, not leaked');
 let failure: CohortError | undefined;
-const fragile = await Hasher.spawn({ init: { algorithm: 'sha1' }, name: 'fragile', onFailure: (error) => (failure = error), stderr: 'ignore' });
+const fragile = await Hasher.spawn({
+  init: { algorithm: 'sha1' },
+  name: 'fragile',
+  onFailure: (error) => (failure = error),
+  stderr: 'ignore',
+});
 await fragile.run(Hasher.functions.crashLater, undefined);
 const status1 = await fragile.exited;
-say(`worker "fragile" threw from a timer: onFailure got ${red(failure?.code ?? 'nothing')}; it ${showProcessStatus(status1)}`);
+say(
+  `worker "fragile" threw from a timer: onFailure got ${red(failure?.code ?? 'nothing')}; it ${showProcessStatus(status1)}`,
+);
 const victim = await Hasher.spawn({ init: { algorithm: 'sha1' }, name: 'victim' });
 const pending = victim.run(Hasher.functions.sleep, 10_000);
 victim.kill('SIGKILL');
 try {
   await pending;
 } catch (error) {
-  say(`a call on a worker SIGKILLed mid-call rejects with ${red((error as RpcError).code)}: ${dim((error as Error).message)}`);
+  say(
+    `a call on a worker SIGKILLed mid-call rejects with ${red((error as RpcError).code)}: ${dim((error as Error).message)}`,
+  );
 }
 summary.push(['crashes', '2 workers', 'handled']);
 

@@ -125,7 +125,10 @@ await bob.run(Tally.functions.log, 'hi');
 async function* numbers() {
   for (let n = 1; n <= 4; n++) yield n;
 }
-console.log('reversePipe: alice streams 1 2 3 4, total', await alice.run(Tally.functions.addAll, [undefined, numbers()]));
+console.log(
+  'reversePipe: alice streams 1 2 3 4, total',
+  await alice.run(Tally.functions.addAll, [undefined, numbers()]),
+);
 
 // Connection state is per connection: each client counts its own calls. Worker state is shared: one total.
 for (const connection of [alice, bob]) {

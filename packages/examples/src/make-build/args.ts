@@ -35,7 +35,8 @@ export function parseBuildArgs(argv: readonly string[], targetNames: readonly st
     throw new UsageError((error as Error).message);
   }
   const jobs = Number(values.jobs);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs takes a whole number ≥ 1, got "${values.jobs}"`);
+  if (!Number.isInteger(jobs) || jobs < 1)
+    throw new UsageError(`--jobs takes a whole number ≥ 1, got "${values.jobs}"`);
   if (values.fail !== undefined && !targetNames.includes(values.fail)) {
     throw new UsageError(`--fail ${values.fail}: no such target (targets: ${targetNames.join(', ')})`);
   }

@@ -30,7 +30,9 @@ export async function readArtifact(buildDir: string, artifact: Artifact): Promis
   const data = await readFile(join(buildDir, artifact.file));
   const digest = sha256(data);
   if (digest !== artifact.sha256) {
-    throw new Error(`${artifact.file} changed since it was built (sha256 ${digest.slice(0, 12)}, expected ${artifact.sha256.slice(0, 12)})`);
+    throw new Error(
+      `${artifact.file} changed since it was built (sha256 ${digest.slice(0, 12)}, expected ${artifact.sha256.slice(0, 12)})`,
+    );
   }
   return data;
 }

@@ -4,7 +4,10 @@ import { formatSeconds } from './format.js';
 
 type Paint = (text: string) => string;
 
-const ansi = (open: number, close: number): Paint => (text) => `\x1b[${open}m${text}\x1b[${close}m`;
+const ansi =
+  (open: number, close: number): Paint =>
+  (text) =>
+    `\x1b[${open}m${text}\x1b[${close}m`;
 const plain: Paint = (text) => text;
 
 export type EventKind = 'start' | 'built' | 'failed' | 'skipped' | 'SIGTERM' | 'SIGKILL' | 'worker' | 'stop';

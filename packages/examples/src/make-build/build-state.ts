@@ -31,7 +31,9 @@ export class BuildState<A> {
 
   /** Waiting targets whose dependencies are all built, now marked queued: each target is returned once. */
   takeReady(): Target[] {
-    const ready = this.targets.filter((t) => this.state(t.name) === 'waiting' && t.deps.every((d) => this.state(d) === 'built'));
+    const ready = this.targets.filter(
+      (t) => this.state(t.name) === 'waiting' && t.deps.every((d) => this.state(d) === 'built'),
+    );
     for (const t of ready) this.states.set(t.name, 'queued');
     return ready;
   }
@@ -86,7 +88,8 @@ function checkGraph(targets: readonly Target[], byName: ReadonlyMap<string, Targ
   for (const t of targets) {
     for (const d of t.deps) {
       if (!byName.has(d)) throw new Error(`target "${t.name}" needs "${d}", which is not a target`);
-      if (!seen.has(d)) throw new Error(`target "${t.name}" needs "${d}", listed after it: list targets in dependency order`);
+      if (!seen.has(d))
+        throw new Error(`target "${t.name}" needs "${d}", listed after it: list targets in dependency order`);
     }
     seen.add(t.name);
   }

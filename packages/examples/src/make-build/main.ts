@@ -26,7 +26,10 @@ const WORKER_KILL_TIMEOUT_MS = 5000;
 
 function readArgs(): BuildArgs {
   try {
-    return parseBuildArgs(process.argv.slice(2), targets.map((t) => t.name));
+    return parseBuildArgs(
+      process.argv.slice(2),
+      targets.map((t) => t.name),
+    );
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`${error.message}\n${usage}\n`);
@@ -57,7 +60,11 @@ const log: BuildLog = new BuildLog(process.stdout.isTTY === true && process.env[
 function enqueueReady(): void {
   if (interrupted) return;
   for (const target of state.takeReady()) {
-    scheduler.addTask(steps.get(target.name)!, { fail: args.fail === target.name, hang: args.hang && target.hangs === true }, stepOptions(target));
+    scheduler.addTask(
+      steps.get(target.name)!,
+      { fail: args.fail === target.name, hang: args.hang && target.hangs === true },
+      stepOptions(target),
+    );
   }
 }
 
@@ -129,7 +136,9 @@ const onInterrupt = (): void => {
 };
 process.once('SIGINT', onInterrupt);
 
-log.line(`make-build: ${targets.length} targets on up to ${args.jobs} worker processes (--jobs ${args.jobs}), in ${buildDir}`);
+log.line(
+  `make-build: ${targets.length} targets on up to ${args.jobs} worker processes (--jobs ${args.jobs}), in ${buildDir}`,
+);
 enqueueReady();
 let runError: unknown;
 try {
@@ -141,8 +150,13 @@ try {
       workerIndexByPid.set(worker.pid, worker.index);
       log.event('worker', `worker ${worker.index} up, pid ${worker.pid}`);
     },
-    onUnexpectedWorkerExit: (status, worker) => log.event('worker', `worker ${worker.index} (pid ${worker.pid}) ${showProcessStatus(status)}`),
-    onWorkerKillTimeout: (worker) => log.event('SIGKILL', `worker ${worker.index} (pid ${worker.pid}): not gone ${formatSeconds(WORKER_KILL_TIMEOUT_MS)} after it was told to stop`),
+    onUnexpectedWorkerExit: (status, worker) =>
+      log.event('worker', `worker ${worker.index} (pid ${worker.pid}) ${showProcessStatus(status)}`),
+    onWorkerKillTimeout: (worker) =>
+      log.event(
+        'SIGKILL',
+        `worker ${worker.index} (pid ${worker.pid}): not gone ${formatSeconds(WORKER_KILL_TIMEOUT_MS)} after it was told to stop`,
+      ),
   });
 } catch (error) {
   runError = error;
@@ -154,16 +168,22 @@ try {
 
 const failed = state.named('failed');
 // The seeded hang is meant to fail, by its kill timeout: any other failure is a broken build.
-const unintended = failed.filter((name) => !(state.byName.get(name)!.hangs === true && runs.get(name)!.timedOut === 'kill'));
+const unintended = failed.filter(
+  (name) => !(state.byName.get(name)!.hangs === true && runs.get(name)!.timedOut === 'kill'),
+);
 const elapsed = formatSeconds(log.elapsedMs());
 
 log.line('');
 log.line(summaryTable(state, runs));
 log.line('');
-log.line(`built ${state.named('built').length}, failed ${failed.length}, skipped ${state.named('skipped').length} in ${elapsed}`);
-if (runError !== undefined) log.line(`the scheduler failed: ${runError instanceof Error ? runError.message : String(runError)}`);
+log.line(
+  `built ${state.named('built').length}, failed ${failed.length}, skipped ${state.named('skipped').length} in ${elapsed}`,
+);
+if (runError !== undefined)
+  log.line(`the scheduler failed: ${runError instanceof Error ? runError.message : String(runError)}`);
 else if (interrupted) log.line('interrupted');
-else if (failed.length > 0 && unintended.length === 0) log.line(`the only failure is the intended timeout of ${failed.join(', ')}`);
+else if (failed.length > 0 && unintended.length === 0)
+  log.line(`the only failure is the intended timeout of ${failed.join(', ')}`);
 else if (unintended.length > 0) log.line(`unexpected failures: ${unintended.join(', ')}`);
 log.line(`build directory removed: ${buildDir}`);
 if (existsSync(tracePath)) log.line(`trace: ${tracePath} (open it in https://ui.perfetto.dev)`);

@@ -31,7 +31,8 @@ function defineStep(target: (typeof targets)[number]): Step {
         inputs: artifacts,
         read: (dep) => {
           const artifact = artifacts[dep];
-          if (artifact === undefined) return Promise.reject(new Error(`${target.name} reads "${dep}", which is not one of its dependencies`));
+          if (artifact === undefined)
+            return Promise.reject(new Error(`${target.name} reads "${dep}", which is not one of its dependencies`));
           return readArtifact(buildDir, artifact);
         },
         readFile: (artifact) => readArtifact(buildDir, artifact),

@@ -8,7 +8,10 @@ export function summaryTable(state: BuildState<Artifact>, runs: ReadonlyMap<stri
   const rows = state.targets.map((target) => {
     const run = runs.get(target.name);
     const status = state.state(target.name);
-    const time = run?.startedAtMs !== undefined && run.endedAtMs !== undefined ? formatSeconds(run.endedAtMs - run.startedAtMs) : '';
+    const time =
+      run?.startedAtMs !== undefined && run.endedAtMs !== undefined
+        ? formatSeconds(run.endedAtMs - run.startedAtMs)
+        : '';
     const output = state.output(target.name);
     const detail =
       output !== undefined
@@ -23,6 +26,10 @@ export function summaryTable(state: BuildState<Artifact>, runs: ReadonlyMap<stri
 
 function table(header: readonly string[], rows: readonly string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

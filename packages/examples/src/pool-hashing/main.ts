@@ -6,7 +6,12 @@ import { createHash } from 'node:crypto';
 import { Parallel, startApp } from '@cohort/core';
 import { z } from 'zod';
 
-const Image = z.object({ name: z.string(), width: z.number().int(), height: z.number().int(), rgba: z.instanceof(Uint8Array) });
+const Image = z.object({
+  name: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  rgba: z.instanceof(Uint8Array),
+});
 type Image = z.infer<typeof Image>;
 
 /** The aHash of an image: 64 bits, one per block of an 8 × 8 grid, set where the block is brighter than the mean. */
@@ -29,7 +34,10 @@ function averageHash({ width, height, rgba }: Image): string {
     }
   }
   const mean = blocks.reduce((a, b) => a + b, 0) / 64;
-  return blocks.reduce((bits, block, i) => (block > mean ? bits | (1n << BigInt(i)) : bits), 0n).toString(16).padStart(16, '0');
+  return blocks
+    .reduce((bits, block, i) => (block > mean ? bits | (1n << BigInt(i)) : bits), 0n)
+    .toString(16)
+    .padStart(16, '0');
 }
 
 // Declared at the top level, before startApp(): every pool worker re-runs this script and finds the type by name.
@@ -40,7 +48,11 @@ const ImageHasher = Parallel.make({
     hash: f.rpc({
       input: Image,
       output: z.object({ aHash: z.string(), sha256: z.string(), pid: z.number() }),
-      run: (image) => ({ aHash: averageHash(image), sha256: createHash('sha256').update(image.rgba).digest('hex'), pid: process.pid }),
+      run: (image) => ({
+        aHash: averageHash(image),
+        sha256: createHash('sha256').update(image.rgba).digest('hex'),
+        pid: process.pid,
+      }),
     }),
   }),
 });
@@ -53,7 +65,7 @@ function picture(name: string, seed: number, width = 256, height = 256): Image {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * 4;
-      const disc = ((x - ((seed * 97) % width)) ** 2 + (y - ((seed * 61) % height)) ** 2) < 45 ** 2;
+      const disc = (x - ((seed * 97) % width)) ** 2 + (y - ((seed * 61) % height)) ** 2 < 45 ** 2;
       rgba[i] = disc ? 250 : (x * seed) & 255;
       rgba[i + 1] = (y + seed * 13) & 255;
       rgba[i + 2] = ((x ^ y) + seed) & 255;
@@ -91,8 +103,12 @@ const began = performance.now();
 
   const { completed, failed, replaced, waitMs, runMs } = pool.stats();
   const ms = (value: number): string => `${value.toFixed(1)} ms`;
-  console.log(`\n${images.length} images in ${ms(performance.now() - began)}: ${completed} hashed, ${failed} failed, ${replaced} workers replaced`);
-  console.log(`waiting for a worker: p50 ${ms(waitMs.p50)}, p99 ${ms(waitMs.p99)}; hashing: p50 ${ms(runMs.p50)}, p99 ${ms(runMs.p99)}`);
+  console.log(
+    `\n${images.length} images in ${ms(performance.now() - began)}: ${completed} hashed, ${failed} failed, ${replaced} workers replaced`,
+  );
+  console.log(
+    `waiting for a worker: p50 ${ms(waitMs.p50)}, p99 ${ms(waitMs.p99)}; hashing: p50 ${ms(runMs.p50)}, p99 ${ms(runMs.p99)}`,
+  );
 }
 // The pool is closed: every worker has exited.
 console.log(`served by ${pids.size} worker processes over the run`);

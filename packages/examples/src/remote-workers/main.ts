@@ -40,7 +40,10 @@ const Hash = MapReduce.define({
   output: z.object({ pid: z.number(), digest: z.string() }),
   map: ({ chunkBytes }, seed) => ({
     pid: process.pid,
-    digest: createHash('sha256').update(Buffer.alloc(chunkBytes, seed % 256)).digest('hex').slice(0, 12),
+    digest: createHash('sha256')
+      .update(Buffer.alloc(chunkBytes, seed % 256))
+      .digest('hex')
+      .slice(0, 12),
   }),
 });
 
@@ -48,30 +51,40 @@ await startApp();
 
 const destination = process.argv[2] ?? process.env.COHORT_SSH_DESTINATION;
 if (destination === undefined) {
-  console.error('usage: tsx src/remote-workers/main.ts user@host   (see this example\'s README)');
+  console.error("usage: tsx src/remote-workers/main.ts user@host   (see this example's README)");
   process.exit(2);
 }
 const sshArgs = JSON.parse(process.env.COHORT_SSH_ARGS ?? '[]') as string[];
 // One host object, one ssh connection: every worker spawned on it shares the session and its agent.
-const remote = Hosts.ssh({ destination, sshArgs, ...(process.env.COHORT_SSH_NODE === undefined ? {} : { nodePath: process.env.COHORT_SSH_NODE }) });
+const remote = Hosts.ssh({
+  destination,
+  sshArgs,
+  ...(process.env.COHORT_SSH_NODE === undefined ? {} : { nodePath: process.env.COHORT_SSH_NODE }),
+});
 
 const began = performance.now();
 const worker = await Machine.spawn({ name: 'remote', host: remote });
 const where = await worker.run(Machine.functions.whereAmI, undefined);
-console.log(`spawned on ${remote.name} in ${Math.round(performance.now() - began)} ms: host ${where.hostname}, pid ${where.pid}, node ${where.node}`);
+console.log(
+  `spawned on ${remote.name} in ${Math.round(performance.now() - began)} ms: host ${where.hostname}, pid ${where.pid}, node ${where.node}`,
+);
 
 const counted: number[] = [];
 for await (const n of await worker.run(Machine.functions.countdown, 5)) counted.push(n);
 console.log(`countdown streamed from the remote worker: ${counted.join(' ')}`);
 
 // Two remote workers and one local one; the remote ones join the same ssh session.
-const hashed = MapReduce.map(Hash, Array.from({ length: 64 }, (_, i) => i), {
-  param: { chunkBytes: 4 << 20 },
-  hosts: [
-    { host: remote, workers: 2 },
-    { host: Hosts.local(), workers: 1 },
-  ],
-});
+const hashed = MapReduce.map(
+  Hash,
+  Array.from({ length: 64 }, (_, i) => i),
+  {
+    param: { chunkBytes: 4 << 20 },
+    hosts: [
+      { host: remote, workers: 2 },
+      { host: Hosts.local(), workers: 1 },
+    ],
+  },
+);
 const byPid = new Map<number, number>();
 let first = '';
 for await (const { pid, digest } of hashed) {
@@ -79,7 +92,9 @@ for await (const { pid, digest } of hashed) {
   byPid.set(pid, (byPid.get(pid) ?? 0) + 1);
 }
 const shares = [...byPid.values()].join(' + ');
-console.log(`map-reduce on 2 remote + 1 local workers: ${shares} chunks hashed by ${byPid.size} workers, first ${first}`);
+console.log(
+  `map-reduce on 2 remote + 1 local workers: ${shares} chunks hashed by ${byPid.size} workers, first ${first}`,
+);
 
 const status = await worker.shutdown();
 console.log(`remote worker ${showProcessStatus(status)}`);

@@ -9,7 +9,12 @@ const add = Rpc.rpc({ name: 'add', input: z.tuple([z.number(), z.number()]), out
 const ticks = Rpc.pipe({ name: 'ticks', input: z.number(), item: z.number() });
 const book = Rpc.state({ name: 'book', input: z.string(), state: z.array(z.string()), update: z.string() });
 const note = Rpc.oneWay({ name: 'note', input: z.string() });
-const upload = Rpc.reversePipe({ name: 'upload', input: z.string(), item: z.instanceof(Uint8Array), output: z.number() });
+const upload = Rpc.reversePipe({
+  name: 'upload',
+  input: z.string(),
+  item: z.instanceof(Uint8Array),
+  output: z.number(),
+});
 
 const dir = mkdtempSync(join(tmpdir(), 'cohort-rpc-hello-'));
 const secret = 'not-so-secret';

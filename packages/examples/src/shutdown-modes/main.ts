@@ -55,7 +55,9 @@ console.log(`sub-master pid ${subMaster.pid} ${showProcessStatus(await subMaster
 const why = await watcher.closed;
 await waitForExit(orphan.pid);
 const afterMs = Math.round(performance.now() - killedAt);
-console.log(`worker pid ${orphan.pid} is gone ${afterMs} ms after the SIGKILL (it closed our connection: "${why.reason}")`);
+console.log(
+  `worker pid ${orphan.pid} is gone ${afterMs} ms after the SIGKILL (it closed our connection: "${why.reason}")`,
+);
 
 // --- 'connection-closed' ---------------------------------------------------------------------------------------
 // `spawn` returns a connection instead of a Worker handle: the worker lives exactly as long as that connection.

@@ -94,5 +94,6 @@ const top = Object.entries(counts ?? {})
   .slice(0, 20);
 const width = Math.max(...top.map(([word]) => word.length), 4);
 console.log(`\nTop ${top.length} words (of ${Object.keys(counts ?? {}).length} distinct, at least 3 letters):`);
-for (const [i, [word, n]] of top.entries()) console.log(`${String(i + 1).padStart(3)}. ${word.padEnd(width)} ${n.toLocaleString('en-US').padStart(10)}`);
+for (const [i, [word, n]] of top.entries())
+  console.log(`${String(i + 1).padStart(3)}. ${word.padEnd(width)} ${n.toLocaleString('en-US').padStart(10)}`);
 console.log(`\n${files} files in ${elapsed()}`);

@@ -72,7 +72,10 @@ console.log(`master pid ${process.pid}: documents pid ${documents.pid}, indexer 
 
 // A WorkerRef is plain JSON ({ type, id, name, pid, address }): it travels as an argument like any other value.
 console.log(`passing the documents ref to the indexer: ${JSON.stringify(documents.ref)}`);
-const countsRef = await indexer.run(Indexer.functions.countWords, { documents: documents.ref, keys: Object.keys(texts) });
+const countsRef = await indexer.run(Indexer.functions.countWords, {
+  documents: documents.ref,
+  keys: Object.keys(texts),
+});
 console.log(`the indexer spawned its own store, counts pid ${countsRef.pid}`);
 
 // The master connects to the indexer's worker with the ref it got back: every process of the app may.

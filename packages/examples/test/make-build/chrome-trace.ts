@@ -19,7 +19,10 @@ const Complete = z.object({
   dur: z.number().positive(),
   args: z.record(z.string(), z.string()).optional(),
 });
-const ChromeTrace = z.object({ traceEvents: z.array(z.union([Metadata, Complete])), displayTimeUnit: z.enum(['ms', 'ns']).optional() });
+const ChromeTrace = z.object({
+  traceEvents: z.array(z.union([Metadata, Complete])),
+  displayTimeUnit: z.enum(['ms', 'ns']).optional(),
+});
 
 export type Slice = z.infer<typeof Complete>;
 

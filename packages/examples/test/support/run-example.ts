@@ -62,7 +62,8 @@ export async function runExample(name: string, options: ExampleOptions = {}): Pr
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const describe = (): string => `example ${name} (pid ${pid})\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`;
+  const describe = (): string =>
+    `example ${name} (pid ${pid})\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`;
 
   // Workers that come and go are caught by watching the process tree while the example runs.
   const parents = new Map<number, number>();
@@ -95,4 +96,3 @@ export async function runExample(name: string, options: ExampleOptions = {}): Pr
   if (timedOut) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
   return { pid, code, signal, stdout, stderr, lines, workerPids, parents, checkedPids, describe };
 }
-

@@ -4,7 +4,15 @@ import pDefer from 'p-defer';
 import type { z } from 'zod';
 import { describeAddress, type Address } from '../address.js';
 import { dispatchFrom, placedCall, type CallSite } from '../call-site.js';
-import { menuKey, type OneWayDef, type PipeDef, type ReversePipeDef, type RpcDef, type StateDef, type AnyRpcDef } from '../definitions.js';
+import {
+  menuKey,
+  type OneWayDef,
+  type PipeDef,
+  type ReversePipeDef,
+  type RpcDef,
+  type StateDef,
+  type AnyRpcDef,
+} from '../definitions.js';
 import { RpcError, type RpcErrorCode } from '../errors.js';
 import type { AnyImplementation, Source } from '../implementation.js';
 import { Handshake, type Role } from '../protocol/handshake.js';
@@ -60,12 +68,17 @@ export interface ConnectOptions extends ConnectionOptions {
 
 /** The result type of dispatching description `D`. */
 export type DispatchResult<D extends AnyRpcDef> =
-  D extends RpcDef<z.ZodType, infer O> ? z.output<O>
-  : D extends PipeDef<z.ZodType, infer T> ? RpcStream<z.output<T>>
-  : D extends StateDef<z.ZodType, infer S, infer U> ? { state: z.output<S>; updates: RpcStream<z.output<U>> }
-  : D extends OneWayDef ? void
-  : D extends ReversePipeDef<z.ZodType, z.ZodType, infer O> ? z.output<O>
-  : never;
+  D extends RpcDef<z.ZodType, infer O>
+    ? z.output<O>
+    : D extends PipeDef<z.ZodType, infer T>
+      ? RpcStream<z.output<T>>
+      : D extends StateDef<z.ZodType, infer S, infer U>
+        ? { state: z.output<S>; updates: RpcStream<z.output<U>> }
+        : D extends OneWayDef
+          ? void
+          : D extends ReversePipeDef<z.ZodType, z.ZodType, infer O>
+            ? z.output<O>
+            : never;
 
 /** The argument of dispatching description `D`; reverse pipes take `[input, items]`. */
 export type DispatchArg<D extends AnyRpcDef> =
@@ -120,8 +133,17 @@ export class Connection {
     this.decoder = new FrameDecoder(this.settings.maxMessageSize, (payload) => this.onFrame(payload));
     const link = this.link();
     this.outgoing = new OutgoingCalls(link);
-    this.incoming = new IncomingCalls(link, options.implementations ?? [], checkOneWayErrorHandler(options.onOneWayError));
-    this.handshake = new Handshake({ role, secret: options.secret, menu: this.incoming.menu(), windowBytes: this.settings.streamWindowBytes });
+    this.incoming = new IncomingCalls(
+      link,
+      options.implementations ?? [],
+      checkOneWayErrorHandler(options.onOneWayError),
+    );
+    this.handshake = new Handshake({
+      role,
+      secret: options.secret,
+      menu: this.incoming.menu(),
+      windowBytes: this.settings.streamWindowBytes,
+    });
     const heartbeat = this.settings.heartbeat;
     if (heartbeat !== false) {
       this.heartbeat = new HeartbeatMonitor(
@@ -129,7 +151,11 @@ export class Connection {
         heartbeat.timeoutMs,
         () => this.sendQuietly([Kind.Heartbeat]),
         (silentMs) =>
-          this.shutdown('local', `no heartbeat received for ${Math.round(silentMs)} ms (timeout ${heartbeat.timeoutMs} ms)`, 'TIMEOUT'),
+          this.shutdown(
+            'local',
+            `no heartbeat received for ${Math.round(silentMs)} ms (timeout ${heartbeat.timeoutMs} ms)`,
+            'TIMEOUT',
+          ),
       );
     }
   }
@@ -151,18 +177,26 @@ export class Connection {
     } catch (error) {
       socket.destroy();
       signal?.removeEventListener('abort', onAbort);
-      if (signal?.aborted === true) throw new RpcError('ABORTED', `connecting to ${describeAddress(address)} was aborted`, { cause: error });
-      throw new RpcError('HANDSHAKE_FAILED', `could not connect to ${describeAddress(address)}: ${(error as Error).message}`, { cause: error });
+      if (signal?.aborted === true)
+        throw new RpcError('ABORTED', `connecting to ${describeAddress(address)} was aborted`, { cause: error });
+      throw new RpcError(
+        'HANDSHAKE_FAILED',
+        `could not connect to ${describeAddress(address)}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     try {
       // Decided on the address actually reached (a name may resolve to loopback or not).
       const { secret } = options;
       const encrypt = secret !== undefined && clientEncrypts(settings.encryption, socket.remoteAddress, true);
-      const stream = encrypt ? await secureClient(socket, secret, settings.handshakeTimeoutMs, describeAddress(address)) : socket;
+      const stream = encrypt
+        ? await secureClient(socket, secret, settings.handshakeTimeoutMs, describeAddress(address))
+        : socket;
       return await Connection.open(stream, 'client', options);
     } catch (error) {
       // The abort destroyed the socket mid-handshake; say so rather than report the handshake's own failure.
-      if (signal?.aborted === true) throw new RpcError('ABORTED', `connecting to ${describeAddress(address)} was aborted`, { cause: error });
+      if (signal?.aborted === true)
+        throw new RpcError('ABORTED', `connecting to ${describeAddress(address)} was aborted`, { cause: error });
       throw error;
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -196,7 +230,11 @@ export class Connection {
   }
 
   /** Calls `def` on the peer. See {@link DispatchOptions} for cancellation and deadlines. */
-  dispatch<I extends z.ZodType, O extends z.ZodType>(def: RpcDef<I, O>, input: z.input<I>, options?: DispatchOptions): Promise<z.output<O>>;
+  dispatch<I extends z.ZodType, O extends z.ZodType>(
+    def: RpcDef<I, O>,
+    input: z.input<I>,
+    options?: DispatchOptions,
+  ): Promise<z.output<O>>;
   dispatch<I extends z.ZodType, T extends z.ZodType>(
     def: PipeDef<I, T>,
     input: z.input<I>,
@@ -216,11 +254,18 @@ export class Connection {
   dispatch<D extends AnyRpcDef>(def: D, arg: DispatchArg<D>, options?: DispatchOptions): Promise<DispatchResult<D>>;
   dispatch(def: AnyRpcDef, arg: unknown, options?: DispatchOptions): Promise<unknown> {
     // A failure's stack points at the code that called this (see call-site.ts).
-    return placedCall(def.kind, Connection.prototype.dispatch, (site) => this.outgoing.dispatch(def, arg, options, site));
+    return placedCall(def.kind, Connection.prototype.dispatch, (site) =>
+      this.outgoing.dispatch(def, arg, options, site),
+    );
   }
 
   /** @hidden For layers above (`@cohort/core`), which place their calls themselves (see call-site.ts). */
-  [dispatchFrom](site: CallSite | undefined, def: AnyRpcDef, arg: unknown, options?: DispatchOptions): Promise<unknown> {
+  [dispatchFrom](
+    site: CallSite | undefined,
+    def: AnyRpcDef,
+    arg: unknown,
+    options?: DispatchOptions,
+  ): Promise<unknown> {
     return this.outgoing.dispatch(def, arg, options, site);
   }
 
@@ -293,7 +338,11 @@ export class Connection {
     const why = this.closeReason;
     const by = why?.by === 'remote' ? 'by the peer' : 'by this side';
     const text = why === undefined ? 'connection closed' : `connection to ${this.peer} closed ${by}: ${why.reason}`;
-    return new RpcError('CONNECTION_CLOSED', rpc === undefined ? text : `${rpc} failed: ${text}`, rpc === undefined ? {} : { rpc });
+    return new RpcError(
+      'CONNECTION_CLOSED',
+      rpc === undefined ? text : `${rpc} failed: ${text}`,
+      rpc === undefined ? {} : { rpc },
+    );
   }
 
   private start(): void {
@@ -321,7 +370,11 @@ export class Connection {
     this.handshaking = true;
     this.hold.acquire();
     this.handshakeTimer = setTimeout(() => {
-      this.shutdown('local', `handshake not completed within ${this.settings.handshakeTimeoutMs} ms`, 'HANDSHAKE_FAILED');
+      this.shutdown(
+        'local',
+        `handshake not completed within ${this.settings.handshakeTimeoutMs} ms`,
+        'HANDSHAKE_FAILED',
+      );
     }, this.settings.handshakeTimeoutMs);
     this.sendQuietly(this.handshake.hello(this.description));
   }

@@ -1,7 +1,14 @@
 import { describeThrown, messageOf } from '../describe.js';
 import { RpcError, ValidationError } from '../errors.js';
 import { menuKey, type AnyRpcDef } from '../definitions.js';
-import { indexImplementations, isPromiseLike, isSource, type AnyImplementation, type RpcContext, type Source } from '../implementation.js';
+import {
+  indexImplementations,
+  isPromiseLike,
+  isSource,
+  type AnyImplementation,
+  type RpcContext,
+  type Source,
+} from '../implementation.js';
 import { CreditGate, CreditReturner } from '../protocol/credit.js';
 import { produce } from '../protocol/stream-producer.js';
 import { StreamReceiver } from '../protocol/stream-receiver.js';
@@ -71,7 +78,10 @@ export class IncomingCalls {
     const impl = this.implementations.get(menuKey(name, version));
     if (impl === undefined) {
       if (id !== 0) {
-        this.sendError(id, new RpcError('UNIMPLEMENTED', `no implementation of ${name} (version ${version}) here`, { rpc: name }));
+        this.sendError(
+          id,
+          new RpcError('UNIMPLEMENTED', `no implementation of ${name} (version ${version}) here`, { rpc: name }),
+        );
       }
       return;
     }
@@ -79,7 +89,8 @@ export class IncomingCalls {
     const def = impl.def;
     // Id 0 means "no answer": a call of another kind under it could never be answered, credited or cancelled, and
     // its stream would outlive the connection. A one-way RPC under a real id would leave its caller waiting.
-    if (id === 0 && def.kind !== 'oneWay') throw new ProtocolViolation(`call id 0 is reserved for one-way RPCs, ${name} is a ${def.kind}`);
+    if (id === 0 && def.kind !== 'oneWay')
+      throw new ProtocolViolation(`call id 0 is reserved for one-way RPCs, ${name} is a ${def.kind}`);
     if (id !== 0 && def.kind === 'oneWay') {
       const message = `${name} (version ${version}) is a one-way RPC here, but the caller expects an answer; its description differs`;
       this.sendError(id, new RpcError('UNIMPLEMENTED', message, { rpc: name }));
@@ -87,7 +98,8 @@ export class IncomingCalls {
     }
     const parsed = def.input.safeParse(input);
     if (!parsed.success) {
-      if (id !== 0) this.sendError(id, new ValidationError({ side: 'input', rpc: def.name, issues: parsed.error.issues }));
+      if (id !== 0)
+        this.sendError(id, new ValidationError({ side: 'input', rpc: def.name, issues: parsed.error.issues }));
       return;
     }
     const call = new IncomingCall(def, this.link.connection);
@@ -98,9 +110,19 @@ export class IncomingCalls {
       case 'oneWay':
         return this.runOneWay(call, () => handler(parsed.data, call));
       case 'pipe':
-        return this.settle(id, call, () => handler(parsed.data, call), (source) => this.startPipe(id, call, def, source));
+        return this.settle(
+          id,
+          call,
+          () => handler(parsed.data, call),
+          (source) => this.startPipe(id, call, def, source),
+        );
       case 'state':
-        return this.settle(id, call, () => handler(parsed.data, call), (value) => this.startState(id, call, def, value));
+        return this.settle(
+          id,
+          call,
+          () => handler(parsed.data, call),
+          (value) => this.startState(id, call, def, value),
+        );
       case 'reversePipe':
         return this.runReversePipe(id, call, def, (items) => handler(parsed.data, items, call));
     }
@@ -206,7 +228,11 @@ export class IncomingCalls {
 
   private startPipe(id: number, call: IncomingCall, def: Def<'pipe'>, source: unknown): void {
     if (!isSource(source)) {
-      this.fail(id, call, new TypeError(`the implementation of pipe ${def.name} must return an iterable or async iterable`));
+      this.fail(
+        id,
+        call,
+        new TypeError(`the implementation of pipe ${def.name} must return an iterable or async iterable`),
+      );
       return;
     }
     this.link.send([Kind.Result, id, undefined]);
@@ -216,12 +242,20 @@ export class IncomingCalls {
   private startState(id: number, call: IncomingCall, def: Def<'state'>, value: unknown): void {
     const { state, updates } = (value ?? {}) as { state?: unknown; updates?: unknown };
     if (!isSource(updates)) {
-      this.fail(id, call, new TypeError(`the implementation of state ${def.name} must return { state, updates } with iterable updates`));
+      this.fail(
+        id,
+        call,
+        new TypeError(`the implementation of state ${def.name} must return { state, updates } with iterable updates`),
+      );
       return;
     }
     const checked = def.state.safeParse(state);
     if (!checked.success) {
-      this.fail(id, call, new ValidationError({ side: 'output', rpc: def.name, issues: checked.error.issues, what: 'state' }));
+      this.fail(
+        id,
+        call,
+        new ValidationError({ side: 'output', rpc: def.name, issues: checked.error.issues, what: 'state' }),
+      );
       return;
     }
     try {
@@ -233,7 +267,13 @@ export class IncomingCalls {
     this.stream(id, call, def.update, updates, 'update');
   }
 
-  private stream(id: number, call: IncomingCall, schema: AnyRpcDef['input'], source: Source<unknown>, what: string): void {
+  private stream(
+    id: number,
+    call: IncomingCall,
+    schema: AnyRpcDef['input'],
+    source: Source<unknown>,
+    what: string,
+  ): void {
     call.gate = new CreditGate(this.link.peerWindowBytes);
     let index = 0;
     produce(source, {
@@ -242,7 +282,12 @@ export class IncomingCalls {
       check: (item) => {
         const checked = schema.safeParse(item);
         if (!checked.success) {
-          throw new ValidationError({ side: 'output', rpc: call.def.name, issues: checked.error.issues, what: `${what} ${index}` });
+          throw new ValidationError({
+            side: 'output',
+            rpc: call.def.name,
+            issues: checked.error.issues,
+            what: `${what} ${index}`,
+          });
         }
         index++;
         return checked.data;
@@ -258,7 +303,12 @@ export class IncomingCalls {
     );
   }
 
-  private runReversePipe(id: number, call: IncomingCall, def: Def<'reversePipe'>, start: (items: AsyncIterable<unknown>) => unknown): void {
+  private runReversePipe(
+    id: number,
+    call: IncomingCall,
+    def: Def<'reversePipe'>,
+    start: (items: AsyncIterable<unknown>) => unknown,
+  ): void {
     const receiver = new StreamReceiver<unknown>(
       new CreditReturner(this.link.settings.streamWindowBytes, (bytes) => {
         if (!call.done && this.link.open) this.link.send([Kind.DownCredit, id, bytes]);
@@ -268,7 +318,12 @@ export class IncomingCalls {
       },
     );
     call.items = receiver;
-    this.settle(id, call, () => start(validatedItems(receiver, def)), (value) => this.answer(id, call, def.output, value));
+    this.settle(
+      id,
+      call,
+      () => start(validatedItems(receiver, def)),
+      (value) => this.answer(id, call, def.output, value),
+    );
   }
 
   private fail(id: number, call: IncomingCall, error: unknown): void {
@@ -341,7 +396,12 @@ async function* validatedItems(receiver: StreamReceiver<unknown>, def: Def<'reve
     for await (const item of receiver) {
       const checked = def.item.safeParse(item);
       if (!checked.success) {
-        throw new ValidationError({ side: 'input', rpc: def.name, issues: checked.error.issues, what: `item ${index}` });
+        throw new ValidationError({
+          side: 'input',
+          rpc: def.name,
+          issues: checked.error.issues,
+          what: `item ${index}`,
+        });
       }
       index++;
       yield checked.data;

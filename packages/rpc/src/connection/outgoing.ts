@@ -52,12 +52,19 @@ export class OutgoingCalls {
    * `site`: where the caller called, captured for a stream; `undefined` for a call with one answer, whose errors made
    * here are marked for the caller's `traced` promise to place (see call-site.ts).
    */
-  dispatch(def: AnyRpcDef, arg: unknown, options: DispatchOptions | undefined, site: CallSite | undefined): Promise<unknown> {
+  dispatch(
+    def: AnyRpcDef,
+    arg: unknown,
+    options: DispatchOptions | undefined,
+    site: CallSite | undefined,
+  ): Promise<unknown> {
     const link = this.link;
     if (!link.open) return Promise.reject(link.closedError(def.name));
     if (!link.peerImplements(menuKey(def.name, def.version))) {
       return Promise.reject(
-        new RpcError('UNIMPLEMENTED', `${link.peer} does not implement ${def.name} (version ${def.version})`, { rpc: def.name }),
+        new RpcError('UNIMPLEMENTED', `${link.peer} does not implement ${def.name} (version ${def.version})`, {
+          rpc: def.name,
+        }),
       );
     }
     let input = arg;
@@ -115,7 +122,13 @@ export class OutgoingCalls {
     const timeoutMs = options?.timeoutMs;
     if (timeoutMs !== undefined) {
       call.timer = setTimeout(() => {
-        this.abandon(id, forTheCaller(new RpcError('TIMEOUT', `${call.def.name} timed out after ${timeoutMs} ms`, { rpc: call.def.name }), call.site));
+        this.abandon(
+          id,
+          forTheCaller(
+            new RpcError('TIMEOUT', `${call.def.name} timed out after ${timeoutMs} ms`, { rpc: call.def.name }),
+            call.site,
+          ),
+        );
       }, timeoutMs);
     }
     if (signal !== undefined) {

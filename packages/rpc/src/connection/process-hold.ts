@@ -40,7 +40,9 @@ export type HoldProcess = 'always' | 'while-busy';
 export function checkHoldProcess(mode: unknown): HoldProcess {
   if (mode === undefined) return 'always';
   if (mode !== 'always' && mode !== 'while-busy') {
-    throw new TypeError(`holdProcess must be 'always' or 'while-busy', got ${typeof mode === 'string' ? JSON.stringify(mode) : typeof mode}`);
+    throw new TypeError(
+      `holdProcess must be 'always' or 'while-busy', got ${typeof mode === 'string' ? JSON.stringify(mode) : typeof mode}`,
+    );
   }
   return mode;
 }

@@ -4,20 +4,28 @@ import type { WireRemoteError, WireThrown } from '../wire/messages.js';
  * The built-in error classes, by name: a remote `TypeError` comes back as a `TypeError` (so `instanceof` works on
  * it as it did where it was thrown); any other name (a class of the peer's program) as an `Error` of that name.
  */
-const BUILT_IN: Readonly<Record<string, ErrorConstructor>> = Object.assign(Object.create(null) as Record<string, ErrorConstructor>, {
-  Error,
-  TypeError,
-  RangeError,
-  ReferenceError,
-  SyntaxError,
-  EvalError,
-  URIError,
-});
+const BUILT_IN: Readonly<Record<string, ErrorConstructor>> = Object.assign(
+  Object.create(null) as Record<string, ErrorConstructor>,
+  {
+    Error,
+    TypeError,
+    RangeError,
+    ReferenceError,
+    SyntaxError,
+    EvalError,
+    URIError,
+  },
+);
 
 /** Parts of the error that a field must not overwrite. */
 const PARTS = new Set(['name', 'message', 'stack', 'code', 'data', 'cause', 'errors']);
 
-const hidden = (value: unknown): PropertyDescriptor => ({ value, writable: true, configurable: true, enumerable: false });
+const hidden = (value: unknown): PropertyDescriptor => ({
+  value,
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});
 const shown = (value: unknown): PropertyDescriptor => ({ value, writable: true, configurable: true, enumerable: true });
 
 /** A nested cause or `errors` entry, as it was on the other side: an error rebuilt, or the value itself. */
@@ -33,9 +41,14 @@ export function rebuildThrown(wire: WireThrown): unknown {
  */
 export function rebuildError(wire: WireRemoteError): Error {
   const errors = wire.errors?.map(rebuildThrown);
-  const error = errors !== undefined ? new AggregateError(errors, wire.message) : new (BUILT_IN[wire.name] ?? Error)(wire.message);
+  const error =
+    errors !== undefined ? new AggregateError(errors, wire.message) : new (BUILT_IN[wire.name] ?? Error)(wire.message);
   if (error.name !== wire.name) Object.defineProperty(error, 'name', hidden(wire.name));
-  Object.defineProperty(error, 'stack', hidden(typeof wire.stack === 'string' ? wire.stack : `${wire.name}: ${wire.message}`));
+  Object.defineProperty(
+    error,
+    'stack',
+    hidden(typeof wire.stack === 'string' ? wire.stack : `${wire.name}: ${wire.message}`),
+  );
   if (wire.code !== undefined) Object.defineProperty(error, 'code', shown(wire.code));
   if (wire.data !== undefined) Object.defineProperty(error, 'data', shown(wire.data));
   for (const [key, value] of Object.entries(remoteFields(wire))) {

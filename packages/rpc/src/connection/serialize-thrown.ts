@@ -38,7 +38,9 @@ const SCALAR_BYTES = 16;
 const dropped = (why: string): string => `[dropped: ${why}]`;
 
 // A failed read has no value, so that code needing only a value of some type can test `value` alone.
-type Read = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly value: undefined; readonly why: string };
+type Read =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly value: undefined; readonly why: string };
 
 /** A property read that cannot throw: a getter may throw, a proxy may refuse. */
 function read(target: object, key: string): Read {
@@ -91,12 +93,17 @@ class ThrownSerializer {
     const wire: WireRemoteError = {
       type: 'remote',
       name: typeof name.value === 'string' && name.value !== '' ? this.charge(cut(name.value, 200)) : 'Error',
-      message: !message.ok ? dropped(message.why) : typeof message.value === 'string' ? this.text(message.value) : this.text(describeThrown(message.value)),
+      message: !message.ok
+        ? dropped(message.why)
+        : typeof message.value === 'string'
+          ? this.text(message.value)
+          : this.text(describeThrown(message.value)),
     };
     const stack = read(error, 'stack');
     if (typeof stack.value === 'string') wire.stack = this.charge(cutMiddle(stack.value, THROWN_LIMITS.stackChars));
     const code = read(error, 'code');
-    const codeCarried = typeof code.value === 'string' || (typeof code.value === 'number' && Number.isFinite(code.value));
+    const codeCarried =
+      typeof code.value === 'string' || (typeof code.value === 'number' && Number.isFinite(code.value));
     if (codeCarried) wire.code = typeof code.value === 'string' ? this.text(code.value) : (code.value as number);
     // Parts whose getter throws are left out, as a part that is missing is: only the message and a cause say why.
     const data = read(error, 'data');
@@ -138,8 +145,10 @@ class ThrownSerializer {
     const value = thrown.value;
     if (!isError(value)) return { type: 'value', value: this.value(value, 0, new Set()) };
     if (this.chain.has(value)) return { type: 'value', value: dropped('a cycle: this error is its own cause') };
-    if (depth > THROWN_LIMITS.depth) return { type: 'value', value: dropped(`errors nested deeper than ${THROWN_LIMITS.depth} levels`) };
-    if (this.errorsLeft <= 0 || this.bytes <= 0) return { type: 'value', value: dropped(`${describeThrown(value).slice(0, 200)}, over the error's size limits`) };
+    if (depth > THROWN_LIMITS.depth)
+      return { type: 'value', value: dropped(`errors nested deeper than ${THROWN_LIMITS.depth} levels`) };
+    if (this.errorsLeft <= 0 || this.bytes <= 0)
+      return { type: 'value', value: dropped(`${describeThrown(value).slice(0, 200)}, over the error's size limits`) };
     return this.error(value, depth);
   }
 
@@ -176,7 +185,9 @@ class ThrownSerializer {
       case 'symbol':
         return dropped(cut(value.toString(), 200));
       case 'function':
-        return dropped(`a function${typeof value.name === 'string' && value.name !== '' ? ` (${cut(value.name, 200)})` : ''}`);
+        return dropped(
+          `a function${typeof value.name === 'string' && value.name !== '' ? ` (${cut(value.name, 200)})` : ''}`,
+        );
     }
     if (value === null) return null;
     const object = value as object;
@@ -194,7 +205,8 @@ class ThrownSerializer {
     try {
       if (Array.isArray(object)) return this.array(object, depth, seen);
       const proto: unknown = Object.getPrototypeOf(object);
-      if (proto === Object.prototype || proto === null) return this.object(object as Record<string, unknown>, depth, seen);
+      if (proto === Object.prototype || proto === null)
+        return this.object(object as Record<string, unknown>, depth, seen);
       return dropped(`an instance of ${constructorName(proto)}`);
     } finally {
       seen.delete(object);
@@ -273,7 +285,11 @@ export function serializeThrown(thrown: unknown): WireRemoteError {
     if (isError(thrown)) return new ThrownSerializer().error(thrown);
   } catch (error) {
     // A bug here must not cost the caller its answer: it still learns that the call failed, and why this did.
-    return { type: 'remote', name: 'Error', message: `the thrown error could not be read: ${cut(describeThrown(error), 1000)}` };
+    return {
+      type: 'remote',
+      name: 'Error',
+      message: `the thrown error could not be read: ${cut(describeThrown(error), 1000)}`,
+    };
   }
   return { type: 'remote', name: 'NonError', message: cut(describeThrown(thrown), THROWN_LIMITS.textChars) };
 }

@@ -11,7 +11,12 @@ import { serializeThrown } from './serialize-thrown.js';
 export function toWireError(error: unknown): WireError {
   try {
     if (error instanceof ValidationError) {
-      const wire: WireError = { type: 'validation', side: error.side, what: error.what, issues: stripIssues(error.issues) };
+      const wire: WireError = {
+        type: 'validation',
+        side: error.side,
+        what: error.what,
+        issues: stripIssues(error.issues),
+      };
       // A subject other than the RPC (a map-reduce's input, say) says more than the RPC's name would.
       if (error.subject !== error.rpc) wire.subject = error.subject;
       return wire;
@@ -25,7 +30,11 @@ export function toWireError(error: unknown): WireError {
 
 // zod issues may carry the offending input, which can be large or not encodable; the path and message suffice.
 function stripIssues(issues: z.core.$ZodIssue[]): unknown[] {
-  return issues.map(({ code, path, message }) => ({ code, path: path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message }));
+  return issues.map(({ code, path, message }) => ({
+    code,
+    path: path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message,
+  }));
 }
 
 /** The error a caller gets for a checked wire error: `rpc` names the call, `peer` the side that failed it. */

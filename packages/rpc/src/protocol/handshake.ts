@@ -13,7 +13,12 @@ export const newNonce = (): Uint8Array => randomBytes(NONCE_BYTES);
  * HMAC-SHA256 over the prover's role and both nonces (the verifier's first). Each side proves it knows the secret
  * by signing the other side's fresh nonce; the secret itself never crosses the wire.
  */
-export function authProof(secret: string | Uint8Array, proverRole: Role, verifierNonce: Uint8Array, proverNonce: Uint8Array): Buffer {
+export function authProof(
+  secret: string | Uint8Array,
+  proverRole: Role,
+  verifierNonce: Uint8Array,
+  proverNonce: Uint8Array,
+): Buffer {
   return createHmac('sha256', secret)
     .update(`${MAGIC}/${PROTOCOL_VERSION}/${proverRole}/`)
     .update(verifierNonce)
@@ -77,7 +82,12 @@ export class Handshake {
       const [, magic, version, nonce, description] = message;
       if (magic !== MAGIC) throw new ProtocolViolation('the peer does not speak the Cohort RPC protocol');
       if (version !== PROTOCOL_VERSION) {
-        return { fail: { code: 'HANDSHAKE_FAILED', reason: `the peer speaks protocol version ${version}, this side ${PROTOCOL_VERSION}; upgrade one of them` } };
+        return {
+          fail: {
+            code: 'HANDSHAKE_FAILED',
+            reason: `the peer speaks protocol version ${version}, this side ${PROTOCOL_VERSION}; upgrade one of them`,
+          },
+        };
       }
       this.peerNonce = nonce;
       this.peerDescription = description.slice(0, 200);
@@ -88,7 +98,9 @@ export class Handshake {
       if (secret !== undefined) {
         const peerRole: Role = role === 'client' ? 'server' : 'client';
         if (!proofMatches(authProof(secret, peerRole, this.nonce, this.peerNonce!), message[1])) {
-          return { fail: { code: 'AUTH_FAILED', reason: 'authentication failed: the peer does not know the shared secret' } };
+          return {
+            fail: { code: 'AUTH_FAILED', reason: 'authentication failed: the peer does not know the shared secret' },
+          };
         }
       }
       this.step = 'menu';
@@ -97,7 +109,12 @@ export class Handshake {
     if (this.step === 'menu' && message[0] === Kind.Menu) {
       this.step = 'done';
       // A Menu without the window (a peer that predates it) means this side's own.
-      return { done: { menu: new Set(message[1].map(([name, version]) => menuKey(name, version))), windowBytes: message[2] ?? this.options.windowBytes } };
+      return {
+        done: {
+          menu: new Set(message[1].map(([name, version]) => menuKey(name, version))),
+          windowBytes: message[2] ?? this.options.windowBytes,
+        },
+      };
     }
     throw new ProtocolViolation(`unexpected message of kind ${message[0]} during the handshake (${this.step} step)`);
   }

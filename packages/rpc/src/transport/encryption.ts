@@ -61,7 +61,11 @@ export function clientEncrypts(encryption: Encryption, remoteAddress: string | u
 }
 
 /** `'always'` with nothing to derive a key from is a programming error, reported where the option is given. */
-export function checkEncryptionSecret(encryption: Encryption, secret: string | Uint8Array | undefined, where: string): void {
+export function checkEncryptionSecret(
+  encryption: Encryption,
+  secret: string | Uint8Array | undefined,
+  where: string,
+): void {
   if (encryption === 'always' && secret === undefined) {
     throw new TypeError(`${where}: encryption 'always' needs a secret (the TLS key is derived from it)`);
   }
@@ -76,7 +80,8 @@ function opensslReason(error: Error): string {
 const codeOf = (error: Error): string => String((error as NodeJS.ErrnoException).code ?? '');
 
 /** Alerts a TLS 1.3 server sends when the client's PSK binder does not verify: the two keys differ. */
-const WRONG_KEY = /BINDER_DOES_NOT_VERIFY|ALERT_ILLEGAL_PARAMETER|ALERT_DECRYPT_ERROR|ALERT_BAD_RECORD_MAC|DECRYPTION_FAILED/;
+const WRONG_KEY =
+  /BINDER_DOES_NOT_VERIFY|ALERT_ILLEGAL_PARAMETER|ALERT_DECRYPT_ERROR|ALERT_BAD_RECORD_MAC|DECRYPTION_FAILED/;
 /** What OpenSSL says when the bytes that came back are not TLS at all: the peer answered in plain Cohort frames. */
 const NOT_TLS = /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|RECORD_LAYER_FAILURE|UNEXPECTED_EOF/;
 
@@ -91,7 +96,9 @@ export function tlsHandshakeError(error: Error, peer: string): RpcError {
     );
   }
   if (code === 'ECONNRESET' || NOT_TLS.test(code)) return refusedTls(peer, error);
-  return new RpcError('HANDSHAKE_FAILED', `the TLS handshake with ${peer} failed: ${opensslReason(error)}`, { cause: error });
+  return new RpcError('HANDSHAKE_FAILED', `the TLS handshake with ${peer} failed: ${opensslReason(error)}`, {
+    cause: error,
+  });
 }
 
 /** The peer hung up on a ClientHello, or answered it in plain frames: it does not take encrypted connections. */
@@ -106,22 +113,33 @@ export function refusedTls(peer: string, cause?: unknown): RpcError {
 }
 
 /** Errors after the handshake that mean the encrypted stream was altered (or forged) on its way. */
-const TAMPERED_HERE = /DECRYPTION_FAILED|BAD_RECORD_MAC|BAD_DECRYPT|RECORD_LAYER_FAILURE|WRONG_VERSION_NUMBER|LENGTH_TOO_LONG|BAD_LENGTH/;
+const TAMPERED_HERE =
+  /DECRYPTION_FAILED|BAD_RECORD_MAC|BAD_DECRYPT|RECORD_LAYER_FAILURE|WRONG_VERSION_NUMBER|LENGTH_TOO_LONG|BAD_LENGTH/;
 
 /**
  * How an established encrypted connection that failed closes: who found what. `undefined` for an error that is
  * not TLS's (a reset, say), which closes as any socket error does.
  */
-export function tlsStreamFailure(error: Error): { by: 'local' | 'remote'; reason: string; code: RpcErrorCode } | undefined {
+export function tlsStreamFailure(
+  error: Error,
+): { by: 'local' | 'remote'; reason: string; code: RpcErrorCode } | undefined {
   const code = codeOf(error);
   if (!code.startsWith('ERR_SSL_')) return undefined;
   const reason = opensslReason(error);
   if (code.includes('_ALERT_')) {
     // The peer's TLS layer refused what it received from us and said so before hanging up.
-    return { by: 'remote', code: 'PROTOCOL', reason: `the peer found the encrypted stream altered on its way and closed it (TLS alert: ${reason.replace(/^(sslv3|tlsv1) alert /, '')})` };
+    return {
+      by: 'remote',
+      code: 'PROTOCOL',
+      reason: `the peer found the encrypted stream altered on its way and closed it (TLS alert: ${reason.replace(/^(sslv3|tlsv1) alert /, '')})`,
+    };
   }
   if (TAMPERED_HERE.test(code)) {
-    return { by: 'local', code: 'PROTOCOL', reason: `protocol error: the encrypted stream failed its integrity check, its bytes were altered on the way (TLS: ${reason})` };
+    return {
+      by: 'local',
+      code: 'PROTOCOL',
+      reason: `protocol error: the encrypted stream failed its integrity check, its bytes were altered on the way (TLS: ${reason})`,
+    };
   }
   return { by: 'local', code: 'PROTOCOL', reason: `protocol error: TLS failed: ${reason}` };
 }

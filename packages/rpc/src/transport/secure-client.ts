@@ -7,7 +7,12 @@ import { PSK_IDENTITY, refusedTls, secureContext, tlsHandshakeError, tlsPsk } fr
  * Runs a client's TLS handshake over a connected socket, keyed from `secret`, within `timeoutMs`. Resolves to the
  * encrypted stream the RPC handshake then runs over; on failure both it and `socket` are destroyed.
  */
-export function secureClient(socket: Socket, secret: string | Uint8Array, timeoutMs: number, peer: string): Promise<TLSSocket> {
+export function secureClient(
+  socket: Socket,
+  secret: string | Uint8Array,
+  timeoutMs: number,
+  peer: string,
+): Promise<TLSSocket> {
   // The TLS layer writes through this socket: without it, Nagle would hold back every small record.
   socket.setNoDelay(true);
   const psk = tlsPsk(secret);
@@ -30,7 +35,10 @@ export function secureClient(socket: Socket, secret: string | Uint8Array, timeou
       reject(error);
     };
     const timer = setTimeout(
-      () => settle(new RpcError('HANDSHAKE_FAILED', `the TLS handshake with ${peer} did not complete within ${timeoutMs} ms`)),
+      () =>
+        settle(
+          new RpcError('HANDSHAKE_FAILED', `the TLS handshake with ${peer} did not complete within ${timeoutMs} ms`),
+        ),
       timeoutMs,
     );
     tls.once('secureConnect', () => settle());

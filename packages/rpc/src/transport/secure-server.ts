@@ -57,7 +57,10 @@ export function acceptStream(socket: Socket, options: AcceptOptions): Promise<Du
       socket.unshift(chunk);
       if (chunk[0] !== TLS_HANDSHAKE_RECORD) {
         if (options.encryption !== 'always') return finish(socket);
-        return refuse('the server accepts only encrypted connections (its encryption setting is "always"): connect with encryption "auto" or "always" and the secret', 'HANDSHAKE_FAILED');
+        return refuse(
+          'the server accepts only encrypted connections (its encryption setting is "always"): connect with encryption "auto" or "always" and the secret',
+          'HANDSHAKE_FAILED',
+        );
       }
       if (options.encryption === 'never' || options.secret === undefined) {
         // Nothing to answer a ClientHello with: hanging up is all a TLS client can be told.

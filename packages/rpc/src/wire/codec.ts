@@ -22,7 +22,10 @@ export function encodeFrame(value: unknown, maxPayloadBytes: number, what?: stri
   try {
     frame = packr.pack(keepNegativeZeros(value), RESERVE_HEADER);
   } catch (error) {
-    throw new TypeError(`cannot encode a message${what === undefined ? '' : ` of ${what}`}: ${(error as Error).message}`, { cause: error });
+    throw new TypeError(
+      `cannot encode a message${what === undefined ? '' : ` of ${what}`}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const size = frame.length - FRAME_HEADER_BYTES;
   if (size > maxPayloadBytes) {

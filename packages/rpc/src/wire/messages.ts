@@ -87,7 +87,8 @@ const isIssue = (v: unknown): boolean => {
  */
 export const RECEIVED_ERROR_LIMITS = { depth: 64, errors: 10_000 } as const;
 
-const isMap = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v) && !isBytes(v) && !(v instanceof Date);
+const isMap = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !isBytes(v) && !(v instanceof Date);
 
 function checkRemoteError(e: Record<string, unknown>, depth: number, count: { errors: number }): void {
   if (typeof e['name'] !== 'string' || typeof e['message'] !== 'string') fail('malformed remote error');
@@ -103,8 +104,10 @@ function checkRemoteError(e: Record<string, unknown>, depth: number, count: { er
 }
 
 function checkThrown(v: unknown, depth: number, count: { errors: number }): void {
-  if (depth > RECEIVED_ERROR_LIMITS.depth) fail(`remote error nested deeper than ${RECEIVED_ERROR_LIMITS.depth} levels`);
-  if (++count.errors > RECEIVED_ERROR_LIMITS.errors) fail(`remote error holding more than ${RECEIVED_ERROR_LIMITS.errors} errors`);
+  if (depth > RECEIVED_ERROR_LIMITS.depth)
+    fail(`remote error nested deeper than ${RECEIVED_ERROR_LIMITS.depth} levels`);
+  if (++count.errors > RECEIVED_ERROR_LIMITS.errors)
+    fail(`remote error holding more than ${RECEIVED_ERROR_LIMITS.errors} errors`);
   if (!isMap(v)) fail('malformed nested error');
   const e = v as Record<string, unknown>;
   if (e['type'] === 'remote') checkRemoteError(e, depth, count);
@@ -120,7 +123,11 @@ export function checkWireError(v: unknown): WireError {
       checkRemoteError(e, 0, { errors: 0 });
       break;
     case 'validation':
-      if ((e['side'] !== 'input' && e['side'] !== 'output') || !Array.isArray(e['issues']) || !e['issues'].every(isIssue)) {
+      if (
+        (e['side'] !== 'input' && e['side'] !== 'output') ||
+        !Array.isArray(e['issues']) ||
+        !e['issues'].every(isIssue)
+      ) {
         fail('malformed validation error');
       }
       break;
@@ -148,7 +155,10 @@ export function checkMessage(value: unknown): Message {
       ok(m[1] === null || isBytes(m[1]));
       break;
     case Kind.Menu:
-      ok(Array.isArray(m[1]) && (m[1] as unknown[]).every((e) => Array.isArray(e) && typeof e[0] === 'string' && isId(e[1])));
+      ok(
+        Array.isArray(m[1]) &&
+          (m[1] as unknown[]).every((e) => Array.isArray(e) && typeof e[0] === 'string' && isId(e[1])),
+      );
       // The window is optional so that a peer written before it existed still interoperates (with ours assumed).
       ok(m[2] === undefined || (isId(m[2]) && m[2] > 0));
       break;

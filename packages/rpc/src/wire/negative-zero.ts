@@ -124,7 +124,8 @@ function replaceIn(value: object, depth: number): object {
       const entry = record[key];
       const replaced = replace(entry, next);
       if (replaced !== entry) changed = true;
-      if (key === '__proto__') Object.defineProperty(copy, key, { value: replaced, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(copy, key, { value: replaced, enumerable: true, writable: true, configurable: true });
       else copy[key] = replaced;
     }
     return changed ? copy : value;

@@ -1,6 +1,12 @@
 import { posix } from 'node:path';
 import { CohortError } from '../../common/errors.js';
-import { chdirPreload, LAUNCH_DIR_VARIABLE, launchDir, WORKER_MARKER, withoutChdirPreload } from '../../process/worker-launch.js';
+import {
+  chdirPreload,
+  LAUNCH_DIR_VARIABLE,
+  launchDir,
+  WORKER_MARKER,
+  withoutChdirPreload,
+} from '../../process/worker-launch.js';
 import type { Host, LaunchedProcess, LaunchRequest } from '../host.js';
 import type { AgentConfig, AgentHello, LaunchSpec } from './agent-protocol.js';
 import { AgentSession, type AgentCommand, type SessionOptions } from './agent-session.js';
@@ -77,7 +83,8 @@ export class AgentHost implements Host {
       // Spawns at once share the one session: it is made without waiting (a shared launcher's command is ready).
       if (this.session === undefined || !this.session.usable) {
         const command = launcher.command(this.agentArgv(request), request);
-        if (command instanceof Promise) throw new Error('Cohort: an agent host whose command takes time must have a session per worker');
+        if (command instanceof Promise)
+          throw new Error('Cohort: an agent host whose command takes time must have a session per worker');
         this.session = this.openSessionNow(command, request);
       }
       session = this.session;
@@ -86,7 +93,8 @@ export class AgentHost implements Host {
       const reach = await launcher.reach(hello);
       // 'auto' with no address to try (a namespace or pod with loopback only): the tunnel, to a Unix socket there,
       // which needs no interface at all.
-      const transport = launcher.transport === 'auto' && reach.connectHost === undefined ? 'tunnel' : launcher.transport;
+      const transport =
+        launcher.transport === 'auto' && reach.connectHost === undefined ? 'tunnel' : launcher.transport;
       return { transport, ...reach };
     });
   }

@@ -99,7 +99,9 @@ export interface AgentHello {
   /** Where tunnelled workers listen: `<socketBase>/<worker id>.sock` (an abstract name on Linux, else a private directory). */
   readonly socketBase: string;
   /** The Slurm job and step the agent runs in, when it runs in one. */
-  readonly slurm: { readonly jobId: string; readonly stepId: string | undefined; readonly node: string | undefined } | undefined;
+  readonly slurm:
+    | { readonly jobId: string; readonly stepId: string | undefined; readonly node: string | undefined }
+    | undefined;
 }
 
 /** The agent's own settings, its only command-line argument (no secret ever travels this way). */

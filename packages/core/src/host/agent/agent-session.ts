@@ -120,7 +120,10 @@ export class AgentSession {
     // In a process group of its own, so that ending the session ends what the launcher started too (a ssh
     // ProxyCommand, which ssh does not end when it is killed while connecting). A Ctrl-C in the terminal reaches
     // only the program: its exit closes the launcher's stdin, which ends the session and the remote workers.
-    this.child = spawn(options.command.file, [...options.command.args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    this.child = spawn(options.command.file, [...options.command.args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     this.launcherStderrTail = keepTail(this.child.stderr);
     this.child.stdin!.on('error', () => undefined);
     this.child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -148,7 +151,10 @@ export class AgentSession {
             settings.intervalMs,
             settings.timeoutMs,
             () => this.send(Kind.heartbeat, 0),
-            (silentMs) => this.lose(`no heartbeat from the agent on ${options.hostName} for ${Math.round(silentMs)} ms (network loss, or the machine is overloaded)`),
+            (silentMs) =>
+              this.lose(
+                `no heartbeat from the agent on ${options.hostName} for ${Math.round(silentMs)} ms (network loss, or the machine is overloaded)`,
+              ),
           );
   }
 
@@ -166,13 +172,25 @@ export class AgentSession {
    * Starts `spec` on the agent's machine; resolves once it runs there (its pid known). `placement` says, from the
    * agent's hello, where the worker listens and how it is reached.
    */
-  async launch(spec: LaunchSpec, request: LaunchRequest, placement: (hello: AgentHello) => Promise<SessionPlacement>): Promise<RemoteProcess> {
+  async launch(
+    spec: LaunchSpec,
+    request: LaunchRequest,
+    placement: (hello: AgentHello) => Promise<SessionPlacement>,
+  ): Promise<RemoteProcess> {
     this.pending++;
     this.updateRef();
     const fail = (detail: string, code: 'SPAWN_FAILED' | 'SPAWN_TIMEOUT' = 'SPAWN_FAILED'): CohortError =>
-      new CohortError(code, `could not start worker "${request.name}" on ${this.options.hostName}: ${detail}`, { worker: request.name });
+      new CohortError(code, `could not start worker "${request.name}" on ${this.options.hostName}: ${detail}`, {
+        worker: request.name,
+      });
     const aborted = new Promise<never>((_, reject) => {
-      const onAbort = (): void => reject(fail(`no answer within the spawn's spawnTimeoutMs; raise it if ${this.options.hostName} is slow to reach`, 'SPAWN_TIMEOUT'));
+      const onAbort = (): void =>
+        reject(
+          fail(
+            `no answer within the spawn's spawnTimeoutMs; raise it if ${this.options.hostName} is slow to reach`,
+            'SPAWN_TIMEOUT',
+          ),
+        );
       if (request.signal?.aborted === true) onAbort();
       else request.signal?.addEventListener('abort', onAbort, { once: true });
     });
@@ -183,7 +201,13 @@ export class AgentSession {
       const where = await Promise.race([placement(hello), aborted]);
       if (!this.usable) throw new Error(this.lostWhy ?? 'the session is closing');
       const id = this.nextId++;
-      remote = new RemoteProcess(this, id, request.name, { stdout: request.stdout, stderr: request.stderr }, { ...where, socketBase: hello.socketBase, hostName: this.options.hostName });
+      remote = new RemoteProcess(
+        this,
+        id,
+        request.name,
+        { stdout: request.stdout, stderr: request.stderr },
+        { ...where, socketBase: hello.socketBase, hostName: this.options.hostName },
+      );
       this.processes.set(id, remote);
       this.hold(id, true);
       void remote.exited.then(() => {
@@ -373,7 +397,9 @@ export class AgentSession {
     }
     if (kind === Kind.tunnelOpened) return;
     if (kind === Kind.tunnelFailed) {
-      this.tunnels.get(id)?.onReset(messageSchema.safeParse(json()).data?.message ?? 'the agent could not open the tunnel');
+      this.tunnels
+        .get(id)
+        ?.onReset(messageSchema.safeParse(json()).data?.message ?? 'the agent could not open the tunnel');
       return;
     }
     const remote = this.processes.get(id);
@@ -395,20 +421,32 @@ export class AgentSession {
     if (kind === Kind.tunnelData) tunnel.onData(body);
     else if (kind === Kind.tunnelCredit) tunnel.onCredit(body.readUInt32BE(0));
     else if (kind === Kind.tunnelEnd) tunnel.onEnd();
-    else if (kind === Kind.tunnelReset) tunnel.onReset(messageSchema.safeParse(JSON.parse(body.toString('utf8'))).data?.message ?? 'reset by the agent');
+    else if (kind === Kind.tunnelReset)
+      tunnel.onReset(messageSchema.safeParse(JSON.parse(body.toString('utf8'))).data?.message ?? 'reset by the agent');
   }
 
   private onChildExit(status: string, code: number | null): void {
     const tail = this.launcherStderrTail().trim();
     const launcher = this.options.launcherName;
     if (this.hello === undefined) {
-      const detail = tail === '' ? `${launcher} ${status} before the agent started` : `${launcher} ${status} before the agent started: ${tail}`;
-      this.lose(this.options.startHint(code === 127 ? `${detail} (the ${launcher === 'ssh' ? 'remote shell' : 'launcher'} could not run node)` : detail));
+      const detail =
+        tail === ''
+          ? `${launcher} ${status} before the agent started`
+          : `${launcher} ${status} before the agent started: ${tail}`;
+      this.lose(
+        this.options.startHint(
+          code === 127
+            ? `${detail} (the ${launcher === 'ssh' ? 'remote shell' : 'launcher'} could not run node)`
+            : detail,
+        ),
+      );
       return;
     }
     if (this.closing && this.processes.size === 0) return this.lose('the session was closed');
     const says = (this.options.explainEnd ?? lastLines)(tail);
-    this.lose(`the ${launcher} session to ${this.options.hostName} ended (${launcher} ${status})${says === undefined ? '' : `: ${says}`}`);
+    this.lose(
+      `the ${launcher} session to ${this.options.hostName} ended (${launcher} ${status})${says === undefined ? '' : `: ${says}`}`,
+    );
   }
 
   private lose(why: string): void {
@@ -418,13 +456,17 @@ export class AgentSession {
     this.terminate();
     this.rejectStarted(new Error(why));
     for (const remote of this.processes.values()) remote.onSessionLost(why);
-    for (const tunnel of [...this.tunnels.values()]) tunnel.onReset(`the tunnel through ${this.options.hostName} is gone: ${why}`);
+    for (const tunnel of [...this.tunnels.values()])
+      tunnel.onReset(`the tunnel through ${this.options.hostName} is gone: ${why}`);
   }
 }
 
 /** The last few lines of a launcher's stderr, on one line. */
 function lastLines(tail: string): string | undefined {
-  const lines = tail.trim().split('\n').filter((line) => line.trim() !== '');
+  const lines = tail
+    .trim()
+    .split('\n')
+    .filter((line) => line.trim() !== '');
   return lines.length === 0 ? undefined : lines.slice(-3).join(' / ');
 }
 

@@ -98,7 +98,8 @@ export class TunnelStream extends Duplex {
       this.gone = true;
       this.link.forget(this.id);
       // Both ways ended: the agent closes its side by itself. Otherwise it is told to tear it down.
-      if (!(this.endSent && this.endReceived)) this.link.send(Kind.tunnelReset, this.id, Buffer.from(JSON.stringify({ message: error?.message ?? 'closed' })));
+      if (!(this.endSent && this.endReceived))
+        this.link.send(Kind.tunnelReset, this.id, Buffer.from(JSON.stringify({ message: error?.message ?? 'closed' })));
     }
     callback(error);
   }

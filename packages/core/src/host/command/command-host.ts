@@ -28,7 +28,10 @@ export function commandHost(options: CommandHostOptions): Host {
     placement: checked,
     command: (agentArgv) => ({ file, args: [...args, ...agentArgv] }),
     reach: (hello) =>
-      Promise.resolve({ connectHost: checked.connectHost ?? hello.addresses[0], listenHost: checked.listenHost ?? '0.0.0.0' }),
+      Promise.resolve({
+        connectHost: checked.connectHost ?? hello.addresses[0],
+        listenHost: checked.listenHost ?? '0.0.0.0',
+      }),
     startHint: (detail) =>
       `${detail}. Check that \`${tryIt}\` prints the version of a Node.js >= 20.19 there (or set Hosts.command({ nodePath })), ` +
       'and that the launcher relays stdin and gives no terminal (kubectl exec -i, docker exec -i; no -t)',

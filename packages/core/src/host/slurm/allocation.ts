@@ -45,7 +45,10 @@ class Reaper {
     if (this.child === undefined) {
       // Detached: its own session, beyond a Ctrl-C or a SIGKILL of this program's process group. Its stdin is the
       // lifeline; nothing of it keeps this program alive. Its stderr is this program's, to report a failed scancel.
-      const child = spawn(process.execPath, ['-e', reaperSource, '{}'], { detached: true, stdio: ['pipe', 'ignore', 'inherit'] });
+      const child = spawn(process.execPath, ['-e', reaperSource, '{}'], {
+        detached: true,
+        stdio: ['pipe', 'ignore', 'inherit'],
+      });
       child.on('error', () => undefined);
       child.stdin!.on('error', () => undefined);
       child.unref();
@@ -78,7 +81,9 @@ class Reaper {
  */
 export class SlurmAllocation {
   private readonly reaper = new Reaper();
-  private current: { jobId: Promise<string>; cancel: (why: string) => Promise<void>; id: string | undefined } | undefined;
+  private current:
+    | { jobId: Promise<string>; cancel: (why: string) => Promise<void>; id: string | undefined }
+    | undefined;
   private waiters = 0;
   /** Why the allocation Cohort made is gone (cancelled from outside): the next spawn makes a new one. */
   private lost = false;
@@ -120,12 +125,19 @@ export class SlurmAllocation {
     } catch (error) {
       if (!(error instanceof AbortedWaiting)) {
         if (this.current === current) this.current = undefined;
-        throw new CohortError('SPAWN_FAILED', `could not start worker "${waiter.name}" on ${waiter.hostName}: ${(error as Error).message}`, {
-          worker: waiter.name,
-          cause: error,
-        });
+        throw new CohortError(
+          'SPAWN_FAILED',
+          `could not start worker "${waiter.name}" on ${waiter.hostName}: ${(error as Error).message}`,
+          {
+            worker: waiter.name,
+            cause: error,
+          },
+        );
       }
-      const pendingWhy = current.id === undefined ? 'was not granted yet' : `(job ${current.id}) was still pending${await pendingReason(current.id)}`;
+      const pendingWhy =
+        current.id === undefined
+          ? 'was not granted yet'
+          : `(job ${current.id}) was still pending${await pendingReason(current.id)}`;
       if (this.waiters === 1 && this.current === current) {
         // Nobody waits for it any more: withdraw the request rather than leave a job that would hold CPUs later.
         this.current = undefined;
@@ -177,7 +189,9 @@ export class SlurmAllocation {
       ...(request.partition === undefined ? [] : ['--partition', request.partition]),
       '--nodes',
       String(request.nodes),
-      ...(request.workers === undefined ? ['--exclusive'] : ['--ntasks', String(request.workers), '--cpus-per-task', String(request.cpusPerWorker)]),
+      ...(request.workers === undefined
+        ? ['--exclusive']
+        : ['--ntasks', String(request.workers), '--cpus-per-task', String(request.cpusPerWorker)]),
       ...(request.time === undefined ? [] : ['--time', request.time]),
       ...(request.account === undefined ? [] : ['--account', request.account]),
       ...request.sallocArgs,
@@ -206,12 +220,23 @@ export class SlurmAllocation {
         }
       });
       salloc.once('error', (error: NodeJS.ErrnoException) =>
-        reject(new Error(error.code === 'ENOENT' ? 'salloc was not found: install the Slurm client commands (salloc, srun, scancel, squeue), or put them on the PATH' : `cannot run salloc: ${error.message}`)),
+        reject(
+          new Error(
+            error.code === 'ENOENT'
+              ? 'salloc was not found: install the Slurm client commands (salloc, srun, scancel, squeue), or put them on the PATH'
+              : `cannot run salloc: ${error.message}`,
+          ),
+        ),
       );
       void exited.then((code) => {
         if (code === 0 && entry.id !== undefined && /Granted job allocation/.test(stderr)) return resolve(entry.id);
         this.reaper.tell(entry.id === undefined ? 'abandoned' : `release ${entry.id}`);
-        const said = stderr.trim().split('\n').filter((l) => l.trim() !== '').slice(-3).join(' / ');
+        const said = stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .slice(-3)
+          .join(' / ');
         reject(new Error(`salloc ${args.join(' ')} failed (exit code ${code})${said === '' ? '' : `: ${said}`}`));
       });
     });

@@ -41,7 +41,10 @@ export function slurmHost(options: SlurmHostOptions = {}): SlurmHost {
   if (given !== 'auto' && given !== 'new') {
     const shaping = ALLOCATION_OPTIONS.filter((name) => checked[name] !== undefined);
     if (shaping.length > 0) {
-      throw new CohortError('INVALID_ARGUMENT', `Hosts.slurm: ${shaping.join(', ')} shape an allocation Cohort makes, not job ${given}, which you hold`);
+      throw new CohortError(
+        'INVALID_ARGUMENT',
+        `Hosts.slurm: ${shaping.join(', ')} shape an allocation Cohort makes, not job ${given}, which you hold`,
+      );
     }
   }
   const name = `slurm:${checked.partition ?? 'default partition'}`;
@@ -94,17 +97,22 @@ export function slurmHost(options: SlurmHostOptions = {}): SlurmHost {
       };
     },
     reach: (hello) => {
-      const connectHost = checked.connectHost ?? hello.routeAddress ?? hello.addresses[0] ?? hello.slurm?.node ?? hello.hostname;
+      const connectHost =
+        checked.connectHost ?? hello.routeAddress ?? hello.addresses[0] ?? hello.slurm?.node ?? hello.hostname;
       return Promise.resolve({ connectHost, listenHost: checked.listenHost ?? hello.routeAddress ?? '0.0.0.0' });
     },
     startHint: (detail) =>
       `${detail}. Check that \`srun --jobid=<job> ${nodePath} --version\` prints the version of a Node.js >= 20.19 on the ` +
       'nodes (or set Hosts.slurm({ nodePath })), and that your program is at the same path there (a shared file system), or set entry and cwd',
-    notFound: 'srun was not found: install the Slurm client commands (salloc, srun, scancel, squeue), or put them on the PATH',
+    notFound:
+      'srun was not found: install the Slurm client commands (salloc, srun, scancel, squeue), or put them on the PATH',
     // SIGTERM makes srun end its step (the task gets SIGKILL); a SIGKILL of srun alone would orphan the step, so
     // the step is cancelled by id if srun is still there after a grace period, and SIGKILLed only then.
     terminate: (child, hello) => {
-      const step = hello?.slurm === undefined || hello.slurm.stepId === undefined ? undefined : `${hello.slurm.jobId}.${hello.slurm.stepId}`;
+      const step =
+        hello?.slurm === undefined || hello.slurm.stepId === undefined
+          ? undefined
+          : `${hello.slurm.jobId}.${hello.slurm.stepId}`;
       if (child.exitCode !== null || child.signalCode !== null) {
         if (step !== undefined) execFile('scancel', [step], () => undefined);
         return;
@@ -123,7 +131,9 @@ export function slurmHost(options: SlurmHostOptions = {}): SlurmHost {
         return `Slurm cancelled ${kind === 'JOB' ? 'job' : 'job step'} ${id} on node ${node} ${due === undefined ? '(scancel, or its job ended)' : `due to ${due.toLowerCase()}`}`;
       }
       const lines = tail.split('\n').filter((line) => line.trim() !== '');
-      const telling = lines.filter((line) => /CANCELLED|TIME LIMIT|NODE[_ ]FAIL|PREEMPT|Unable to create step|error:/.test(line));
+      const telling = lines.filter((line) =>
+        /CANCELLED|TIME LIMIT|NODE[_ ]FAIL|PREEMPT|Unable to create step|error:/.test(line),
+      );
       const chosen = (telling.length > 0 ? telling : lines).slice(-3);
       return chosen.length === 0 ? undefined : chosen.map((line) => line.trim()).join(' / ');
     },
@@ -136,7 +146,8 @@ export function slurmHost(options: SlurmHostOptions = {}): SlurmHost {
       void session.ended.then(() => {
         alloc.stepEnded(step);
         // The whole job was cancelled, or ran out of time: the next spawn needs a new allocation.
-        if (/\*\*\* JOB \d+ ON .* (CANCELLED|DUE TO TIME LIMIT)/.test(session.launcherStderr())) alloc.markLost(slurm.jobId);
+        if (/\*\*\* JOB \d+ ON .* (CANCELLED|DUE TO TIME LIMIT)/.test(session.launcherStderr()))
+          alloc.markLost(slurm.jobId);
       });
     },
   });
@@ -152,7 +163,12 @@ export function slurmHost(options: SlurmHostOptions = {}): SlurmHost {
       } catch (error) {
         // A step refused because the job is gone (cancelled from outside): the next spawn makes a new allocation.
         const jobId = allocation?.jobId;
-        if (jobId !== undefined && /Invalid job id|already completing or completed|Job has been cancelled|has expired|Expired or invalid job/i.test((error as Error).message)) {
+        if (
+          jobId !== undefined &&
+          /Invalid job id|already completing or completed|Job has been cancelled|has expired|Expired or invalid job/i.test(
+            (error as Error).message,
+          )
+        ) {
           allocation?.markLost(jobId);
         }
         throw error;

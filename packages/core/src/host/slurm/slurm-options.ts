@@ -64,7 +64,9 @@ const positive = z.number().int().positive();
 const path = z.string().min(1);
 
 export const slurmHostOptionsSchema = z.strictObject({
-  allocation: z.union([z.enum(['auto', 'new']), z.string().regex(/^\d+$/, { message: "must be 'auto', 'new' or a job id" })]).optional(),
+  allocation: z
+    .union([z.enum(['auto', 'new']), z.string().regex(/^\d+$/, { message: "must be 'auto', 'new' or a job id" })])
+    .optional(),
   partition: z.string().min(1).optional(),
   nodes: positive.optional(),
   workers: positive.optional(),
@@ -87,4 +89,12 @@ export const slurmHostOptionsSchema = z.strictObject({
 });
 
 /** Options that only shape an allocation Cohort makes. */
-export const ALLOCATION_OPTIONS = ['partition', 'nodes', 'workers', 'time', 'account', 'jobName', 'sallocArgs'] as const;
+export const ALLOCATION_OPTIONS = [
+  'partition',
+  'nodes',
+  'workers',
+  'time',
+  'account',
+  'jobName',
+  'sallocArgs',
+] as const;

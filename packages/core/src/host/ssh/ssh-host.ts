@@ -34,11 +34,16 @@ export function sshHost(options: SshHostOptions): Host {
     // sshd and the agent.
     command: (agentArgv) => {
       // Looked up while ssh connects, not after.
-      connectHost ??= checked.connectHost !== undefined ? Promise.resolve(checked.connectHost) : configuredHostname(checked);
-      return { file: SSH, args: [...sshArgs, '-T', '-o', 'BatchMode=yes', '--', destination, `exec ${shellCommand(agentArgv)}`] };
+      connectHost ??=
+        checked.connectHost !== undefined ? Promise.resolve(checked.connectHost) : configuredHostname(checked);
+      return {
+        file: SSH,
+        args: [...sshArgs, '-T', '-o', 'BatchMode=yes', '--', destination, `exec ${shellCommand(agentArgv)}`],
+      };
     },
     reach: async (hello) => {
-      connectHost ??= checked.connectHost !== undefined ? Promise.resolve(checked.connectHost) : configuredHostname(checked);
+      connectHost ??=
+        checked.connectHost !== undefined ? Promise.resolve(checked.connectHost) : configuredHostname(checked);
       return { connectHost: await connectHost, listenHost: checked.listenHost ?? hello.serverAddress ?? '0.0.0.0' };
     },
     startHint: (detail) =>
@@ -54,10 +59,15 @@ export function sshHost(options: SshHostOptions): Host {
  */
 function configuredHostname(options: SshHostOptions): Promise<string> {
   return new Promise((resolve) => {
-    execFile(SSH, [...(options.sshArgs ?? []), '-G', '--', options.destination], { timeout: SSH_CONFIG_TIMEOUT_MS }, (error, stdout) => {
-      const line = error === null ? stdout.split('\n').find((l) => l.startsWith('hostname ')) : undefined;
-      resolve(line?.slice('hostname '.length).trim() || hostOfDestination(options.destination));
-    });
+    execFile(
+      SSH,
+      [...(options.sshArgs ?? []), '-G', '--', options.destination],
+      { timeout: SSH_CONFIG_TIMEOUT_MS },
+      (error, stdout) => {
+        const line = error === null ? stdout.split('\n').find((l) => l.startsWith('hostname ')) : undefined;
+        resolve(line?.slice('hostname '.length).trim() || hostOfDestination(options.destination));
+      },
+    );
   });
 }
 

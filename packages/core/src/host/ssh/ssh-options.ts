@@ -57,7 +57,9 @@ export interface SshHostOptions {
 const destination = z
   .string()
   .min(1)
-  .refine((d) => !d.startsWith('-') && !/[\s\p{Cc}]/u.test(d), { message: 'must not start with "-" or contain spaces or control characters' });
+  .refine((d) => !d.startsWith('-') && !/[\s\p{Cc}]/u.test(d), {
+    message: 'must not start with "-" or contain spaces or control characters',
+  });
 const path = z.string().min(1);
 
 export const sshHostOptionsSchema = z.strictObject({

@@ -7,7 +7,12 @@ import { z } from 'zod';
 export const CHUNK_BYTES = 64 * 1024;
 
 /** The tiniest map there is: the cost of an item is all overhead. */
-export const Increment = MapReduce.define({ name: 'bench-increment', input: z.number(), output: z.number(), map: (_state, x) => x + 1 });
+export const Increment = MapReduce.define({
+  name: 'bench-increment',
+  input: z.number(),
+  output: z.number(),
+  map: (_state, x) => x + 1,
+});
 
 /**
  * A CPU-bound map: SHA-256 of a 64 KiB chunk. The worker makes the chunk from the input's index (in a buffer it

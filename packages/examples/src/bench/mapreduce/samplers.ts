@@ -53,8 +53,16 @@ function check(sum: number, n: number): void {
  * Items per second of the whole run, and from the first result on: by then the workers have started, so the
  * second rate is the mapping alone, without the workers' start that every run pays once.
  */
-function rates(items: number, start: number, firstResultAt: number, end: number): { itemsPerSecond: number; computeItemsPerSecond: number } {
-  return { itemsPerSecond: items / ((end - start) / 1000), computeItemsPerSecond: items / ((end - firstResultAt) / 1000) };
+function rates(
+  items: number,
+  start: number,
+  firstResultAt: number,
+  end: number,
+): { itemsPerSecond: number; computeItemsPerSecond: number } {
+  return {
+    itemsPerSecond: items / ((end - start) / 1000),
+    computeItemsPerSecond: items / ((end - firstResultAt) / 1000),
+  };
 }
 
 export function serveMapReduceSamplers(): void {

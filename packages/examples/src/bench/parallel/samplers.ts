@@ -48,7 +48,9 @@ function lazy<T>(make: () => Promise<T>): { get(): Promise<T>; started: () => Pr
   return { get: () => (value ??= make()), started: () => value };
 }
 
-const adderOf = (worker: BenchWorkerHandle): Adder => ({ add: (a, b) => worker.run(BenchWorker.functions.add, [a, b]) });
+const adderOf = (worker: BenchWorkerHandle): Adder => ({
+  add: (a, b) => worker.run(BenchWorker.functions.add, [a, b]),
+});
 
 /** Spreads calls over several adders in turn, as a caller with several workers would. */
 function roundRobin(adders: readonly Adder[]): Adder {
@@ -59,7 +61,9 @@ function roundRobin(adders: readonly Adder[]): Adder {
 export function serveParallelSamplers(): void {
   const dir = mkdtempSync(join(tmpdir(), 'cohort-bench-parallel-'));
   const rawSocket = join(dir, 'raw.sock');
-  const servingWorkers = lazy(() => Promise.all([BenchWorker.spawn({ init: { rawSocket } }), BenchWorker.spawn({ init: {} })]));
+  const servingWorkers = lazy(() =>
+    Promise.all([BenchWorker.spawn({ init: { rawSocket } }), BenchWorker.spawn({ init: {} })]),
+  );
   const raw = lazy(async () => {
     await servingWorkers.get();
     return RawClient.connect(rawSocket);
@@ -126,7 +130,9 @@ export function serveParallelSamplers(): void {
         await child.stop();
         return { ms, rssMiB };
       },
-      'roundTrip.raw': async (arg) => ({ us: await sequentialLatency(await raw.get(), (arg as { calls: number }).calls)() }),
+      'roundTrip.raw': async (arg) => ({
+        us: await sequentialLatency(await raw.get(), (arg as { calls: number }).calls)(),
+      }),
       'roundTrip.cohort': async (arg) => {
         const [worker] = await servingWorkers.get();
         return { us: await sequentialLatency(adderOf(worker), (arg as { calls: number }).calls)() };

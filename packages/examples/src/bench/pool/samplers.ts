@@ -7,7 +7,15 @@ import type { Pool, RecycleOptions } from '@cohort/core';
 import type { Piscina } from 'piscina';
 import type Tinypool from 'tinypool';
 import { now, type Readings } from '../harness.js';
-import { piscinaAdder, startPiscina, startTinypool, startWorkerpool, tinypoolAdder, workerpoolAdder, type WorkerpoolPool } from '../peers/pools.js';
+import {
+  piscinaAdder,
+  startPiscina,
+  startTinypool,
+  startWorkerpool,
+  tinypoolAdder,
+  workerpoolAdder,
+  type WorkerpoolPool,
+} from '../peers/pools.js';
 import type { Adder } from '../rpc/definitions.js';
 import { windowedThroughput } from '../rpc/workloads.js';
 import { serveSamplers } from '../sampler-serving.js';
@@ -22,7 +30,9 @@ export interface CohortPoolConfig {
 }
 
 /** Who serves the tiny calls: a Cohort pool, or a peer library's pool of the same size. */
-export type TinySubject = { library: 'cohort'; pool: CohortPoolConfig } | { library: 'workerpool' | 'tinypool' | 'piscina' };
+export type TinySubject =
+  | { library: 'cohort'; pool: CohortPoolConfig }
+  | { library: 'workerpool' | 'tinypool' | 'piscina' };
 
 export interface TinyArg {
   subject: TinySubject;
@@ -68,7 +78,12 @@ function expectedDigest(index: number): number {
 }
 
 /** `calls` calls of `call(i)` with `window` always outstanding. */
-async function windowed(calls: number, window: number, call: (i: number) => Promise<void>, stop = (): boolean => false): Promise<void> {
+async function windowed(
+  calls: number,
+  window: number,
+  call: (i: number) => Promise<void>,
+  stop = (): boolean => false,
+): Promise<void> {
   let issued = 0;
   const lane = async (): Promise<void> => {
     while (issued < calls && !stop()) await call(issued++);
@@ -86,7 +101,11 @@ export function servePoolSamplers(): void {
     const key = JSON.stringify([size, config]);
     let pool = cohortPools.get(key);
     if (pool === undefined) {
-      pool = PoolBench.pool({ size, concurrency: config.concurrency, ...(config.recycle === undefined ? {} : { recycle: config.recycle }) });
+      pool = PoolBench.pool({
+        size,
+        concurrency: config.concurrency,
+        ...(config.recycle === undefined ? {} : { recycle: config.recycle }),
+      });
       cohortPools.set(key, pool);
     }
     return pool;
@@ -142,13 +161,18 @@ export function servePoolSamplers(): void {
         try {
           await windowed(calls, window, async (i) => {
             const digest = await pool.run(PoolBench.functions.hash, i);
-            if (i % 1000 === 0 && digest !== expectedDigest(i)) throw new Error(`hash(${i}) = ${digest}, expected ${expectedDigest(i)}`);
+            if (i % 1000 === 0 && digest !== expectedDigest(i))
+              throw new Error(`hash(${i}) = ${digest}, expected ${expectedDigest(i)}`);
           });
           end = now();
         } finally {
           await pool.close();
         }
-        return { callsPerSecond: calls / ((end - ready) / 1000), wholeCallsPerSecond: calls / ((end - start) / 1000), startMs: ready - start };
+        return {
+          callsPerSecond: calls / ((end - ready) / 1000),
+          wholeCallsPerSecond: calls / ((end - start) / 1000),
+          startMs: ready - start,
+        };
       },
 
       // 1 call in 1/dieRate kills its worker; every call is given `retries`. Each call must either answer right or

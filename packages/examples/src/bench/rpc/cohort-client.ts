@@ -6,7 +6,9 @@ export class CohortClient implements RpcSubject {
   private constructor(private readonly connection: Connection) {}
 
   static async connect(address: Address, secret: string, settings?: RpcSettings): Promise<CohortClient> {
-    return new CohortClient(await Connection.connect({ address, secret, ...(settings === undefined ? {} : { settings }) }));
+    return new CohortClient(
+      await Connection.connect({ address, secret, ...(settings === undefined ? {} : { settings }) }),
+    );
   }
 
   /** Whether the connection is encrypted (the bench checks that each client measures what its name says). */

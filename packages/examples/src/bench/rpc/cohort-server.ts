@@ -6,7 +6,10 @@ import { add, count, echo } from './definitions.js';
  * Listens on a Unix socket or TCP (default settings: encryption 'auto', so it takes plain and encrypted clients
  * alike); resolves to where it listens and a function that closes the server.
  */
-export async function listenCohort(address: Address, secret: string): Promise<{ address: Address; close: () => Promise<void> }> {
+export async function listenCohort(
+  address: Address,
+  secret: string,
+): Promise<{ address: Address; close: () => Promise<void> }> {
   const server = await Server.listen({
     address,
     secret,

@@ -46,7 +46,9 @@ export function serveSchedulerSamplers(): void {
         const start = now();
         const pool = startWorkerpool(workers, false);
         try {
-          await Promise.all(Array.from({ length: tasks }, () => pool.exec('noop', []).then(() => void finishedAt.push(now()))));
+          await Promise.all(
+            Array.from({ length: tasks }, () => pool.exec('noop', []).then(() => void finishedAt.push(now()))),
+          );
         } finally {
           await pool.terminate();
         }

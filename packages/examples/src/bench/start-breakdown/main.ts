@@ -8,10 +8,19 @@ import { join } from 'node:path';
 import { benchScript } from '../script-url.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cohort-start-marks-'));
-const child = spawn(process.execPath, [...process.execArgv, '--import', benchScript('./marks', import.meta.url).href, benchScript('./entry', import.meta.url).pathname], {
-  stdio: 'inherit',
-  env: { ...process.env, START_MARKS_DIR: dir },
-});
+const child = spawn(
+  process.execPath,
+  [
+    ...process.execArgv,
+    '--import',
+    benchScript('./marks', import.meta.url).href,
+    benchScript('./entry', import.meta.url).pathname,
+  ],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, START_MARKS_DIR: dir },
+  },
+);
 const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
 rmSync(dir, { recursive: true, force: true });
 process.exit(code);

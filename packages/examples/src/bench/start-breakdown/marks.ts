@@ -64,5 +64,10 @@ if (dir !== undefined && process.env['START_MARKS_ACTIVE'] !== '0') {
 
   // Make `import { Worker } from 'node:worker_threads'` (as a bundle does) see the wrapper too.
   syncBuiltinESMExports();
-  process.once('exit', () => writeFileSync(`${dir}/${process.pid}.json`, JSON.stringify({ pid: process.pid, argv: process.argv.slice(2), marks, cpu })));
+  process.once('exit', () =>
+    writeFileSync(
+      `${dir}/${process.pid}.json`,
+      JSON.stringify({ pid: process.pid, argv: process.argv.slice(2), marks, cpu }),
+    ),
+  );
 }

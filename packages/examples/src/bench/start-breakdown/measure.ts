@@ -38,7 +38,9 @@ const epoch = (): number => performance.timeOrigin + performance.now();
 
 async function startChild(args: string[]): Promise<{ marks: Marks; rss: number }> {
   const began = epoch();
-  const child = spawn(process.execPath, [...process.execArgv, zodChild, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, zodChild, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout.setEncoding('utf8').on('data', (text: string) => text.includes('ready') && resolve());
     child.once('exit', () => reject(new Error('zod child exited early')));
@@ -53,12 +55,17 @@ async function startChild(args: string[]): Promise<{ marks: Marks; rss: number }
 }
 
 /** Spawns the probe worker and makes its first call; says when spawn resolved. */
-export type SpawnAndCall = (withoutLifeline: boolean) => Promise<{ pid: number; spawnedAt: number; shutdown(): Promise<unknown> }>;
+export type SpawnAndCall = (
+  withoutLifeline: boolean,
+) => Promise<{ pid: number; spawnedAt: number; shutdown(): Promise<unknown> }>;
 
 /** RSS is read this long after the first result, so that the lifeline thread has booted (it runs beside the call). */
 const SETTLE_MS = 300;
 
-async function startCohort(spawnAndCall: SpawnAndCall, withoutLifeline = false): Promise<{ marks: Marks; rss: number; settledRss: number }> {
+async function startCohort(
+  spawnAndCall: SpawnAndCall,
+  withoutLifeline = false,
+): Promise<{ marks: Marks; rss: number; settledRss: number }> {
   const take = (globalThis as { startMarksTake?: () => Marks }).startMarksTake!;
   take();
   const began = epoch();
@@ -85,12 +92,17 @@ async function startCohort(spawnAndCall: SpawnAndCall, withoutLifeline = false):
 }
 
 function relative(marks: Marks, origin: number): Marks {
-  return Object.fromEntries(Object.entries(marks).map(([name, at]) => [name, name.startsWith('cpu: ') ? at : at - origin]));
+  return Object.fromEntries(
+    Object.entries(marks).map(([name, at]) => [name, name.startsWith('cpu: ') ? at : at - origin]),
+  );
 }
 
 function timeline(runs: readonly Marks[]): [string, number][] {
   const names = [...new Set(runs.flatMap((run) => Object.keys(run)))];
-  const medians = names.map((name): [string, number] => [name, median(runs.map((run) => run[name]).filter((v): v is number => v !== undefined))]);
+  const medians = names.map((name): [string, number] => [
+    name,
+    median(runs.map((run) => run[name]).filter((v): v is number => v !== undefined)),
+  ]);
   return medians.sort((a, b) => a[1] - b[1]);
 }
 
@@ -104,7 +116,8 @@ export async function measureStarts(type: SpawnAndCall): Promise<void> {
     'zod child + @cohort/core + an idle worker thread (300 ms after it is online)': [],
     'Cohort worker right after its first call': [],
     [`Cohort worker ${SETTLE_MS} ms after its first call`]: [],
-    [`Cohort worker without the lifeline thread (shutdownOn: 'shutdown-called'), ${SETTLE_MS} ms after its first call`]: [],
+    [`Cohort worker without the lifeline thread (shutdownOn: 'shutdown-called'), ${SETTLE_MS} ms after its first call`]:
+      [],
   };
   for (let i = 0; i < 2; i++) {
     await startChild([]);
@@ -126,33 +139,46 @@ export async function measureStarts(type: SpawnAndCall): Promise<void> {
     }
     const noLifeline = await startCohort(type, true);
     bare.push(noLifeline.marks);
-    rss[`Cohort worker without the lifeline thread (shutdownOn: 'shutdown-called'), ${SETTLE_MS} ms after its first call`]!.push(noLifeline.settledRss);
+    rss[
+      `Cohort worker without the lifeline thread (shutdownOn: 'shutdown-called'), ${SETTLE_MS} ms after its first call`
+    ]!.push(noLifeline.settledRss);
     rss['zod child + @cohort/core']!.push((await startChild(['--core'])).rss);
-    rss['zod child + @cohort/core + an idle worker thread (300 ms after it is online)']!.push((await startChild(['--core', '--thread'])).rss);
+    rss['zod child + @cohort/core + an idle worker thread (300 ms after it is online)']!.push(
+      (await startChild(['--core', '--thread'])).rss,
+    );
   }
   const show = (title: string, runs: readonly Marks[]): void => {
     console.log(`\n${title} (median ms after the master's spawn call, ${runs.length} samples)`);
     let previous = 0;
     const all = timeline(runs);
-    const cpuAt = new Map(all.filter(([name]) => name.startsWith('cpu: ')).map(([name, ms]) => [name.slice('cpu: '.length), ms]));
+    const cpuAt = new Map(
+      all.filter(([name]) => name.startsWith('cpu: ')).map(([name, ms]) => [name.slice('cpu: '.length), ms]),
+    );
     let previousCpu = 0;
     console.log('   wall ms (step)         worker main-thread CPU ms (step)');
     for (const [name, at] of all.filter(([n]) => !n.startsWith('cpu: '))) {
       const cpuMs = cpuAt.get(name);
-      const cpuText = cpuMs === undefined ? ''.padEnd(16) : `${cpuMs.toFixed(1).padStart(6)} (+${(cpuMs - previousCpu).toFixed(1).padStart(5)})`;
+      const cpuText =
+        cpuMs === undefined
+          ? ''.padEnd(16)
+          : `${cpuMs.toFixed(1).padStart(6)} (+${(cpuMs - previousCpu).toFixed(1).padStart(5)})`;
       if (cpuMs !== undefined) previousCpu = cpuMs;
       console.log(`  ${at.toFixed(1).padStart(7)} (+${(at - previous).toFixed(1).padStart(5)})  ${cpuText}  ${name}`);
       previous = at;
     }
   };
-  console.log(`node ${process.version}, ${process.execArgv.length === 1 ? 'compiled JavaScript' : process.execArgv.join(' ')}`);
+  console.log(
+    `node ${process.version}, ${process.execArgv.length === 1 ? 'compiled JavaScript' : process.execArgv.join(' ')}`,
+  );
   show('child importing zod, ready line', zod);
   show('Cohort worker, spawn → first result', cohort);
   const zodTotal = median(zod.map((m) => m['master: ready line read']!));
   const cohortTotal = median(cohort.map((m) => m['master: first result']!));
   const bareTotal = median(bare.map((m) => m['master: first result']!));
   show(`Cohort worker without the lifeline thread (shutdownOn: 'shutdown-called'), spawn → first result`, bare);
-  console.log(`\ntotal: Cohort ${cohortTotal.toFixed(1)} ms, zod child ${zodTotal.toFixed(1)} ms: Cohort's share ${(cohortTotal - zodTotal).toFixed(1)} ms; without the lifeline thread ${bareTotal.toFixed(1)} ms`);
+  console.log(
+    `\ntotal: Cohort ${cohortTotal.toFixed(1)} ms, zod child ${zodTotal.toFixed(1)} ms: Cohort's share ${(cohortTotal - zodTotal).toFixed(1)} ms; without the lifeline thread ${bareTotal.toFixed(1)} ms`,
+  );
   console.log('\nRSS (median MiB)');
   for (const [name, values] of Object.entries(rss)) console.log(`  ${median(values).toFixed(1).padStart(6)}  ${name}`);
 }

@@ -18,14 +18,19 @@ export interface RouteArg {
   window?: number;
 }
 
-const adderOf = (worker: BenchWorkerHandle): Adder => ({ add: (a, b) => worker.run(BenchWorker.functions.add, [a, b]) });
+const adderOf = (worker: BenchWorkerHandle): Adder => ({
+  add: (a, b) => worker.run(BenchWorker.functions.add, [a, b]),
+});
 
 export function serveTunnelSamplers(): void {
   const launcher = { argv: ['env'], nodePath: process.execPath };
   let workers: Promise<Record<Route, BenchWorkerHandle>> | undefined;
   const spawned = (): Promise<Record<Route, BenchWorkerHandle>> =>
     (workers ??= (async () => ({
-      tcp: await BenchWorker.spawn({ init: {}, host: Hosts.command({ ...launcher, transport: 'tcp', connectHost: '127.0.0.1' }) }),
+      tcp: await BenchWorker.spawn({
+        init: {},
+        host: Hosts.command({ ...launcher, transport: 'tcp', connectHost: '127.0.0.1' }),
+      }),
       tunnel: await BenchWorker.spawn({ init: {}, host: Hosts.command({ ...launcher, transport: 'tunnel' }) }),
     }))());
 

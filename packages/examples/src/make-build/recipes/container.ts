@@ -9,7 +9,11 @@ export function pack(header: unknown, body: readonly Uint8Array[]): Buffer {
   return Buffer.concat([length, json, ...body]);
 }
 
-export function unpack<S extends z.ZodType>(data: Buffer, schema: S, what: string): { header: z.output<S>; body: Buffer } {
+export function unpack<S extends z.ZodType>(
+  data: Buffer,
+  schema: S,
+  what: string,
+): { header: z.output<S>; body: Buffer } {
   if (data.length < 4) throw new Error(`${what}: truncated (${data.length} bytes)`);
   const length = data.readUInt32BE(0);
   if (4 + length > data.length) throw new Error(`${what}: header of ${length} bytes runs past the end`);

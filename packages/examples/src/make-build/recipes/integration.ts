@@ -20,8 +20,11 @@ export const integrationTest: Recipe = async (io) => {
   try {
     const port = await listen(server);
     io.progress(10, `server up on 127.0.0.1:${port}, asking for its build id`);
-    const reply = await ask(port, 'build-id\n', (waitedMs) => io.progress(50, `no reply after ${formatSeconds(waitedMs)}`));
-    if (reply.trim() !== buildId) throw new Error(`the server answered build id "${reply.trim().slice(0, 12)}", expected ${buildId.slice(0, 12)}`);
+    const reply = await ask(port, 'build-id\n', (waitedMs) =>
+      io.progress(50, `no reply after ${formatSeconds(waitedMs)}`),
+    );
+    if (reply.trim() !== buildId)
+      throw new Error(`the server answered build id "${reply.trim().slice(0, 12)}", expected ${buildId.slice(0, 12)}`);
     io.progress(100, 'the server answered with the right build id');
     return await io.write('test/integration.txt', `ok the server reports build id ${buildId.slice(0, 12)}\n`);
   } finally {

@@ -24,7 +24,9 @@ const ObjectHeader = z.object({
   /** Compressed size of each chunk, in order. */
   chunks: z.array(z.number()),
 });
-const ProgramHeader = z.object({ objects: z.array(z.object({ module: z.string(), offset: z.number(), bytes: z.number() })) });
+const ProgramHeader = z.object({
+  objects: z.array(z.object({ module: z.string(), offset: z.number(), bytes: z.number() })),
+});
 
 export const compile: Recipe = async (io) => {
   const module = io.target.module;
@@ -37,7 +39,11 @@ export const compile: Recipe = async (io) => {
   let reported = 0;
   for (let offset = 0; offset < source.length; offset += CHUNK_BYTES) {
     const chunk = source.subarray(offset, offset + CHUNK_BYTES);
-    chunks.push(await compress(chunk, { params: { [constants.BROTLI_PARAM_QUALITY]: QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: chunk.length } }));
+    chunks.push(
+      await compress(chunk, {
+        params: { [constants.BROTLI_PARAM_QUALITY]: QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: chunk.length },
+      }),
+    );
     // A message per quarter, not per chunk: enough to watch it move, few enough to read as lines.
     const percent = Math.floor((chunks.length / count) * 4) * 25;
     if (percent > reported) {
@@ -45,7 +51,12 @@ export const compile: Recipe = async (io) => {
       io.progress(percent, `compressed ${chunks.length}/${count} chunks`);
     }
   }
-  const header: z.input<typeof ObjectHeader> = { module, sourceBytes: source.length, sourceSha256: entry.sha256, chunks: chunks.map((c) => c.length) };
+  const header: z.input<typeof ObjectHeader> = {
+    module,
+    sourceBytes: source.length,
+    sourceSha256: entry.sha256,
+    chunks: chunks.map((c) => c.length),
+  };
   return io.write(`obj/${module}.o`, pack(header, chunks));
 };
 
@@ -55,7 +66,10 @@ export const link: Recipe = async (io) => {
     const data = await io.read(dep);
     const { header } = unpack(data, ObjectHeader, io.inputs[dep]!.file);
     objects.push({ module: header.module, data });
-    io.progress((objects.length / Object.keys(io.inputs).length) * 100, `linked ${header.module} (${formatBytes(data.length)})`);
+    io.progress(
+      (objects.length / Object.keys(io.inputs).length) * 100,
+      `linked ${header.module} (${formatBytes(data.length)})`,
+    );
   }
   let offset = 0;
   const layout = objects.map(({ module, data }) => {
@@ -63,7 +77,13 @@ export const link: Recipe = async (io) => {
     offset += data.length;
     return placed;
   });
-  return io.write('bin/app.bin', pack({ objects: layout } satisfies z.input<typeof ProgramHeader>, objects.map((o) => o.data)));
+  return io.write(
+    'bin/app.bin',
+    pack(
+      { objects: layout } satisfies z.input<typeof ProgramHeader>,
+      objects.map((o) => o.data),
+    ),
+  );
 };
 
 /** Every object of the program decompresses back to its source: same size, same sha256. */
@@ -71,7 +91,11 @@ export const unitTest: Recipe = async (io) => {
   const { header, body } = unpack(await io.read('link'), ProgramHeader, 'bin/app.bin');
   const report: string[] = [];
   for (const [i, placed] of header.objects.entries()) {
-    const object = unpack(body.subarray(placed.offset, placed.offset + placed.bytes), ObjectHeader, `${placed.module}.o`);
+    const object = unpack(
+      body.subarray(placed.offset, placed.offset + placed.bytes),
+      ObjectHeader,
+      `${placed.module}.o`,
+    );
     const parts: Buffer[] = [];
     let at = 0;
     for (const size of object.header.chunks) {
@@ -81,9 +105,13 @@ export const unitTest: Recipe = async (io) => {
     const source = Buffer.concat(parts);
     const digest = sha256(source);
     if (source.length !== object.header.sourceBytes || digest !== object.header.sourceSha256) {
-      throw new Error(`${placed.module}: decompresses to ${source.length} bytes with sha256 ${digest.slice(0, 12)}, expected ${object.header.sourceBytes} with ${object.header.sourceSha256.slice(0, 12)}`);
+      throw new Error(
+        `${placed.module}: decompresses to ${source.length} bytes with sha256 ${digest.slice(0, 12)}, expected ${object.header.sourceBytes} with ${object.header.sourceSha256.slice(0, 12)}`,
+      );
     }
-    report.push(`ok ${placed.module}: ${object.header.chunks.length} chunks decompress to its ${source.length} source bytes (sha256 ${digest.slice(0, 12)})`);
+    report.push(
+      `ok ${placed.module}: ${object.header.chunks.length} chunks decompress to its ${source.length} source bytes (sha256 ${digest.slice(0, 12)})`,
+    );
     io.progress(((i + 1) / header.objects.length) * 100, `${placed.module} round-trips`);
   }
   return io.write('test/unit.txt', `${report.join('\n')}\n`);

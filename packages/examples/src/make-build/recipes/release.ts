@@ -5,7 +5,9 @@ import { formatBytes } from '../format.js';
 import { pack } from './container.js';
 import type { Recipe } from './step-io.js';
 
-const PackageHeader = z.object({ files: z.array(z.object({ name: z.string(), bytes: z.number(), sha256: z.string() })) });
+const PackageHeader = z.object({
+  files: z.array(z.object({ name: z.string(), bytes: z.number(), sha256: z.string() })),
+});
 
 /** The program and its test report in one file, with every file's digest in the header. */
 export const packageProgram: Recipe = async (io) => {
@@ -14,8 +16,16 @@ export const packageProgram: Recipe = async (io) => {
     files.push({ name: io.inputs[dep]!.file, data: await io.read(dep) });
     io.progress((files.length / Object.keys(io.inputs).length) * 90, `added ${io.inputs[dep]!.file}`);
   }
-  const header: z.input<typeof PackageHeader> = { files: files.map(({ name, data }) => ({ name, bytes: data.length, sha256: sha256(data) })) };
-  const bundle = await io.write('dist/app.pkg', pack(header, files.map((f) => f.data)));
+  const header: z.input<typeof PackageHeader> = {
+    files: files.map(({ name, data }) => ({ name, bytes: data.length, sha256: sha256(data) })),
+  };
+  const bundle = await io.write(
+    'dist/app.pkg',
+    pack(
+      header,
+      files.map((f) => f.data),
+    ),
+  );
   await io.write('dist/SHA256SUMS', `${bundle.sha256}  app.pkg\n`);
   io.progress(100, `dist/app.pkg: ${files.length} files, ${formatBytes(bundle.bytes)}`);
   return bundle;
@@ -25,7 +35,13 @@ export const packageProgram: Recipe = async (io) => {
 export const coverageReport: Recipe = async (io) => {
   const lines: string[] = [];
   for (const dep of Object.keys(io.inputs).sort()) {
-    lines.push(...(await io.read(dep)).toString('utf8').split('\n').filter(Boolean).map((line) => `${dep}: ${line}`));
+    lines.push(
+      ...(await io.read(dep))
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => `${dep}: ${line}`),
+    );
   }
   const passed = lines.filter((line) => line.includes(': ok ')).length;
   io.progress(100, `${passed}/${lines.length} checks passed`);
