@@ -177,8 +177,15 @@ describe('Type.pool', () => {
     expect(result.distinct).toBeGreaterThanOrEqual(10);
   });
 
-  it('recycle.maxRssMiB: a function leaking 5 MiB a call under a 100 MiB limit gets its workers recycled, and no call fails', async () => {
-    const { result } = await pool<{ failures: ErrorReport[]; stats: Stats; distinct: number }>('recycle-rss');
+  it('recycle.maxRssMiB: a function leaking 5 MiB a call under a 100 MiB limit (50 MiB above a fresh worker if that is more) gets its workers recycled, and no call fails', async () => {
+    const { result } = await pool<{
+      failures: ErrorReport[];
+      stats: Stats;
+      distinct: number;
+      freshMiB: number;
+      maxRssMiB: number;
+    }>('recycle-rss');
+    console.log(`recycle-rss: fresh worker ${result.freshMiB.toFixed(1)} MiB, limit ${result.maxRssMiB} MiB`);
     expect(result.failures).toEqual([]);
     expect(result.stats.replaced).toBeGreaterThanOrEqual(2);
     expect(result.distinct).toBeGreaterThan(2);
