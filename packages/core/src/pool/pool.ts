@@ -47,6 +47,8 @@ export class Pool<N extends string> {
   #nextMember = 0;
   #counters = { completed: 0, failed: 0, retried: 0, replaced: 0 };
   #idle: (() => void) | undefined;
+  /** The next start after failed ones (see StartPolicy): it holds the process only while calls wait for it. */
+  #retryTimer: NodeJS.Timeout | undefined;
   #closed: Promise<void> | undefined;
   readonly #spares: SparePool | undefined;
 
@@ -181,7 +183,17 @@ export class Pool<N extends string> {
       this.#dispatch(member, this.#queue.shift()!);
     }
     this.#grow();
+    this.#holdWhileWaiting();
     if (this.#queue.size === 0 && this.#runningCalls() === 0) this.#idle?.();
+  }
+
+  /**
+   * Queued calls are work in progress: a script awaiting one must not end (exit code 13) while the pool waits out a
+   * back-off with no worker process to hold the event loop; an idle pool holds nothing.
+   */
+  #holdWhileWaiting(): void {
+    if (this.#queue.size > 0) this.#retryTimer?.ref();
+    else this.#retryTimer?.unref();
   }
 
   /** The available worker with the fewest calls in flight, if one has room. */
@@ -267,8 +279,14 @@ export class Pool<N extends string> {
     const killed = error instanceof CohortError && error.exitStatus?.signal != null;
     const decision = this.#starts.failed(killed, performance.now());
     if (decision.retry === 'now') this.#pump();
-    else if (decision.retry === 'later') setTimeout(() => this.#pump(), decision.delayMs).unref();
-    else {
+    else if (decision.retry === 'later') {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = undefined;
+        this.#pump();
+      }, decision.delayMs);
+      this.#holdWhileWaiting();
+    } else {
       this.#fail(
         new CohortError(
           'POOL_FAILED',
@@ -289,6 +307,7 @@ export class Pool<N extends string> {
   #fail(error: CohortError): void {
     if (this.#state === 'failed' || this.#state === 'closed') return;
     this.#state = 'failed';
+    clearTimeout(this.#retryTimer);
     this.#spares?.close();
     this.#failure = error;
     for (const call of this.#queue.drain()) call.reject(this.#failedError());

@@ -153,6 +153,12 @@ describe('Type.pool', () => {
     expect(result.afterQuickDeaths).toBe(144);
   }, 110_000);
 
+  it('a call waiting through failed starts and their back-off keeps the script alive until it is answered', async () => {
+    const { result } = await pool<{ value: number; stats: Stats }>('backoff-hold');
+    expect(result.value).toBe(49);
+    expect(result.stats.workers).toBe(1);
+  });
+
   it('workers that keep dying at start put the pool in a failed state with the cause, without a respawn storm', async () => {
     const { result } = await pool<{
       broken: ErrorReport | null;
