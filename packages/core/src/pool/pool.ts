@@ -283,6 +283,7 @@ export class Pool<N extends string> {
       clearTimeout(this.#retryTimer);
       this.#retryTimer = setTimeout(() => {
         this.#retryTimer = undefined;
+        this.#starts.unblock();
         this.#pump();
       }, decision.delayMs);
       this.#holdWhileWaiting();

@@ -38,6 +38,14 @@ export class StartPolicy {
     return { retry: 'later', delayMs: this.#delayMs };
   }
 
+  /**
+   * The back-off is over: its timer fired. The timer, not the clock, says so: a timer may fire a fraction of a
+   * millisecond before `performance.now()` reaches the deadline, and a start refused then would never be retried.
+   */
+  unblock(): void {
+    this.#blockedUntil = 0;
+  }
+
   /** A worker came up: back-off ends (its failures count until it has lived past the start window). */
   started(): void {
     this.#delayMs = 0;

@@ -18,6 +18,14 @@ describe('StartPolicy', () => {
     expect(policy.failed(false, 200)).toEqual({ retry: 'never', failures: 3 });
   });
 
+  it("the back-off's timer ends it, even when it fires a moment before the clock reaches the deadline", () => {
+    const policy = new StartPolicy();
+    policy.failed(false, 0);
+    expect(policy.mayStart(49.9)).toBe(false);
+    policy.unblock();
+    expect(policy.mayStart(49.9)).toBe(true);
+  });
+
   it('a worker that comes up ends the back-off; one that lives past the start window resets the count', () => {
     const policy = new StartPolicy();
     policy.failed(false, 0);
