@@ -127,11 +127,12 @@ export function tlsStreamFailure(
   if (!code.startsWith('ERR_SSL_')) return undefined;
   const reason = opensslReason(error);
   if (code.includes('_ALERT_')) {
-    // The peer's TLS layer refused what it received from us and said so before hanging up.
+    // The peer's TLS layer refused what it received from us and said so before hanging up. OpenSSL names the alert
+    // after the protocol that defined it, and OpenSSL 3.5 (Node 24) says 'ssl/tls' for them all: the name alone.
     return {
       by: 'remote',
       code: 'PROTOCOL',
-      reason: `the peer found the encrypted stream altered on its way and closed it (TLS alert: ${reason.replace(/^(sslv3|tlsv1) alert /, '')})`,
+      reason: `the peer found the encrypted stream altered on its way and closed it (TLS alert: ${reason.replace(/^(sslv3|tlsv1|ssl\/tls) alert /, '')})`,
     };
   }
   if (TAMPERED_HERE.test(code)) {
