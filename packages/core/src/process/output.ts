@@ -28,6 +28,25 @@ export function keepTail(stream: Readable | null): () => string {
   return () => tail;
 }
 
+/**
+ * Resolves once `stream` has ended (everything written before a process's exit is read), or after `maxMs` if
+ * something else (a grandchild that inherited it) keeps it open.
+ */
+export function drained(stream: Readable | null, maxMs: number): Promise<void> {
+  if (stream === null || stream.readableEnded || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      stream.off('close', done);
+      stream.off('end', done);
+      resolve();
+    };
+    const timer = setTimeout(done, maxMs);
+    stream.once('close', done);
+    stream.once('end', done);
+  });
+}
+
 export function closeOutputFd(fd: number | undefined): void {
   if (fd !== undefined) closeSync(fd);
 }

@@ -3,7 +3,7 @@ import { HeartbeatMonitor } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { CohortError } from '../../common/errors.js';
 import { showProcessStatus, statusFromShellCode } from '../../process/exit-status.js';
-import { forwardLines, keepTail } from '../../process/output.js';
+import { drained, forwardLines, keepTail } from '../../process/output.js';
 import type { LaunchRequest } from '../host.js';
 import {
   FRAME_HEADER_BYTES,
@@ -135,13 +135,16 @@ export class AgentSession {
       this.lose(detail);
     });
     this.ended = new Promise((resolve) => {
-      this.child.once('exit', () => setImmediate(resolve));
       this.child.once('error', () => resolve());
-    });
-    this.child.once('exit', (code, signal) => {
-      const status = code === null ? { code, signal } : statusFromShellCode(code);
-      // Let stderr and stdout drain first: they say why (and may hold the last exit frames).
-      setImmediate(() => this.onChildExit(showProcessStatus(status), code));
+      this.child.once('exit', (code, signal) => {
+        const status = code === null ? { code, signal } : statusFromShellCode(code);
+        // Let stderr and stdout drain first: they say why (and may hold the last exit frames). On a loaded machine
+        // that takes longer than one turn of the event loop; a ProxyCommand still holding them gets half a second.
+        void Promise.all([drained(this.child.stderr, 500), drained(this.child.stdout, 500)]).then(() => {
+          this.onChildExit(showProcessStatus(status), code);
+          resolve();
+        });
+      });
     });
     const settings = options.heartbeat;
     this.heartbeat =
