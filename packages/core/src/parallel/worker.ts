@@ -30,6 +30,7 @@ export interface WorkerInternals {
 }
 
 const exits = new WeakMap<Worker<string>, Promise<ExitStatus>>();
+const reachable = new WeakMap<Worker<string>, () => boolean>();
 const usageQueries = new WeakMap<Worker<string>, () => Promise<{ rssBytes: number }>>();
 type SiteRunner = (site: CallSite | undefined, fn: AnyFunction, arg: unknown, options?: RunOptions) => Promise<unknown>;
 const siteRunners = new WeakMap<Worker<string>, SiteRunner>();
@@ -52,6 +53,15 @@ export function runOn(
 /** A worker's exit, for Cohort's own bookkeeping: unlike `worker.exited`, watching it keeps nothing alive. */
 export function exitOf(worker: Worker<string>): Promise<ExitStatus> {
   return exits.get(worker)!;
+}
+
+/**
+ * Whether a call sent now would reach the worker: its process has not exited and its default connection (if it has
+ * one yet) is open. A worker that dies closes that connection first; its exit status comes later, once its output is
+ * read, and a call sent in between would only fail.
+ */
+export function reachability(worker: Worker<string>): () => boolean {
+  return reachable.get(worker)!;
 }
 
 /** Asks the worker's process for its resident set size (over its default connection). */
@@ -80,6 +90,10 @@ export class Worker<N extends string, ConnectionInit = unknown> {
         }>,
     );
     siteRunners.set(this as Worker<string>, (site, fn, arg, options) => this.runFrom(site, fn, arg, options));
+    reachable.set(
+      this as Worker<string>,
+      () => this.exitStatus === undefined && this.internals.defaultConnection?.connection.isClosed !== true,
+    );
     void exited.then((status) => {
       this.exitStatus = status;
       void this.internals.defaultConnection?.connection.close('the worker exited');

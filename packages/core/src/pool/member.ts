@@ -14,6 +14,10 @@ export class PoolMember {
   /** Calls it has finished (for `recycle.maxCalls`). */
   calls = 0;
   readyAt = 0;
+  /** Whether a call sent now would reach its worker (see `reachability`). */
+  reachable: () => boolean = () => true;
+  /** A call it was running failed because it died (see the pool's start policy: such a death is that call's). */
+  diedUnderCall = false;
   /** Why it was stopped, for the calls that die with it. */
   stopReason: string | undefined = undefined;
   idleTimer: NodeJS.Timeout | undefined = undefined;
@@ -26,9 +30,9 @@ export class PoolMember {
     readonly host: Host | undefined,
   ) {}
 
-  /** Takes new calls. */
+  /** Takes new calls: ready, and not dead already (its connection closed, its exit not yet seen). */
   get available(): boolean {
-    return this.state === 'ready';
+    return this.state === 'ready' && this.reachable();
   }
 
   /** Counts toward the pool's size (a retiring or stopping worker is already being replaced). */

@@ -8,7 +8,7 @@ import { launchRequest } from '../parallel/launch.js';
 import { SparePool } from '../parallel/spares.js';
 import { spawnWorker } from '../parallel/spawn.js';
 import type { AnyWorkerType } from '../parallel/type-registry.js';
-import { exitOf, runOn, usageOf, type Worker } from '../parallel/worker.js';
+import { exitOf, reachability, runOn, usageOf, type Worker } from '../parallel/worker.js';
 import type { Runner } from '../parallel/worker-connection.js';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
 import { CallQueue } from './call-queue.js';
@@ -255,6 +255,7 @@ export class Pool<N extends string> {
       throw error;
     }
     member.worker = worker;
+    member.reachable = reachability(worker);
     member.readyAt = performance.now();
     this.#starts.started();
     setTimeout(() => {
@@ -361,6 +362,8 @@ export class Pool<N extends string> {
   #failed(member: PoolMember, call: PoolCall, error: unknown): void {
     if (!member.running.has(call)) return;
     const workerGone = error instanceof RpcError && error.code === 'CONNECTION_CLOSED';
+    // No call is sent to a worker once its connection closed (see PoolMember.available): this one was running.
+    if (workerGone) member.diedUnderCall = true;
     if (workerGone && !call.settled && call.retriesLeft > 0 && this.#state !== 'failed') {
       call.retriesLeft--;
       this.#counters.retried++;
@@ -502,10 +505,11 @@ export class Pool<N extends string> {
   #onExit(member: PoolMember, status: ExitStatus): void {
     const expected = member.state === 'stopping' || member.state === 'retiring' || this.#state !== 'open';
     // Exited by itself (not killed from outside, as a chaos test or the OOM killer would) right after it started,
-    // before answering any call: a worker that answered has shown the type runs, and a call that then ends it is
-    // that call's failure (a busy pool's fresh workers may well die within the start window that way).
+    // and while running no call: that says the worker type cannot run. A death under a call is that call's failure
+    // (`process.exit` in a function, a crash on one input), however young the worker: the call fails or is retried.
+    const busy = member.diedUnderCall || [...member.running].some((call) => !call.settled);
     const diedEarly =
-      !expected && member.calls === 0 && status.signal === null && performance.now() - member.readyAt < EARLY_DEATH_MS;
+      !expected && !busy && status.signal === null && performance.now() - member.readyAt < EARLY_DEATH_MS;
     member.state = 'dead';
     member.clearTimers();
     this.#members.delete(member);

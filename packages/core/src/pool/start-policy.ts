@@ -3,7 +3,7 @@ const FAILED_STARTS_LIMIT = 3;
 /** The longest wait before trying to start a worker again after failures. */
 const MAX_RETRY_DELAY_MS = 5000;
 const FIRST_RETRY_DELAY_MS = 50;
-/** A worker that exits by itself this soon after it was ready counts as a failed start. */
+/** A worker that exits by itself this soon after it was ready, while running no call, counts as a failed start. */
 export const EARLY_DEATH_MS = 1000;
 
 /** How a failed start is handled: start another now, after `delayMs`, or give up. */

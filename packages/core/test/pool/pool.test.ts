@@ -147,7 +147,7 @@ describe('Type.pool', () => {
     expect(result.thrown).toMatchObject({ name: 'RemoteError', remoteName: 'RangeError' });
     expect(result.stats.retried).toBe(1);
     expect(result.restored).toBe(true);
-    // A worker that answered a call proved the type runs: dying right after is a death, not a failed start.
+    // A worker that dies under a call, however young, is that call's failure, not a failed start of its type.
     expect(result.quickDeaths).toHaveLength(4);
     for (const death of result.quickDeaths) expect(death).toMatch(/^CONNECTION_CLOSED: .*exited with code 1/);
     expect(result.afterQuickDeaths).toBe(144);
