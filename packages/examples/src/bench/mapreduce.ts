@@ -33,9 +33,9 @@ const FULL: Plan = {
 };
 
 const QUICK: Plan = {
-  tiny: { items: 20_000, warmup: 0, repetitions: 2 },
+  tiny: { items: 10_000, warmup: 0, repetitions: 1 },
   peer: { warmup: 0, repetitions: 1 },
-  hash: { chunks: 5_000, warmup: 0, repetitions: 2 },
+  hash: { chunks: 2_000, warmup: 0, repetitions: 1 },
 };
 
 const WORKERS = 2;

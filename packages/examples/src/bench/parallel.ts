@@ -26,10 +26,10 @@ const FULL: Plan = {
 };
 
 const QUICK: Plan = {
-  spawn: { warmup: 1, repetitions: 3 },
-  spare: { warmup: 0, repetitions: 2, settleMs: 700 },
-  roundTrip: { callsPerSample: 100, warmup: 10, repetitions: 21 },
-  inFlight: { calls: 5_000, window: 256, warmup: 1, repetitions: 3 },
+  spawn: { warmup: 0, repetitions: 2 },
+  spare: { warmup: 0, repetitions: 1, settleMs: 700 },
+  roundTrip: { callsPerSample: 100, warmup: 5, repetitions: 11 },
+  inFlight: { calls: 5_000, window: 256, warmup: 0, repetitions: 2 },
 };
 
 const PEERS: { subject: InFlightSubject; name: string }[] = [

@@ -47,7 +47,7 @@ const FULL: Plan = {
 };
 
 const QUICK: Plan = {
-  tiny: { calls: 5_000, window: 256, warmup: 1, repetitions: 2 },
+  tiny: { calls: 5_000, window: 256, warmup: 0, repetitions: 1 },
   cpu: { calls: 2_000, window: 256, warmup: 0, repetitions: 1 },
   recycle: { calls: 3_000, warmup: 0, repetitions: 1, settleMs: 200 },
   chaos: { calls: 200, runs: 1, deadlineMs: 60_000 },

@@ -44,11 +44,11 @@ const FULL: Plan = {
 };
 
 const QUICK: Plan = {
-  latency: { callsPerSample: 100, warmup: 10, repetitions: 21 },
-  inFlight: { calls: 20_000, window: 256, warmup: 1, repetitions: 3 },
-  echo: { bytes: 16 * MiB, warmup: 1, repetitions: 3 },
-  stream: { items: 1_000_000, warmup: 0, repetitions: 1 },
-  connect: { warmup: 2, repetitions: 11 },
+  latency: { callsPerSample: 100, warmup: 5, repetitions: 11 },
+  inFlight: { calls: 10_000, window: 256, warmup: 0, repetitions: 2 },
+  echo: { bytes: 8 * MiB, warmup: 0, repetitions: 2 },
+  stream: { items: 200_000, warmup: 0, repetitions: 1 },
+  connect: { warmup: 1, repetitions: 5 },
 };
 
 async function measureAll(context: BenchContext, raw: RpcSubject, cohort: RpcSubject): Promise<Metric[]> {

@@ -11,7 +11,7 @@ const GROUP = 'scheduler';
 const WORKERPOOL = "workerpool, workerType 'process'";
 
 const FULL = { tasks: 10_000, workers: 2, warmup: 1, repetitions: 5 };
-const QUICK = { tasks: 2_000, workers: 2, warmup: 1, repetitions: 3 };
+const QUICK = { tasks: 1_000, workers: 2, warmup: 0, repetitions: 2 };
 
 export const schedulerGroup: BenchGroup = {
   name: GROUP,
