@@ -72,6 +72,13 @@ export interface LaunchedProcess {
   exitReason?(): string | undefined;
   /** The last lines the process wrote to stderr, for spawn error messages. */
   stderrTail(): string;
+  /**
+   * Whether something outside the worker (this process's watchdog) kills it if it is stuck when its spawner dies;
+   * if not, the worker watches its lifeline from a thread of its own, which can kill it.
+   */
+  readonly watched?: boolean;
+  /** The worker is to outlive its spawner (a spare taken by a `'shutdown-called'` spawn): no watchdog ends it. */
+  outliveSpawner?(): void;
   /** Releases the spawner-side handles (pipes) once the process has exited. */
   release(): void;
   /** Renames the process in output prefixes (a spare worker taken by a spawn gets the spawn's name). */

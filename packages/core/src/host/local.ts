@@ -5,6 +5,7 @@ import { CohortError } from '../common/errors.js';
 import type { ExitStatus } from '../process/exit-status.js';
 import { withCompileCache } from '../process/compile-cache.js';
 import { closeOutputFd, forwardLines, keepTail, outputStdio } from '../process/output.js';
+import { watchdog } from '../process/watchdog.js';
 import {
   chdirPreload,
   CONTROL_FD,
@@ -76,6 +77,8 @@ function launchLocal(request: LaunchRequest): LaunchedProcess {
       },
     );
   }
+  // Not a worker meant to outlive this process: if it is stuck in a loop when this process dies, the watchdog ends it.
+  const watched = !request.detached && watchdog.watch(pid);
   let prefix = `[${request.name}] `;
   if (child.stdout !== null) forwardLines(child.stdout, process.stdout, () => prefix);
   if (child.stderr !== null) forwardLines(child.stderr, process.stderr, () => prefix);
@@ -85,10 +88,11 @@ function launchLocal(request: LaunchRequest): LaunchedProcess {
   const exited = new Promise<ExitStatus>((resolve) => {
     // Resolved once everything the worker wrote before it exited has been read: its output forwarded, its last
     // control reports (why it exits) seen.
-    child.once(
-      'exit',
-      (code, signal) => void drained([child.stdout, child.stderr, control]).then(() => resolve({ code, signal })),
-    );
+    child.once('exit', (code, signal) => {
+      // Its pid is free for another process from now on.
+      watchdog.forget(pid);
+      void drained([child.stdout, child.stderr, control]).then(() => resolve({ code, signal }));
+    });
     child.once('error', () => resolve({ code: null, signal: null }));
   });
   lifeline.on('error', () => undefined);
@@ -98,6 +102,8 @@ function launchLocal(request: LaunchRequest): LaunchedProcess {
     control,
     exited,
     transport: 'unix',
+    watched,
+    outliveSpawner: () => watchdog.forget(pid),
     kill: (signal = 'SIGKILL') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },

@@ -105,6 +105,7 @@ export async function launchWorker(
     inspector.release();
     throw error;
   }
+  if (options.shutdownOn === 'shutdown-called') launched.outliveSpawner?.();
   // The worker's inspector port is free again once it has exited.
   void launched.exited.then(() => inspector.release());
   const local = launched.transport === 'unix';
@@ -119,6 +120,7 @@ export async function launchWorker(
     listen: listenAddress(app, id, launched),
     ...(rpc === undefined ? {} : { rpc: rpc as Record<string, unknown> }),
     shutdownOn: options.shutdownOn,
+    lifeline: launched.watched === true ? 'main' : 'thread',
     connectionTimeoutMs: options.connectionTimeoutMs,
     // A worker on another machine has no access to this directory: it makes its own, as the root of its machine.
     ...(local ? { socketSpace: app.sockets.base, rootPid: app.rootPid } : {}),

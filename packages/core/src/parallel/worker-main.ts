@@ -65,7 +65,9 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
     process.stdout.on('error', () => undefined);
     process.stderr.on('error', () => undefined);
   } else {
-    watchLifeline(LIFELINE_FD, () => void policy.exit(254, { lostSpawner: true }));
+    watchLifeline(LIFELINE_FD, () => void policy.exit(254, { lostSpawner: true }), {
+      thread: bootstrap.lifeline === 'thread',
+    });
   }
 
   const type = workerTypes.get(bootstrap.type);

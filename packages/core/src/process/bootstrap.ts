@@ -32,6 +32,11 @@ export const bootstrapSchema = z.object({
   listen: addressSchema,
   rpc: z.record(z.string(), z.unknown()).optional(),
   shutdownOn: z.enum(['heartbeat-lost', 'connection-closed', 'shutdown-called']),
+  /**
+   * Where the worker watches its lifeline: `'main'`, on its main thread, when its spawner's watchdog kills it if it
+   * is stuck; `'thread'`, from a thread of its own, which can kill it (no watchdog: a remote launcher, no /bin/sh).
+   */
+  lifeline: z.enum(['main', 'thread']),
   connectionTimeoutMs: z.number(),
   /** Where the app's workers listen (see SocketSpace); absent for a worker on another machine, which makes its own. */
   socketSpace: z.string().optional(),

@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -34,12 +35,43 @@ export interface LifelineWatch {
   stop(): void;
 }
 
-/** Watches the lifeline on `fd`; calls `onLost` on the main thread when the spawner is gone. */
-export function watchLifeline(fd: number, onLost: (why: string) => void, graceMs = 500): LifelineWatch {
-  const thread = new Worker(threadSource, { eval: true, execArgv: [], workerData: { fd, graceMs } });
-  thread.on('message', (why: string) => onLost(why));
-  thread.on('error', (error) => onLost(`lifeline thread failed: ${error.message}`));
+/**
+ * Watches the lifeline on `fd`; calls `onLost` on the main thread when the spawner is gone. With `thread`, from a
+ * worker thread that also kills the process if the main thread does not exit within `graceMs` (it may be stuck in a
+ * loop); without, from the main thread alone, for a worker whose spawner's watchdog does that (see watchdog.ts).
+ */
+export function watchLifeline(
+  fd: number,
+  onLost: (why: string) => void,
+  { thread, graceMs = 500 }: { thread: boolean; graceMs?: number },
+): LifelineWatch {
+  if (!thread) return watchOnMainThread(fd, onLost);
+  const worker = new Worker(threadSource, { eval: true, execArgv: [], workerData: { fd, graceMs } });
+  worker.on('message', (why: string) => onLost(why));
+  worker.on('error', (error) => onLost(`lifeline thread failed: ${error.message}`));
   // The thread must never be the reason the process stays alive.
-  thread.unref();
-  return { stop: () => void thread.terminate() };
+  worker.unref();
+  return { stop: () => void worker.terminate() };
+}
+
+function watchOnMainThread(fd: number, onLost: (why: string) => void): LifelineWatch {
+  let lost = false;
+  const lose = (why: string): void => {
+    if (lost) return;
+    lost = true;
+    onLost(why);
+  };
+  const socket = new Socket({ fd, readable: true, writable: false });
+  socket.on('data', () => undefined);
+  socket.on('end', () => lose('the spawner closed the lifeline'));
+  socket.on('close', () => lose('the lifeline closed'));
+  socket.on('error', (error) => lose(`lifeline error: ${error.message}`));
+  // Watching is no reason to stay alive.
+  socket.unref();
+  return {
+    stop: () => {
+      lost = true;
+      socket.destroy();
+    },
+  };
 }

@@ -43,35 +43,45 @@ describe('a script ends by itself when it has nothing left to wait for', () => {
     expect(result.status).toEqual({ code: 7, signal: null });
   });
 
-  it("with a 'shutdown-called' worker: the script exits, and the worker outlives it, still serving", async () => {
-    const run = startFixture('parallel/ends.ts', { args: ['shutdown-called'], timeoutMs: TIMEOUT_MS });
-    const { result, code, answered, gone, end } = await run.guard(async () => {
-      const result = await run.waitFor<{
-        added: number;
-        pid: number;
-        ref: { address: { path: string } };
-        secret: string;
-      }>('RESULT');
-      const { code } = await run.closed;
-      // Its master is gone: the worker is still reachable through its ref, and shuts down when asked, as any
-      // process of the app could ask it.
-      let answered: unknown = false;
-      try {
-        const connection = await Connection.connect({ address: result.ref.address, secret: result.secret });
-        await connection.dispatch(forInternalTesting.shutdownRpc, undefined);
-        answered = true;
-        await connection.close();
-      } catch (error) {
-        answered = error;
-        process.kill(result.pid, 'SIGKILL');
-      }
-      const gone = await waitGone([result.pid], 5000);
-      return { result, code, answered, gone, end: await run.finish() };
-    });
-    expect(code).toBe(0);
-    expect(result.added).toBe(1);
-    expect(answered).toBe(true);
-    expect(gone).toEqual([]);
-    expect(end.exits.get(result.pid)).toBe(0);
-  });
+  it.each([
+    ['shutdown-called', 'a worker'],
+    ['shutdown-called-spare', 'a spare worker (started to die with its master) taken by the spawn'],
+  ])(
+    "with a 'shutdown-called' worker (%s: %s): the script exits, and the worker outlives it, still serving",
+    async (scenario) => {
+      const run = startFixture('parallel/ends.ts', { args: [scenario], timeoutMs: TIMEOUT_MS });
+      const { result, code, answered, gone, end } = await run.guard(async () => {
+        const result = await run.waitFor<{
+          added: number;
+          tookSpare?: boolean;
+          pid: number;
+          ref: { address: { path: string } };
+          secret: string;
+        }>('RESULT', 40_000);
+        const { code } = await run.closed;
+        // Longer than the master's watchdog gives workers before it SIGKILLs them (0.5 s): it must not count this one.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        // Its master is gone: the worker is still reachable through its ref, and shuts down when asked, as any
+        // process of the app could ask it.
+        let answered: unknown = false;
+        try {
+          const connection = await Connection.connect({ address: result.ref.address, secret: result.secret });
+          await connection.dispatch(forInternalTesting.shutdownRpc, undefined);
+          answered = true;
+          await connection.close();
+        } catch (error) {
+          answered = error;
+          process.kill(result.pid, 'SIGKILL');
+        }
+        const gone = await waitGone([result.pid], 5000);
+        return { result, code, answered, gone, end: await run.finish() };
+      });
+      expect(code).toBe(0);
+      expect(result.added).toBe(1);
+      if (scenario === 'shutdown-called-spare') expect(result.tookSpare).toBe(true);
+      expect(answered).toBe(true);
+      expect(gone).toEqual([]);
+      expect(end.exits.get(result.pid)).toBe(0);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitGone } from '../support/processes.js';
+import { waitGone, watchdogsOf, withoutBinSh } from '../support/processes.js';
 import { runFixture, startFixture } from '../support/fixture-runner.js';
 import {
   abstractSocketNames,
@@ -22,15 +22,22 @@ interface KilledMaster {
   /** What is left of the app's sockets once every process is gone. */
   leftovers: string[];
   namesLeft: string[];
+  /** The master's watchdogs while it ran (proven gone with the rest of the run by `finish`). */
+  watchdogs: number[];
 }
 
-async function killMasterAndTime(scenario: string, env: NodeJS.ProcessEnv = {}): Promise<KilledMaster> {
-  const run = startFixture('parallel/busy.ts', { args: [scenario], privateTmp: true, env });
+async function killMasterAndTime(
+  scenario: string,
+  env: NodeJS.ProcessEnv = {},
+  wrap?: readonly string[],
+): Promise<KilledMaster> {
+  const run = startFixture('parallel/busy.ts', { args: [scenario], privateTmp: true, env, ...(wrap ? { wrap } : {}) });
   return run.guard(async () => {
     const { pids, space } = await run.waitFor<{ pids: number[]; space?: SocketSpaceReport }>('READY', 100_000);
     if (scenario === 'spin') await run.waitNoted('spinning');
     const directoriesWhileRunning = socketDirectoriesIn(run.dir);
     const namesWhileRunning = space?.abstract === true ? abstractSocketNames(space.base) : [];
+    const watchdogs = watchdogsOf(run.pid);
     const began = Date.now();
     process.kill(run.pid, 'SIGKILL');
     const survivors = await waitGone(pids, BOUND_MS);
@@ -43,16 +50,28 @@ async function killMasterAndTime(scenario: string, env: NodeJS.ProcessEnv = {}):
     const end = await run.finish();
     expect(end.signal).toBe('SIGKILL');
     expect(end.workerPids.sort()).toEqual([...pids].sort());
-    return { goneMs, survivors, space, directoriesWhileRunning, namesWhileRunning, leftovers, namesLeft };
+    return { goneMs, survivors, space, directoriesWhileRunning, namesWhileRunning, leftovers, namesLeft, watchdogs };
   });
 }
 
 describe('no worker outlives its master', () => {
-  it('master SIGKILLed while its worker spins in while (true) {}: the worker is gone within heartbeat.timeoutMs + 1 s', async () => {
-    const { goneMs, survivors } = await killMasterAndTime('spin');
+  it("master SIGKILLed while its worker spins in while (true) {}: the worker is gone within heartbeat.timeoutMs + 1 s (its master's watchdog SIGKILLs it)", async () => {
+    const { goneMs, survivors, watchdogs } = await killMasterAndTime('spin');
     expect(survivors).toEqual([]);
     expect(goneMs).toBeLessThan(BOUND_MS);
+    // One watchdog for the master, gone with everything else of the run (finish proves it).
+    expect(watchdogs).toHaveLength(1);
   });
+
+  it.skipIf(withoutBinSh === undefined)(
+    "the same where /bin/sh cannot run (a distroless image): no watchdog, and the worker's own lifeline thread kills it",
+    async () => {
+      const { goneMs, survivors, watchdogs } = await killMasterAndTime('spin', {}, withoutBinSh);
+      expect(watchdogs).toEqual([]);
+      expect(survivors).toEqual([]);
+      expect(goneMs).toBeLessThan(BOUND_MS);
+    },
+  );
 
   it("master SIGKILLed with 10 idle workers ('heartbeat-lost' and 'connection-closed'): all gone, and no socket name left", async () => {
     const killed = await killMasterAndTime('idle');

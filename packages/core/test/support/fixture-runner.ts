@@ -44,6 +44,11 @@ export interface FixtureOptions {
    * REMOTE_SSH_ARGS). The parents the workers record, the remote agents, are proven gone too.
    */
   readonly ssh?: boolean;
+  /**
+   * A command that runs the master (`node …` is appended to it), which must exec it so that the master keeps the
+   * command's pid: e.g. `unshare` into a mount namespace (see `withoutBinSh`).
+   */
+  readonly wrap?: readonly string[];
 }
 
 export interface FixtureEnd {
@@ -94,7 +99,14 @@ export class RunningFixture {
     if (options.input !== undefined) writeFileSync(join(this.dir, 'input.json'), JSON.stringify(options.input));
     const script = join(testDir, area, 'fixtures', file);
     const nodeArgs = file.endsWith('.mjs') ? [script] : ['--import', 'tsx', script];
-    this.child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...nodeArgs, ...(options.args ?? [])], {
+    const command = [
+      ...(options.wrap ?? []),
+      process.execPath,
+      ...(options.nodeArgs ?? []),
+      ...nodeArgs,
+      ...(options.args ?? []),
+    ];
+    this.child = spawn(command[0]!, command.slice(1), {
       cwd: join(testDir, area),
       env: {
         ...process.env,

@@ -1,4 +1,5 @@
 // Process checks shared by every core test: a test that spawns processes proves afterwards that none is alive.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /**
@@ -50,16 +51,47 @@ export async function expectAllGone(pids: readonly number[], deadlineMs = 15_000
  * cold cache, as on a fresh CI machine), which lives as long as the fixture and is no worker's.
  */
 export function childPids(pid: number): number[] {
+  return allChildPids(pid).filter((child) => !isTsxCompiler(child, pid) && !isWatchdog(child));
+}
+
+/** The watchdogs among the children of `pid` (see isWatchdog): one for a process that spawned local workers. */
+export function watchdogsOf(pid: number): number[] {
+  return allChildPids(pid).filter(isWatchdog);
+}
+
+function allChildPids(pid: number): number[] {
   try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-    return children.filter((child) => !isTsxCompiler(child, pid));
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
     return [];
   }
+}
+
+/**
+ * A fixture `wrap` that runs the master where `/bin/sh` cannot be executed, as in a distroless image: a mount
+ * namespace of its own with /dev/null mounted over /bin/sh. Needs root and util-linux's `unshare`; undefined where
+ * they are not.
+ */
+export const withoutBinSh: readonly string[] | undefined = (() => {
+  const script = 'mount --bind /dev/null /bin/sh';
+  if (process.getuid?.() !== 0) return undefined;
+  const probe = spawnSync('unshare', [
+    '--mount',
+    '--',
+    '/bin/bash',
+    '-c',
+    `${script} && ! /bin/sh -c true 2>/dev/null`,
+  ]);
+  if (probe.status !== 0) return undefined;
+  return ['unshare', '--mount', '--', '/bin/bash', '-c', `${script} && exec "$0" "$@"`];
+})();
+
+/**
+ * Whether `pid` is a spawner's watchdog (one `/bin/sh` per process that spawns local workers, no worker). Not among
+ * a process's children here, but among its run's processes still: a fixture run proves it gone at the end.
+ */
+export function isWatchdog(pid: number): boolean {
+  return commandArgs(pid)?.includes('cohort-watchdog') === true;
 }
 
 /** Whether `pid` is the esbuild service of the tsx run by `parent` (see childPids). */
