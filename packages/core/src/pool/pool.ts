@@ -15,7 +15,7 @@ import { CallQueue } from './call-queue.js';
 import { PoolMember } from './member.js';
 import { resolvePoolOptions, type PoolRunOptions, type ResolvedPoolOptions } from './options.js';
 import { PoolCall } from './pool-call.js';
-import { EARLY_DEATH_MS, StartPolicy } from './start-policy.js';
+import { EARLY_DEATH_MS, StartPolicy, type StartDecision } from './start-policy.js';
 import { DurationWindow, type PoolStats } from './stats.js';
 import { onStreamEnd } from './stream-hold.js';
 
@@ -278,7 +278,11 @@ export class Pool<N extends string> {
   /** A worker could not start, or exited by itself right after: see StartPolicy. */
   #failedStart(error: unknown): void {
     const killed = error instanceof CohortError && error.exitStatus?.signal != null;
-    const decision = this.#starts.failed(killed, performance.now());
+    this.#decided(this.#starts.failed(killed, performance.now()), error);
+  }
+
+  /** Carries out the start policy's decision after `error`: start another now, later, or fail the pool. */
+  #decided(decision: StartDecision, error: unknown): void {
     if (decision.retry === 'now') this.#pump();
     else if (decision.retry === 'later') {
       clearTimeout(this.#retryTimer);
@@ -292,7 +296,8 @@ export class Pool<N extends string> {
       this.#fail(
         new CohortError(
           'POOL_FAILED',
-          `the pool of ${this.#type.name} stopped: ${decision.failures} workers in a row failed to start or died at once; ` +
+          `the pool of ${this.#type.name} stopped: ${decision.failures} workers in a row failed to start or died at once` +
+            `${decision.unanswered === true ? ' under their calls, answering none' : ''}; ` +
             `the last: ${describeThrown(error)}`,
           { cause: error },
         ),
@@ -394,6 +399,7 @@ export class Pool<N extends string> {
     if (ok) {
       this.#counters.completed++;
       member.calls++;
+      this.#starts.answered();
     } else this.#counters.failed++;
     this.#checkRecycle(member);
     if (member.state === 'retiring' && member.running.size === 0) this.#leave(member);
@@ -508,8 +514,10 @@ export class Pool<N extends string> {
     // and while running no call: that says the worker type cannot run. A death under a call is that call's failure
     // (`process.exit` in a function, a crash on one input), however young the worker: the call fails or is retried.
     const busy = member.diedUnderCall || [...member.running].some((call) => !call.settled);
-    const diedEarly =
-      !expected && !busy && status.signal === null && performance.now() - member.readyAt < EARLY_DEATH_MS;
+    const byItself = !expected && status.signal === null;
+    const diedEarly = byItself && !busy && performance.now() - member.readyAt < EARLY_DEATH_MS;
+    // Under calls, before answering one: counted apart (see StartPolicy.diedUnanswered).
+    const diedUnanswered = byItself && busy && member.calls === 0;
     member.state = 'dead';
     member.clearTimers();
     this.#members.delete(member);
@@ -523,6 +531,14 @@ export class Pool<N extends string> {
         new CohortError(
           'SPAWN_FAILED',
           `pool worker "${member.name}" ${showProcessStatus(status)} right after it started`,
+        ),
+      );
+    else if (diedUnanswered)
+      this.#decided(
+        this.#starts.diedUnanswered(),
+        new CohortError(
+          'SPAWN_FAILED',
+          `pool worker "${member.name}" ${showProcessStatus(status)} under its calls before answering any`,
         ),
       );
     this.#pump();

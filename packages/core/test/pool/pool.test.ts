@@ -165,7 +165,9 @@ describe('Type.pool', () => {
       doomedError: ErrorReport | null;
       spawnedAfterFailure: number;
       spawnedLater: number;
-    }>('failed-start');
+      underCalls: number;
+      unansweredError: ErrorReport | null;
+    }>('failed-start', 100_000);
     expect(result.broken).toMatchObject({ name: 'CohortError', code: 'SPAWN_FAILED' });
     expect(result.broken?.message).toContain('cannot initialise');
     expect(result.doomedError).toMatchObject({ name: 'CohortError', code: 'POOL_FAILED' });
@@ -173,7 +175,11 @@ describe('Type.pool', () => {
     expect(result.spawnedLater).toBe(result.spawnedAfterFailure);
     // Both pools' first workers and warm spares, and a few replacements of the doomed ones: a handful, not a storm.
     expect(result.spawnedLater).toBeLessThanOrEqual(12);
-  });
+    // Deaths under calls count apart, ten in a row: each of those calls failed with its worker's death first.
+    expect(result.underCalls).toBe(10);
+    expect(result.unansweredError).toMatchObject({ name: 'CohortError', code: 'POOL_FAILED' });
+    expect(result.unansweredError?.message).toMatch(/10 workers in a row .* under their calls, answering none/);
+  }, 110_000);
 
   it('recycle.maxCalls: workers are replaced every 50 calls, and no call fails', async () => {
     const { result } = await pool<{ wrong: number; stats: Stats; distinct: number }>('recycle-calls');

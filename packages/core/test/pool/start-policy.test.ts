@@ -41,6 +41,17 @@ describe('StartPolicy', () => {
     expect(proven.failed(false, 200)).toEqual({ retry: 'later', delayMs: 50 });
   });
 
+  it('deaths under calls before any answer: another now, until ten in a row; an answered call resets them', () => {
+    const policy = new StartPolicy();
+    for (let i = 0; i < 9; i++) expect(policy.diedUnanswered()).toEqual({ retry: 'now' });
+    policy.answered();
+    for (let i = 0; i < 9; i++) expect(policy.diedUnanswered()).toEqual({ retry: 'now' });
+    expect(policy.diedUnanswered()).toEqual({ retry: 'never', failures: 10, unanswered: true });
+    // They neither back off starts nor count as failed starts.
+    expect(policy.mayStart(0)).toBe(true);
+    expect(new StartPolicy().failed(false, 0)).toEqual({ retry: 'later', delayMs: 50 });
+  });
+
   it('killed starts do not break a run of failures apart, nor add to it', () => {
     const policy = new StartPolicy();
     policy.failed(false, 0);
