@@ -19,7 +19,10 @@ interface RerunResult {
 
 describe('startApp', () => {
   it('workers re-run execPath + execArgv + the entry script under tsx; startApp never resolves in a worker; spawn before startApp rejects', async () => {
-    const { result, workerPids, pid } = await runFixture<RerunResult>('parallel/start-app.ts', { args: ['rerun'] });
+    const { result, workerPids, pid } = await runFixture<RerunResult>('parallel/start-app.ts', {
+      args: ['rerun'],
+      tsx: true,
+    });
     expect(workerPids).toEqual([result.info.pid]);
     // The same node, the same flags (tsx's loader), the same script, the same arguments.
     expect(result.masterExecArgv).toEqual(expect.arrayContaining(['--import', 'tsx']));

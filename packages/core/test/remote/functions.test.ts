@@ -29,6 +29,7 @@ describe.skipIf(sshTarget === undefined)(
         ref: { pid: number; address: { host: string; port: number } };
         sshPids: number[];
         hostName: string;
+        masterExecArgv: string[];
       }>('remote/functions.ts', { ssh: true });
       expect(result.hostName).toBe(`ssh:${sshTarget!.destination}`);
       expect(result.added).toBe(15);
@@ -50,7 +51,8 @@ describe.skipIf(sshTarget === undefined)(
       // The remote environment: the login's plus the spawn's env; started in the master's launch directory, with
       // the master's loader flags.
       expect(result.info.env).toMatch(/remote-functions\.ts-/);
-      expect(result.info.execArgv).toEqual(['--import', 'tsx']);
+      // The master's own flags (the loader or source maps it runs with), as for a local worker.
+      expect(result.info.execArgv).toEqual(result.masterExecArgv);
       expect(result.sshPids).toHaveLength(1);
       expect(stdout).toContain('[remote] remote says hi\n');
       expect(stderr).toContain('[remote] remote complains\n');

@@ -39,7 +39,12 @@ describe('a worker whose entry script defines its type differently (version skew
   it('fails the spawn naming the function and how it differs (missing, extra, kind, version, which schema); equal types serve, key order aside', {
     timeout: 120_000,
   }, async () => {
-    const { result } = await runFixture<Result>('remote/skew.ts', { input: { mode: 'local' }, timeoutMs: 100_000 });
+    const { result } = await runFixture<Result>('remote/skew.ts', {
+      // It edits a copy of its own TypeScript source.
+      tsx: true,
+      input: { mode: 'local' },
+      timeoutMs: 100_000,
+    });
     expect(result.outcomes['none']).toEqual({ served: 'none' });
     expect(result.outcomes['reordered']).toEqual({ served: 'reordered' });
     for (const [edit, difference] of Object.entries(EXPECTED)) expectSkew(result.outcomes[edit], difference);
@@ -52,6 +57,7 @@ describe('a worker whose entry script defines its type differently (version skew
     { timeout: 120_000 },
     async () => {
       const { result } = await runFixture<Result>('remote/skew.ts', {
+        tsx: true,
         ssh: true,
         input: { mode: 'ssh', edits: ['none', 'input-schema', 'missing'] },
         timeoutMs: 100_000,

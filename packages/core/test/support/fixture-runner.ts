@@ -1,12 +1,14 @@
 // Runs a fixture program (a Cohort master) as a child process and proves afterwards that no process of the run is
 // alive. The fixture side is fixture-report.ts. A fixture is named `<area>/<file>`: test/<area>/fixtures/<file>, run
-// from test/<area>, under `node --import tsx` as a user's TypeScript program would be, or with plain node when it is
-// compiled JS (`.mjs`, importing dist/).
+// from test/<area>: compiled to JavaScript with src/ (see compile-fixtures.ts) under plain node, as a user's built
+// program would be; from its TypeScript source under `node --import tsx` when asked (`tsx: true`); or as it is when it
+// is JavaScript already (`.mjs`, importing dist/).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILD_DIR_VARIABLE } from './build-dir.js';
 import { childPids, expectAllGone, isTsxCompiler, processesWithEnv } from './processes.js';
 import { EXITS_FILE, PIDS_FILE, RUN_DIR_VARIABLE, type PidRecord } from './side-channel.mjs';
 import { skipReason, sshTarget } from './test-sshd.js';
@@ -49,6 +51,11 @@ export interface FixtureOptions {
    * command's pid: e.g. `unshare` into a mount namespace (see `withoutBinSh`).
    */
   readonly wrap?: readonly string[];
+  /**
+   * Runs the fixture from its TypeScript source under `node --import tsx` (its workers too), not compiled: for what
+   * tsx itself changes, or a fixture that edits its own source. @default false
+   */
+  readonly tsx?: boolean;
 }
 
 export interface FixtureEnd {
@@ -71,6 +78,18 @@ export interface FixtureEnd {
 }
 
 export type FixtureRun<R> = FixtureEnd & { readonly result: R };
+
+/**
+ * How node runs a fixture: a `.mjs` as it is; a TypeScript one compiled (see compile-fixtures.ts), with source maps
+ * so that its stack traces name its TypeScript lines, or from its source under tsx.
+ */
+function fixtureCommand(area: string, file: string, tsx: boolean): string[] {
+  const source = join(testDir, area, 'fixtures', file);
+  if (file.endsWith('.mjs')) return [source];
+  const compiled = process.env[BUILD_DIR_VARIABLE];
+  if (tsx || compiled === undefined) return ['--import', 'tsx', source];
+  return ['--enable-source-maps', join(compiled, 'test', area, 'fixtures', file.replace(/\.ts$/, '.js'))];
+}
 
 /** A fixture master while it runs. */
 export class RunningFixture {
@@ -97,8 +116,7 @@ export class RunningFixture {
     const ssh = options.ssh === true ? sshTarget : undefined;
     this.dir = mkdtempSync(join(tmpdir(), `${area}-${file}-`));
     if (options.input !== undefined) writeFileSync(join(this.dir, 'input.json'), JSON.stringify(options.input));
-    const script = join(testDir, area, 'fixtures', file);
-    const nodeArgs = file.endsWith('.mjs') ? [script] : ['--import', 'tsx', script];
+    const nodeArgs = fixtureCommand(area, file, options.tsx === true);
     const command = [
       ...(options.wrap ?? []),
       process.execPath,
