@@ -26,7 +26,7 @@ startMark('entry: startApp() called');
 await startApp();
 const { measureStarts } = await import('./measure.js');
 await measureStarts(async (withoutLifeline) => {
-  // 'shutdown-called' workers have no lifeline thread: the difference is what the thread costs.
+  // 'shutdown-called' workers watch no lifeline: the difference is what watching it costs.
   const worker = await Probe.spawn(withoutLifeline ? { shutdownOn: 'shutdown-called' } : {});
   const spawnedAt = performance.timeOrigin + performance.now();
   await worker.run(Probe.functions.add, [1, 2]);

@@ -59,7 +59,7 @@ export type SpawnAndCall = (
   withoutLifeline: boolean,
 ) => Promise<{ pid: number; spawnedAt: number; shutdown(): Promise<unknown> }>;
 
-/** RSS is read this long after the first result, so that the lifeline thread has booted (it runs beside the call). */
+/** RSS is read this long after the first result, so that whatever the worker starts beside the call has settled. */
 const SETTLE_MS = 300;
 
 async function startCohort(
@@ -116,8 +116,7 @@ export async function measureStarts(type: SpawnAndCall): Promise<void> {
     'zod child + @cohort/core + an idle worker thread (300 ms after it is online)': [],
     'Cohort worker right after its first call': [],
     [`Cohort worker ${SETTLE_MS} ms after its first call`]: [],
-    [`Cohort worker without the lifeline thread (shutdownOn: 'shutdown-called'), ${SETTLE_MS} ms after its first call`]:
-      [],
+    [`Cohort worker watching no lifeline (shutdownOn: 'shutdown-called'), ${SETTLE_MS} ms after its first call`]: [],
   };
   for (let i = 0; i < 2; i++) {
     await startChild([]);
@@ -140,7 +139,7 @@ export async function measureStarts(type: SpawnAndCall): Promise<void> {
     const noLifeline = await startCohort(type, true);
     bare.push(noLifeline.marks);
     rss[
-      `Cohort worker without the lifeline thread (shutdownOn: 'shutdown-called'), ${SETTLE_MS} ms after its first call`
+      `Cohort worker watching no lifeline (shutdownOn: 'shutdown-called'), ${SETTLE_MS} ms after its first call`
     ]!.push(noLifeline.settledRss);
     rss['zod child + @cohort/core']!.push((await startChild(['--core'])).rss);
     rss['zod child + @cohort/core + an idle worker thread (300 ms after it is online)']!.push(
@@ -175,9 +174,9 @@ export async function measureStarts(type: SpawnAndCall): Promise<void> {
   const zodTotal = median(zod.map((m) => m['master: ready line read']!));
   const cohortTotal = median(cohort.map((m) => m['master: first result']!));
   const bareTotal = median(bare.map((m) => m['master: first result']!));
-  show(`Cohort worker without the lifeline thread (shutdownOn: 'shutdown-called'), spawn → first result`, bare);
+  show(`Cohort worker watching no lifeline (shutdownOn: 'shutdown-called'), spawn → first result`, bare);
   console.log(
-    `\ntotal: Cohort ${cohortTotal.toFixed(1)} ms, zod child ${zodTotal.toFixed(1)} ms: Cohort's share ${(cohortTotal - zodTotal).toFixed(1)} ms; without the lifeline thread ${bareTotal.toFixed(1)} ms`,
+    `\ntotal: Cohort ${cohortTotal.toFixed(1)} ms, zod child ${zodTotal.toFixed(1)} ms: Cohort's share ${(cohortTotal - zodTotal).toFixed(1)} ms; watching no lifeline ${bareTotal.toFixed(1)} ms`,
   );
   console.log('\nRSS (median MiB)');
   for (const [name, values] of Object.entries(rss)) console.log(`  ${median(values).toFixed(1).padStart(6)}  ${name}`);
