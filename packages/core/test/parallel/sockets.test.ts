@@ -91,7 +91,7 @@ describe("dead workers' sockets do not pile up", () => {
     ['abstract names', {}],
     ['a socket directory (COHORT_SOCKETS=directory)', { COHORT_SOCKETS: 'directory' }],
   ])(
-    '25 spawn/SIGKILL cycles in one master leave at most one socket at a time (%s)',
+    '50 spawn/SIGKILL cycles in one master leave at most one socket at a time (%s)',
     async (_mode, env) => {
       const { result, workerPids } = await runFixture<{
         cycles: number;
@@ -99,9 +99,9 @@ describe("dead workers' sockets do not pile up", () => {
         most: number;
         last: number;
         signals: string[];
-      }>('parallel/socket-cycles.mjs', { args: ['25'], env, privateTmp: true, timeoutMs: 100_000 });
-      expect(result.cycles).toBe(25);
-      expect(workerPids).toHaveLength(25);
+      }>('parallel/socket-cycles.mjs', { args: ['50'], env, privateTmp: true, timeoutMs: 100_000 });
+      expect(result.cycles).toBe(50);
+      expect(workerPids).toHaveLength(50);
       expect(result.signals).toEqual(['SIGKILL']);
       expect(result.space.abstract).toBe(env.COHORT_SOCKETS === undefined);
       // Counted once each killed worker's exit was seen: its socket is gone by then.
