@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { CohortError } from '../../common/errors.js';
+import { drained } from '../../process/output.js';
 import { reaperSource } from './reaper-source.js';
 
 /** How Cohort asks for an allocation (salloc's options). */
@@ -207,7 +208,8 @@ export class SlurmAllocation {
       cancel: async () => undefined,
     };
     const exited = new Promise<number | null>((resolve) => {
-      salloc.once('exit', (code) => resolve(code));
+      // Once its stderr has ended too: the line naming the granted job may still be unread when the exit is seen.
+      salloc.once('exit', (code) => void drained(salloc.stderr, 500).then(() => resolve(code)));
       salloc.once('error', () => resolve(null));
     });
     entry.jobId = new Promise<string>((resolve, reject) => {
