@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { CohortError } from '../common/errors.js';
 import type { ExitStatus } from '../process/exit-status.js';
 import { withCompileCache } from '../process/compile-cache.js';
-import { closeOutputFd, forwardLines, keepTail, outputStdio } from '../process/output.js';
+import { closeOutputFd, drained, forwardLines, keepTail, outputStdio } from '../process/output.js';
 import { watchdog } from '../process/watchdog.js';
 import {
   chdirPreload,
@@ -35,20 +35,6 @@ function placement(request: LaunchRequest): { execArgv: string[]; cwd: string; e
 
 /** How long an exited worker's pipes may stay open (a grandchild that inherited them) before it counts as ended. */
 const DRAIN_GRACE_MS = 2000;
-
-function drained(streams: readonly (Readable | null)[]): Promise<void> {
-  const ends = streams.map((stream) =>
-    stream === null || stream.readableEnded || stream.destroyed
-      ? undefined
-      : new Promise<void>((resolve) => {
-          stream.once('end', resolve);
-          stream.once('close', resolve);
-        }),
-  );
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_GRACE_MS)));
-  return Promise.race([Promise.all(ends), grace]).then(() => clearTimeout(timer));
-}
 
 function launchLocal(request: LaunchRequest): LaunchedProcess {
   const out = outputStdio(request.stdout);
@@ -91,7 +77,9 @@ function launchLocal(request: LaunchRequest): LaunchedProcess {
     child.once('exit', (code, signal) => {
       // Its pid is free for another process from now on.
       watchdog.forget(pid);
-      void drained([child.stdout, child.stderr, control]).then(() => resolve({ code, signal }));
+      void Promise.all([child.stdout, child.stderr, control].map((stream) => drained(stream, DRAIN_GRACE_MS))).then(
+        () => resolve({ code, signal }),
+      );
     });
     child.once('error', () => resolve({ code: null, signal: null }));
   });
