@@ -1,6 +1,6 @@
-import { compare, metric, type BenchContext, type BenchGroup, type Metric } from './harness.js';
+import { compare, measureReadings, metric, type BenchContext, type BenchGroup, type Metric } from './harness.js';
 import { startSamplerProcess, type SamplerProcess } from './sampler-process.js';
-import type { RouteArg } from './tunnel/samplers.js';
+import type { HopsArg, RouteArg } from './tunnel/samplers.js';
 import { benchScript } from './script-url.js';
 
 // Worker connections through the tunnel (transport 'tunnel': multiplexed in the launcher's stdin/stdout, with flow
@@ -8,14 +8,17 @@ import { benchScript } from './script-url.js';
 
 const GROUP = 'tunnel';
 const DIRECT = "direct TCP (transport 'tcp')";
+const BARE_RELAY = 'a bare Node relay, added to a bare echo';
 
 const FULL = {
   roundTrip: { calls: 100, warmup: 20, repetitions: 51 },
   inFlight: { calls: 20_000, window: 256, warmup: 2, repetitions: 11 },
+  hops: { calls: 100, warmup: 10, repetitions: 31 },
 };
 const QUICK = {
   roundTrip: { calls: 100, warmup: 5, repetitions: 11 },
   inFlight: { calls: 5_000, window: 256, warmup: 1, repetitions: 3 },
+  hops: { calls: 100, warmup: 2, repetitions: 5 },
 };
 
 async function measureAll(context: BenchContext, driver: SamplerProcess): Promise<Metric[]> {
@@ -37,6 +40,9 @@ async function measureAll(context: BenchContext, driver: SamplerProcess): Promis
     baseline: driver.sampler('inFlight', 'callsPerSecond', busy('tcp')),
     cohort: driver.sampler('inFlight', 'callsPerSecond', busy('tunnel')),
   });
+  context.progress('tunnel: what the hop adds to a round trip, tunnel against a bare relay');
+  const hopsArg: HopsArg = { calls: plan.hops.calls };
+  const hops = await measureReadings(driver.readings('hops', hopsArg), plan.hops.warmup, plan.hops.repetitions);
   return [
     metric({
       group: GROUP,
@@ -56,6 +62,15 @@ async function measureAll(context: BenchContext, driver: SamplerProcess): Promis
       target: { kind: 'ratio', limit: 0.7 },
       cohort: throughput.cohort,
       baseline: { name: DIRECT, summary: throughput.baseline },
+    }),
+    metric({
+      group: GROUP,
+      name: 'µs the tunnel adds to a round trip, against a bare relay',
+      unit: 'µs',
+      higherIsBetter: false,
+      target: { kind: 'ratio', limit: 1.25 },
+      cohort: hops('tunnelAdded'),
+      baseline: { name: BARE_RELAY, summary: hops('relayAdded') },
     }),
   ];
 }

@@ -107,7 +107,10 @@ export class AgentSession {
   private queue: Buffer[] = [];
   private queuedBytes = 0;
   private flushScheduled = false;
-  private readonly flushNow = (): void => this.flush();
+  private readonly endTurn = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
   /** Resolves once the launcher process has exited. */
   readonly ended: Promise<void>;
 
@@ -266,15 +269,17 @@ export class AgentSession {
     if (length > 0) this.queue.push(body as Buffer);
     this.queuedBytes += FRAME_HEADER_BYTES + length;
     if (!this.flushScheduled) {
+      // The first frame of a turn goes out at once (a tunnelled call waits for nothing); the rest of the turn's
+      // frames are merged into one write when it ends.
       this.flushScheduled = true;
-      setImmediate(this.flushNow);
+      setImmediate(this.endTurn);
+      this.flush();
     }
     return true;
   }
 
-  /** Writes the frames queued this turn of the event loop, in as few writes as possible. */
+  /** Writes the frames queued so far, in as few writes as possible. */
   private flush(): void {
-    this.flushScheduled = false;
     const queue = this.queue;
     if (queue.length === 0) return;
     this.queue = [];

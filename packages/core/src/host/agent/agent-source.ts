@@ -108,15 +108,22 @@ function frame(kind, id, body) {
     queued += length;
   }
   if (!scheduled) {
+    // The first frame of a turn of the event loop goes out at once, so that a lone reply waits for nothing (a
+    // tunnelled round trip crosses this process twice); the frames after it in the same turn are merged into one
+    // write when the turn ends.
     scheduled = true;
-    setImmediate(flush);
+    setImmediate(endTurn);
+    flush();
   }
 }
 function json(kind, id, value) {
   frame(kind, id, Buffer.from(JSON.stringify(value)));
 }
-function flush() {
+function endTurn() {
   scheduled = false;
+  flush();
+}
+function flush() {
   if (queue.length === 0 || out.destroyed) return;
   if (config.lineFlush) {
     queue.push(PAD);

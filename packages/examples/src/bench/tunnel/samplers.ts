@@ -6,6 +6,7 @@ import type { Adder } from '../rpc/definitions.js';
 import { sequentialLatency, windowedThroughput } from '../rpc/workloads.js';
 import { serveSamplers } from '../sampler-serving.js';
 import { BenchWorker } from '../parallel/bench-worker.js';
+import { type BareRelay, startBareRelay } from './bare-relay.js';
 
 type BenchWorkerHandle = Worker<typeof BenchWorker.name>;
 
@@ -16,6 +17,11 @@ export interface RouteArg {
   route: Route;
   calls: number;
   window?: number;
+}
+
+/** The `hops` workload: `calls` round trips on each of the four routes. */
+export interface HopsArg {
+  calls: number;
 }
 
 const adderOf = (worker: BenchWorkerHandle): Adder => ({
@@ -33,6 +39,7 @@ export function serveTunnelSamplers(): void {
       }),
       tunnel: await BenchWorker.spawn({ init: {}, host: Hosts.command({ ...launcher, transport: 'tunnel' }) }),
     }))());
+  let bare: Promise<BareRelay> | undefined;
 
   serveSamplers(
     {
@@ -44,8 +51,20 @@ export function serveTunnelSamplers(): void {
         const { route, calls, window = 256 } = arg as RouteArg;
         return { callsPerSecond: await windowedThroughput(adderOf((await spawned())[route]), calls, window)() };
       },
+      // What the tunnel's hop adds to a round trip, beside what a bare relay's hop adds to a bare echo's.
+      hops: async (arg) => {
+        const { calls } = arg as HopsArg;
+        const { tcp, tunnel } = await spawned();
+        bare ??= startBareRelay();
+        const floor = await bare;
+        const direct = await sequentialLatency(adderOf(tcp), calls)();
+        const tunnelled = await sequentialLatency(adderOf(tunnel), calls)();
+        const { direct: echo, relayed } = await floor.sample(calls);
+        return { tunnelAdded: tunnelled - direct, relayAdded: relayed - echo, direct, tunnelled, echo, relayed };
+      },
     },
     async () => {
+      await bare?.then((floor) => floor.close());
       if (workers === undefined) return;
       const { tcp, tunnel } = await workers;
       await Promise.allSettled([tcp.shutdown(), tunnel.shutdown()]);
