@@ -12,3 +12,20 @@ export function checkOptions<S extends z.ZodType>(schema: S, options: unknown, w
     throw new CohortError('INVALID_ARGUMENT', `${where}: invalid options (${formatIssues(parsed.error.issues, 5)})`);
   return parsed.data;
 }
+
+/**
+ * A value (zod schemas, mostly) built the first time it is needed, not when its module loads. Building zod schemas
+ * is most of what loading `@cohort/core` costs, every worker process loads all of it, and most of its schemas check
+ * what only a spawner is given (the options of spawns, pools, hosts…): a worker that never spawns never builds them.
+ */
+export function lazily<T>(build: () => T): () => T {
+  let value: T | undefined;
+  let built = false;
+  return () => {
+    if (!built) {
+      value = build();
+      built = true;
+    }
+    return value as T;
+  };
+}

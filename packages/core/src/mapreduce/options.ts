@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defaultWorkerCount } from '../common/defaults.js';
 import { CohortError } from '../common/errors.js';
-import { checkOptions } from '../common/options.js';
+import { checkOptions, lazily } from '../common/options.js';
 import type { Host } from '../host/host.js';
 import { checkProcessOptions, type ProcessOptions } from '../parallel/spawn-options.js';
 
@@ -37,31 +37,33 @@ export interface MapReduceOptions<Param> {
   spawn?: ProcessOptions;
 }
 
-const optionsSchema = z.strictObject({
-  param: z.unknown().optional(),
-  workers: z.number().int().min(1, 'needs at least one worker').optional(),
-  hosts: z
-    .array(
-      z.strictObject({
-        host: z.custom<Host>((value) => typeof (value as Host | null)?.launch === 'function', 'must be a Host'),
-        workers: z.number().int().nonnegative(),
-      }),
-    )
-    .optional(),
-  onProgress: z
-    .custom<(progress: MapReduceProgress) => void>((value) => typeof value === 'function', 'must be a function')
-    .optional(),
-  trace: z.string().min(1).optional(),
-  batching: z.boolean().optional(),
-  spawn: z.unknown().optional(),
-});
+const optionsSchema = lazily(() =>
+  z.strictObject({
+    param: z.unknown().optional(),
+    workers: z.number().int().min(1, 'needs at least one worker').optional(),
+    hosts: z
+      .array(
+        z.strictObject({
+          host: z.custom<Host>((value) => typeof (value as Host | null)?.launch === 'function', 'must be a Host'),
+          workers: z.number().int().nonnegative(),
+        }),
+      )
+      .optional(),
+    onProgress: z
+      .custom<(progress: MapReduceProgress) => void>((value) => typeof value === 'function', 'must be a function')
+      .optional(),
+    trace: z.string().min(1).optional(),
+    batching: z.boolean().optional(),
+    spawn: z.unknown().optional(),
+  }),
+);
 
 /**
  * The host of each worker to start, in worker index order (`undefined`: the spawn's own host), from options
  * checked by name; `workers` with `hosts` is a contradiction, not a precedence rule.
  */
 export function workerPlan(options: MapReduceOptions<unknown>, where: string): (Host | undefined)[] {
-  const checked = checkOptions(optionsSchema, options, where);
+  const checked = checkOptions(optionsSchema(), options, where);
   const spawn = checkProcessOptions(options.spawn, `${where}: option spawn`);
   if (checked.hosts !== undefined) {
     if (checked.workers !== undefined || spawn.host !== undefined) {

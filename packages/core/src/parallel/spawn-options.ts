@@ -2,7 +2,7 @@ import { resolveRpcSettings, type RpcSettings } from '@cohort/rpc';
 import { z } from 'zod';
 import { DEFAULTS } from '../common/defaults.js';
 import { CohortError } from '../common/errors.js';
-import { checkOptions } from '../common/options.js';
+import { checkOptions, lazily } from '../common/options.js';
 import type { Host } from '../host/host.js';
 import type { OutputOption } from '../process/output.js';
 import type { InspectOption } from './inspector-flags.js';
@@ -92,12 +92,6 @@ export interface ConnectionClosedOptions {
   connectionTimeoutMs?: number;
 }
 
-const milliseconds = z.number().int().positive();
-const output = z.union([
-  z.literal('inherit'),
-  z.literal('ignore'),
-  z.strictObject({ file: z.string().min(1), append: z.boolean().optional() }),
-]);
 const isHost = (value: unknown): value is Host =>
   typeof value === 'object' &&
   value !== null &&
@@ -105,47 +99,56 @@ const isHost = (value: unknown): value is Host =>
   typeof (value as Host).name === 'string';
 
 /** Any object here; `checkRpcSettings` then checks it field by field, as `@cohort/rpc` does. */
-export const rpcSettingsOption = z.custom<RpcSettings>(
-  (value) => typeof value === 'object' && value !== null,
-  'must be an object of RPC settings',
-);
+export const rpcSettingsOption = (): z.ZodType<RpcSettings> =>
+  z.custom<RpcSettings>((value) => typeof value === 'object' && value !== null, 'must be an object of RPC settings');
 
-const processShape = {
-  host: z.custom<Host>(isHost, 'must be a Host (Hosts.local(), Hosts.ssh(…), …)').optional(),
-  cwd: z.string().min(1).optional(),
-  env: z.record(z.string(), z.string().optional()).optional(),
-  execArgv: z.array(z.string()).optional(),
-  stdout: output.optional(),
-  stderr: output.optional(),
-  spawnTimeoutMs: milliseconds.optional(),
-  rpc: rpcSettingsOption.optional(),
-  inspect: z
-    .union([
-      z.boolean(),
-      z.strictObject({
-        host: z.string().min(1).optional(),
-        brk: z.boolean().optional(),
-        wait: z.boolean().optional(),
-      }),
-    ])
-    .optional(),
-  inspectPortStart: z.number().int().min(1).max(65535).optional(),
-};
+const milliseconds = () => z.number().int().positive();
+
+function processShape() {
+  const output = z.union([
+    z.literal('inherit'),
+    z.literal('ignore'),
+    z.strictObject({ file: z.string().min(1), append: z.boolean().optional() }),
+  ]);
+  return {
+    host: z.custom<Host>(isHost, 'must be a Host (Hosts.local(), Hosts.ssh(…), …)').optional(),
+    cwd: z.string().min(1).optional(),
+    env: z.record(z.string(), z.string().optional()).optional(),
+    execArgv: z.array(z.string()).optional(),
+    stdout: output.optional(),
+    stderr: output.optional(),
+    spawnTimeoutMs: milliseconds().optional(),
+    rpc: rpcSettingsOption().optional(),
+    inspect: z
+      .union([
+        z.boolean(),
+        z.strictObject({
+          host: z.string().min(1).optional(),
+          brk: z.boolean().optional(),
+          wait: z.boolean().optional(),
+        }),
+      ])
+      .optional(),
+    inspectPortStart: z.number().int().min(1).max(65535).optional(),
+  };
+}
 
 /** The process options alone, as the scheduler, map-reduce and the pool take them. */
-export const processOptionsSchema = z.strictObject(processShape);
+export const processOptionsSchema = lazily(() => z.strictObject(processShape()));
 
-const spawnOptionsSchema = z.strictObject({
-  ...processShape,
-  init: z.unknown().optional(),
-  name: z.string().min(1).optional(),
-  shutdownOn: z.enum(['heartbeat-lost', 'connection-closed', 'shutdown-called']).optional(),
-  connectionInit: z.unknown().optional(),
-  onFailure: z
-    .custom<(error: CohortError) => void>((value) => typeof value === 'function', 'must be a function')
-    .optional(),
-  connectionTimeoutMs: milliseconds.optional(),
-});
+const spawnOptionsSchema = lazily(() =>
+  z.strictObject({
+    ...processShape(),
+    init: z.unknown().optional(),
+    name: z.string().min(1).optional(),
+    shutdownOn: z.enum(['heartbeat-lost', 'connection-closed', 'shutdown-called']).optional(),
+    connectionInit: z.unknown().optional(),
+    onFailure: z
+      .custom<(error: CohortError) => void>((value) => typeof value === 'function', 'must be a function')
+      .optional(),
+    connectionTimeoutMs: milliseconds().optional(),
+  }),
+);
 
 /** Spawn options with their defaults, checked. */
 export interface ResolvedSpawnOptions extends Omit<SpawnOptions<unknown, unknown>, 'shutdownOn' | 'spawnTimeoutMs'> {
@@ -165,14 +168,14 @@ export function checkRpcSettings(rpc: RpcSettings | undefined, where: string): v
 
 /** Process options checked (`where` names the call in the error), for the layers that pass them on to spawns. */
 export function checkProcessOptions(options: ProcessOptions | undefined, where: string): ProcessOptions {
-  const checked = checkOptions(processOptionsSchema, options, where) as ProcessOptions;
+  const checked = checkOptions(processOptionsSchema(), options, where) as ProcessOptions;
   checkRpcSettings(checked.rpc, `${where}: option rpc`);
   return checked;
 }
 
 /** Every spawn option checked by name, with the defaults filled in; contradictions rejected. */
 export function resolveSpawnOptions(options: unknown, where: string): ResolvedSpawnOptions {
-  const checked = checkOptions(spawnOptionsSchema, options, where);
+  const checked = checkOptions(spawnOptionsSchema(), options, where);
   const shutdownOn = checked.shutdownOn ?? (DEFAULTS.shutdownOn as ShutdownOn);
   if (checked.connectionTimeoutMs !== undefined && shutdownOn !== 'connection-closed') {
     throw new CohortError(

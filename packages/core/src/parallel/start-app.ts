@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { currentApp, newSecret, setApp } from '../app/app.js';
 import { DEFAULTS } from '../common/defaults.js';
 import { CohortError } from '../common/errors.js';
-import { checkOptions } from '../common/options.js';
+import { checkOptions, lazily } from '../common/options.js';
 import { localHost } from '../host/local.js';
 import { launchDir, WORKER_MARKER } from '../process/worker-launch.js';
 import { launchRequest } from './launch.js';
@@ -37,7 +37,7 @@ export interface StartAppOptions {
  */
 export async function startApp(options: StartAppOptions = {}): Promise<void> {
   // Async so that invalid options reject, like every other failure of a Promise-returning function.
-  const checked = checkOptions(startAppOptionsSchema, options, 'startApp()');
+  const checked = checkOptions(startAppOptionsSchema(), options, 'startApp()');
   checkRpcSettings(checked.rpc, 'startApp(): option rpc');
   if (process.env[WORKER_MARKER] === '1') return runWorker(checked.rpc);
   if (currentApp() !== undefined) return;
@@ -63,7 +63,9 @@ export async function startApp(options: StartAppOptions = {}): Promise<void> {
   if (spareCount > 0) spares = new SparePool(spareCount, () => localHost().launch(launchRequest(app, 'spare')));
 }
 
-const startAppOptionsSchema = z.strictObject({
-  rpc: rpcSettingsOption.optional(),
-  spareWorkers: z.number().int().nonnegative().optional(),
-});
+const startAppOptionsSchema = lazily(() =>
+  z.strictObject({
+    rpc: rpcSettingsOption().optional(),
+    spareWorkers: z.number().int().nonnegative().optional(),
+  }),
+);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULTS, defaultWorkerCount } from '../common/defaults.js';
 import { CohortError } from '../common/errors.js';
-import { checkOptions } from '../common/options.js';
+import { checkOptions, lazily } from '../common/options.js';
 import type { Host } from '../host/host.js';
 import { checkProcessOptions, type ProcessOptions } from '../parallel/spawn-options.js';
 import type { RunOptions } from '../parallel/worker-connection.js';
@@ -99,41 +99,43 @@ export interface ResolvedPoolOptions {
   readonly spares: number;
 }
 
-const count = z.number().int().min(1, 'must be an integer ≥ 1');
-const milliseconds = z.number().int().positive();
-const optionsSchema = z.strictObject({
-  size: z.union([count, z.strictObject({ min: z.number().int().nonnegative(), max: count })]).optional(),
-  init: z.unknown().optional(),
-  connectionInit: z.unknown().optional(),
-  concurrency: count.optional(),
-  maxQueue: z.union([z.number().int().nonnegative(), z.literal(Number.POSITIVE_INFINITY)]).optional(),
-  idleTimeoutMs: milliseconds.optional(),
-  timeoutMs: milliseconds.optional(),
-  killGraceMs: z.number().int().nonnegative().optional(),
-  retries: z.number().int().nonnegative().optional(),
-  recycle: z
-    .strictObject({
-      maxCalls: count.optional(),
-      maxRssMiB: z.number().positive().optional(),
-      maxAgeMs: milliseconds.optional(),
-    })
-    .optional(),
-  hosts: z
-    .array(
-      z.strictObject({
-        host: z.custom<Host>((value) => typeof (value as Host | null)?.launch === 'function', 'must be a Host'),
-        workers: z.number().int().nonnegative(),
-      }),
-    )
-    .optional(),
-  spawn: z.unknown().optional(),
-  name: z.string().min(1).optional(),
-  spares: z.number().int().nonnegative().optional(),
+const optionsSchema = lazily(() => {
+  const count = z.number().int().min(1, 'must be an integer ≥ 1');
+  const milliseconds = z.number().int().positive();
+  return z.strictObject({
+    size: z.union([count, z.strictObject({ min: z.number().int().nonnegative(), max: count })]).optional(),
+    init: z.unknown().optional(),
+    connectionInit: z.unknown().optional(),
+    concurrency: count.optional(),
+    maxQueue: z.union([z.number().int().nonnegative(), z.literal(Number.POSITIVE_INFINITY)]).optional(),
+    idleTimeoutMs: milliseconds.optional(),
+    timeoutMs: milliseconds.optional(),
+    killGraceMs: z.number().int().nonnegative().optional(),
+    retries: z.number().int().nonnegative().optional(),
+    recycle: z
+      .strictObject({
+        maxCalls: count.optional(),
+        maxRssMiB: z.number().positive().optional(),
+        maxAgeMs: milliseconds.optional(),
+      })
+      .optional(),
+    hosts: z
+      .array(
+        z.strictObject({
+          host: z.custom<Host>((value) => typeof (value as Host | null)?.launch === 'function', 'must be a Host'),
+          workers: z.number().int().nonnegative(),
+        }),
+      )
+      .optional(),
+    spawn: z.unknown().optional(),
+    name: z.string().min(1).optional(),
+    spares: z.number().int().nonnegative().optional(),
+  });
 });
 
 export function resolvePoolOptions(options: unknown, typeName: string): ResolvedPoolOptions {
   const where = `${typeName}.pool()`;
-  const checked = checkOptions(optionsSchema, options, where);
+  const checked = checkOptions(optionsSchema(), options, where);
   const spawn = checkProcessOptions(checked.spawn as ProcessOptions | undefined, `${where}: option spawn`);
   let min: number;
   let max: number;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defaultWorkerCount } from '../common/defaults.js';
-import { checkOptions } from '../common/options.js';
+import { checkOptions, lazily } from '../common/options.js';
 import { checkProcessOptions, type ProcessOptions } from '../parallel/spawn-options.js';
 import type { ExitStatus } from '../process/exit-status.js';
 import type { Message } from './message.js';
@@ -90,23 +90,25 @@ export interface SchedulerRunOptions {
 /** Run options checked, with `maxWorkers` defaulted. */
 export type ResolvedRunOptions = SchedulerRunOptions & { readonly maxWorkers: number };
 
-const milliseconds = z.number().int().nonnegative();
-const handler = z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', 'must be a function');
-const runOptionsSchema = z.strictObject({
-  maxWorkers: z.number().int().min(1, 'must be an integer ≥ 1').optional(),
-  workerIdleTimeoutMs: milliseconds.optional(),
-  workerKillTimeoutMs: milliseconds.optional(),
-  onWorkerKillTimeout: handler.optional(),
-  onEmptyQueue: handler.optional(),
-  onMessage: handler.optional(),
-  onUnexpectedWorkerExit: handler.optional(),
-  onWorkerSpawn: handler.optional(),
-  spawn: z.unknown().optional(),
-  trace: z.string().min(1).optional(),
+const runOptionsSchema = lazily(() => {
+  const milliseconds = z.number().int().nonnegative();
+  const handler = z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', 'must be a function');
+  return z.strictObject({
+    maxWorkers: z.number().int().min(1, 'must be an integer ≥ 1').optional(),
+    workerIdleTimeoutMs: milliseconds.optional(),
+    workerKillTimeoutMs: milliseconds.optional(),
+    onWorkerKillTimeout: handler.optional(),
+    onEmptyQueue: handler.optional(),
+    onMessage: handler.optional(),
+    onUnexpectedWorkerExit: handler.optional(),
+    onWorkerSpawn: handler.optional(),
+    spawn: z.unknown().optional(),
+    trace: z.string().min(1).optional(),
+  });
 });
 
 export function resolveRunOptions(options: SchedulerRunOptions): ResolvedRunOptions {
-  const checked = checkOptions(runOptionsSchema, options, 'scheduler.run()');
+  const checked = checkOptions(runOptionsSchema(), options, 'scheduler.run()');
   const spawn = checkProcessOptions(options.spawn as ProcessOptions | undefined, 'scheduler.run(): option spawn');
   return { ...options, spawn, maxWorkers: checked.maxWorkers ?? defaultWorkerCount() };
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { HeartbeatMonitor } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { CohortError } from '../../common/errors.js';
+import { lazily } from '../../common/options.js';
 import { showProcessStatus, statusFromShellCode } from '../../process/exit-status.js';
 import { drained, forwardLines, keepTail } from '../../process/output.js';
 import type { LaunchRequest } from '../host.js';
@@ -19,20 +20,24 @@ import {
 import { RemoteProcess, type RemoteTransport } from './remote-process.js';
 import { TunnelStream } from './tunnel.js';
 
-const helloSchema = z.object({
-  pid: z.number().int(),
-  serverAddress: z.string().optional(),
-  node: z.string(),
-  hostname: z.string(),
-  addresses: z.array(z.string()),
-  routeAddress: z.string().optional(),
-  socketBase: z.string(),
-  slurm: z.object({ jobId: z.string(), stepId: z.string().optional(), node: z.string().optional() }).optional(),
-});
-const launchedSchema = z.object({ pid: z.number().int() });
-const messageSchema = z.object({ message: z.string() });
-const byeSchema = z.object({ why: z.string() });
-const exitSchema = z.object({ code: z.number().int().nullable(), signal: z.string().nullable() });
+/** What the agent sends, checked (built on the first session: workers load this module too). */
+const replies = lazily(() => ({
+  hello: z.object({
+    pid: z.number().int(),
+    serverAddress: z.string().optional(),
+    node: z.string(),
+    hostname: z.string(),
+    addresses: z.array(z.string()),
+    routeAddress: z.string().optional(),
+    socketBase: z.string(),
+    slurm: z.object({ jobId: z.string(), stepId: z.string().optional(), node: z.string().optional() }).optional(),
+  }),
+  launched: z.object({ pid: z.number().int() }),
+  message: z.object({ message: z.string() }),
+  bye: z.object({ why: z.string() }),
+  exit: z.object({ code: z.number().int().nullable(), signal: z.string().nullable() }),
+}));
+
 /** How long a session told to close may take before its launcher is ended. */
 const CLOSE_GRACE_MS = 5000;
 /** How long the launcher has to end on SIGTERM before its process group is SIGKILLed. */
@@ -383,7 +388,7 @@ export class AgentSession {
     if (kind >= Kind.tunnelData) return this.onTunnelFrame(kind, id, body);
     const json = (): unknown => JSON.parse(body.toString('utf8'));
     if (kind === Kind.hello) {
-      const hello = helloSchema.safeParse(json());
+      const hello = replies().hello.safeParse(json());
       if (!hello.success) return this.lose('the agent sent a malformed hello');
       const { serverAddress, routeAddress, slurm } = hello.data;
       this.hello = {
@@ -400,25 +405,25 @@ export class AgentSession {
     }
     if (kind === Kind.agentHeartbeat || kind === Kind.pad) return;
     if (kind === Kind.bye) {
-      this.byeWhy ??= byeSchema.safeParse(json()).data?.why;
+      this.byeWhy ??= replies().bye.safeParse(json()).data?.why;
       return;
     }
     if (kind === Kind.tunnelOpened) return;
     if (kind === Kind.tunnelFailed) {
       this.tunnels
         .get(id)
-        ?.onReset(messageSchema.safeParse(json()).data?.message ?? 'the agent could not open the tunnel');
+        ?.onReset(replies().message.safeParse(json()).data?.message ?? 'the agent could not open the tunnel');
       return;
     }
     const remote = this.processes.get(id);
     if (remote === undefined) return;
-    if (kind === Kind.launched) remote.onLaunched(launchedSchema.parse(json()).pid);
-    else if (kind === Kind.launchFailed) remote.onLaunchFailed(new Error(messageSchema.parse(json()).message));
+    if (kind === Kind.launched) remote.onLaunched(replies().launched.parse(json()).pid);
+    else if (kind === Kind.launchFailed) remote.onLaunchFailed(new Error(replies().message.parse(json()).message));
     else if (kind === Kind.controlOut) remote.onControl(body);
     else if (kind === Kind.stdout) remote.onOutput('stdout', body);
     else if (kind === Kind.stderr) remote.onOutput('stderr', body);
     else if (kind === Kind.exit) {
-      const status = exitSchema.parse(json());
+      const status = replies().exit.parse(json());
       remote.onExit({ code: status.code, signal: status.signal as NodeJS.Signals | null });
     }
   }
@@ -430,7 +435,9 @@ export class AgentSession {
     else if (kind === Kind.tunnelCredit) tunnel.onCredit(body.readUInt32BE(0));
     else if (kind === Kind.tunnelEnd) tunnel.onEnd();
     else if (kind === Kind.tunnelReset)
-      tunnel.onReset(messageSchema.safeParse(JSON.parse(body.toString('utf8'))).data?.message ?? 'reset by the agent');
+      tunnel.onReset(
+        replies().message.safeParse(JSON.parse(body.toString('utf8'))).data?.message ?? 'reset by the agent',
+      );
   }
 
   private onChildExit(status: string, code: number | null): void {

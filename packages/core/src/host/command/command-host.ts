@@ -16,7 +16,7 @@ import { commandHostOptionsSchema, type CommandHostOptions } from './command-opt
  * const worker = await Counter.spawn({ host: pod });
  */
 export function commandHost(options: CommandHostOptions): Host {
-  const checked = checkOptions(commandHostOptionsSchema, options, 'Hosts.command');
+  const checked = checkOptions(commandHostOptionsSchema(), options, 'Hosts.command');
   const [file, ...args] = checked.argv as [string, ...string[]];
   const nodePath = checked.nodePath ?? 'node';
   const name = checked.name ?? `command:${[basename(file), ...args].join(' ')}`;

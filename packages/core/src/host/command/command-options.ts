@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from '../../common/options.js';
 
 /** Options of `Hosts.command()`. */
 export interface CommandHostOptions {
@@ -50,18 +51,20 @@ export interface CommandHostOptions {
   listenHost?: string;
 }
 
-const path = z.string().min(1);
+export const commandHostOptionsSchema = lazily(() => {
+  const path = z.string().min(1);
 
-export const commandHostOptionsSchema = z.strictObject({
-  argv: z
-    .array(z.string().min(1))
-    .min(1, { message: 'must name the launcher (e.g. ["docker", "exec", "-i", "box"])' })
-    .readonly(),
-  name: z.string().min(1).optional(),
-  nodePath: path.optional(),
-  entry: path.optional(),
-  cwd: z.string().startsWith('/', { message: "must be an absolute path on the workers' machine" }).optional(),
-  transport: z.enum(['tunnel', 'tcp', 'auto']).optional(),
-  connectHost: z.string().min(1).optional(),
-  listenHost: z.string().min(1).optional(),
+  return z.strictObject({
+    argv: z
+      .array(z.string().min(1))
+      .min(1, { message: 'must name the launcher (e.g. ["docker", "exec", "-i", "box"])' })
+      .readonly(),
+    name: z.string().min(1).optional(),
+    nodePath: path.optional(),
+    entry: path.optional(),
+    cwd: z.string().startsWith('/', { message: "must be an absolute path on the workers' machine" }).optional(),
+    transport: z.enum(['tunnel', 'tcp', 'auto']).optional(),
+    connectHost: z.string().min(1).optional(),
+    listenHost: z.string().min(1).optional(),
+  });
 });

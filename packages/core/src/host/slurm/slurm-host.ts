@@ -36,7 +36,7 @@ const SRUN_TERM_GRACE_MS = 10_000;
  * const sums = MapReduce.map(Hash, chunks, { hosts: [{ host: cluster, workers: 32 }], spawn: { spawnTimeoutMs: 300_000 } });
  */
 export function slurmHost(options: SlurmHostOptions = {}): SlurmHost {
-  const checked = checkOptions(slurmHostOptionsSchema, options, 'Hosts.slurm');
+  const checked = checkOptions(slurmHostOptionsSchema(), options, 'Hosts.slurm');
   const given = checked.allocation ?? 'auto';
   if (given !== 'auto' && given !== 'new') {
     const shaping = ALLOCATION_OPTIONS.filter((name) => checked[name] !== undefined);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from '../../common/options.js';
 
 /** Options of `Hosts.slurm()`. */
 export interface SlurmHostOptions {
@@ -60,32 +61,34 @@ export interface SlurmHostOptions {
   listenHost?: string;
 }
 
-const positive = z.number().int().positive();
-const path = z.string().min(1);
+export const slurmHostOptionsSchema = lazily(() => {
+  const positive = z.number().int().positive();
+  const path = z.string().min(1);
 
-export const slurmHostOptionsSchema = z.strictObject({
-  allocation: z
-    .union([z.enum(['auto', 'new']), z.string().regex(/^\d+$/, { message: "must be 'auto', 'new' or a job id" })])
-    .optional(),
-  partition: z.string().min(1).optional(),
-  nodes: positive.optional(),
-  workers: positive.optional(),
-  cpusPerWorker: positive.optional(),
-  time: z.string().min(1).optional(),
-  account: z.string().min(1).optional(),
-  jobName: z
-    .string()
-    .min(1)
-    .refine((name) => !/[\s\p{Cc}]/u.test(name), { message: 'must not contain spaces or control characters' })
-    .optional(),
-  sallocArgs: z.array(z.string()).readonly().optional(),
-  srunArgs: z.array(z.string()).readonly().optional(),
-  nodePath: path.optional(),
-  entry: path.optional(),
-  cwd: z.string().startsWith('/', { message: 'must be an absolute path on the nodes' }).optional(),
-  transport: z.enum(['auto', 'tunnel', 'tcp']).optional(),
-  connectHost: z.string().min(1).optional(),
-  listenHost: z.string().min(1).optional(),
+  return z.strictObject({
+    allocation: z
+      .union([z.enum(['auto', 'new']), z.string().regex(/^\d+$/, { message: "must be 'auto', 'new' or a job id" })])
+      .optional(),
+    partition: z.string().min(1).optional(),
+    nodes: positive.optional(),
+    workers: positive.optional(),
+    cpusPerWorker: positive.optional(),
+    time: z.string().min(1).optional(),
+    account: z.string().min(1).optional(),
+    jobName: z
+      .string()
+      .min(1)
+      .refine((name) => !/[\s\p{Cc}]/u.test(name), { message: 'must not contain spaces or control characters' })
+      .optional(),
+    sallocArgs: z.array(z.string()).readonly().optional(),
+    srunArgs: z.array(z.string()).readonly().optional(),
+    nodePath: path.optional(),
+    entry: path.optional(),
+    cwd: z.string().startsWith('/', { message: 'must be an absolute path on the nodes' }).optional(),
+    transport: z.enum(['auto', 'tunnel', 'tcp']).optional(),
+    connectHost: z.string().min(1).optional(),
+    listenHost: z.string().min(1).optional(),
+  });
 });
 
 /** Options that only shape an allocation Cohort makes. */

@@ -20,7 +20,7 @@ const SSH_CONFIG_TIMEOUT_MS = 10_000;
  * const worker = await Counter.spawn({ host: Hosts.ssh({ destination: 'me@build-1', nodePath: '/usr/local/bin/node' }) });
  */
 export function sshHost(options: SshHostOptions): Host {
-  const checked = checkOptions(sshHostOptionsSchema, options, 'Hosts.ssh');
+  const checked = checkOptions(sshHostOptionsSchema(), options, 'Hosts.ssh');
   const { destination, sshArgs = [] } = checked;
   const nodePath = checked.nodePath ?? 'node';
   const tryIt = ['ssh', ...sshArgs, destination, 'true'].join(' ');

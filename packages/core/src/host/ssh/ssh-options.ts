@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from '../../common/options.js';
 
 /** Options of `Hosts.ssh()`. */
 export interface SshHostOptions {
@@ -53,22 +54,24 @@ export interface SshHostOptions {
   transport?: 'tcp' | 'tunnel' | 'auto';
 }
 
-// Not a flag, no whitespace or control characters: `ssh` must read it as the destination and nothing else.
-const destination = z
-  .string()
-  .min(1)
-  .refine((d) => !d.startsWith('-') && !/[\s\p{Cc}]/u.test(d), {
-    message: 'must not start with "-" or contain spaces or control characters',
-  });
-const path = z.string().min(1);
+export const sshHostOptionsSchema = lazily(() => {
+  // Not a flag, no whitespace or control characters: `ssh` must read it as the destination and nothing else.
+  const destination = z
+    .string()
+    .min(1)
+    .refine((d) => !d.startsWith('-') && !/[\s\p{Cc}]/u.test(d), {
+      message: 'must not start with "-" or contain spaces or control characters',
+    });
+  const path = z.string().min(1);
 
-export const sshHostOptionsSchema = z.strictObject({
-  destination,
-  nodePath: path.optional(),
-  entry: path.optional(),
-  cwd: z.string().startsWith('/', { message: 'must be an absolute path on the remote machine' }).optional(),
-  sshArgs: z.array(z.string()).readonly().optional(),
-  connectHost: z.string().min(1).optional(),
-  listenHost: z.string().min(1).optional(),
-  transport: z.enum(['tcp', 'tunnel', 'auto']).optional(),
+  return z.strictObject({
+    destination,
+    nodePath: path.optional(),
+    entry: path.optional(),
+    cwd: z.string().startsWith('/', { message: 'must be an absolute path on the remote machine' }).optional(),
+    sshArgs: z.array(z.string()).readonly().optional(),
+    connectHost: z.string().min(1).optional(),
+    listenHost: z.string().min(1).optional(),
+    transport: z.enum(['tcp', 'tunnel', 'auto']).optional(),
+  });
 });
