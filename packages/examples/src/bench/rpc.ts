@@ -51,7 +51,7 @@ const QUICK: Plan = {
   connect: { warmup: 1, repetitions: 5 },
 };
 
-async function measureAll(context: BenchContext, raw: RpcSubject, cohort: RpcSubject): Promise<Metric[]> {
+async function measureAll(context: BenchContext, raw: RawClient, cohort: RpcSubject): Promise<Metric[]> {
   const plan = context.quick ? QUICK : FULL;
   const metrics: Metric[] = [];
   const baseline = (summary: Summary): { name: string; summary: Summary } => ({ name: RAW, summary });
@@ -132,6 +132,25 @@ async function measureAll(context: BenchContext, raw: RpcSubject, cohort: RpcSub
       target: { kind: 'absolute', limit: 500_000 },
       cohort: streams.cohort,
       baseline: { name: 'raw batches of 1024', summary: streams.baseline },
+    }),
+  );
+  // The same pipe against a raw server whose items come, as the Cohort server's do, from an async generator: each
+  // item then costs a generator step and a promise on the server, whatever carries it.
+  const generated = await compare({
+    warmup: plan.stream.warmup,
+    repetitions: plan.stream.repetitions,
+    baseline: streamThroughput({ count: (n) => raw.countFromGenerator(n) }, plan.stream.items),
+    cohort: streamThroughput(cohort, plan.stream.items),
+  });
+  metrics.push(
+    metric({
+      group: GROUP,
+      name: `pipe of ${plan.stream.items / 1_000_000} M numbers, against an async generator's items`,
+      unit: 'items/s',
+      higherIsBetter: true,
+      target: { kind: 'ratio', limit: 0.5 },
+      cohort: generated.cohort,
+      baseline: { name: 'raw batches of 1024, drawn from an async generator', summary: generated.baseline },
     }),
   );
   return metrics;

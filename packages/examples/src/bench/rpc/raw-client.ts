@@ -37,10 +37,19 @@ export class RawClient implements RpcSubject {
   }
 
   count(n: number): Promise<{ items: number; sum: number }> {
+    return this.stream('count', n);
+  }
+
+  /** `count`, with the server drawing the items from an async generator, as Cohort's server does. */
+  countFromGenerator(n: number): Promise<{ items: number; sum: number }> {
+    return this.stream('countFromGenerator', n);
+  }
+
+  private stream(method: string, n: number): Promise<{ items: number; sum: number }> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, { kind: 'stream', items: 0, sum: 0, resolve });
-      this.sender.send([id, 'count', n]);
+      this.sender.send([id, method, n]);
     });
   }
 

@@ -24,6 +24,9 @@ function serve(socket: Socket): void {
       case 'count':
         void stream(sender, socket, id, arg as number);
         break;
+      case 'countFromGenerator':
+        void streamFromGenerator(sender, socket, id, arg as number);
+        break;
     }
   });
   socket.on('data', (chunk: Buffer) => splitter.push(chunk));
@@ -34,6 +37,26 @@ async function stream(sender: FrameSender, socket: Socket, id: number, n: number
   let batch: number[] = [];
   for (let i = 0; i < n; i++) {
     batch.push(i);
+    if (batch.length === STREAM_BATCH) {
+      const roomLeft = sender.send([id, batch]);
+      batch = [];
+      if (!roomLeft) await once(socket, 'drain');
+    }
+  }
+  if (batch.length > 0) sender.send([id, batch]);
+  sender.send([id, null]);
+}
+
+/** The items as this bench's Cohort server makes them: an async generator, drawn one at a time. */
+async function* generated(n: number): AsyncGenerator<number> {
+  for (let i = 0; i < n; i++) yield i;
+}
+
+/** `stream`, with the items drawn from `generated`: the floor for any server whose items come from one. */
+async function streamFromGenerator(sender: FrameSender, socket: Socket, id: number, n: number): Promise<void> {
+  let batch: number[] = [];
+  for await (const item of generated(n)) {
+    batch.push(item);
     if (batch.length === STREAM_BATCH) {
       const roomLeft = sender.send([id, batch]);
       batch = [];

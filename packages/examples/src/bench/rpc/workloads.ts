@@ -50,7 +50,7 @@ export function echoThroughput(subject: RpcSubject, payload: Uint8Array<ArrayBuf
 }
 
 /** Streams `0 … items-1` from the server once; one sample is items per second. */
-export function streamThroughput(subject: RpcSubject, items: number): Sampler {
+export function streamThroughput(subject: Pick<RpcSubject, 'count'>, items: number): Sampler {
   const expectedSum = (items * (items - 1)) / 2;
   return async () => {
     const start = now();
