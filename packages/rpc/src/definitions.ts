@@ -126,3 +126,18 @@ export const reversePipe = <I extends z.ZodType, T extends z.ZodType, O extends 
 
 /** The key a description is known by in menus and implementation tables. */
 export const menuKey = (name: string, version: number): string => `${name}@${version}`;
+
+const keys = new WeakMap<AnyRpcDef, string>();
+
+/**
+ * `menuKey` of a description, made once: a fresh string per call would be concatenated, then hashed by the menu's
+ * lookup, on every call.
+ */
+export function menuKeyOf(def: AnyRpcDef): string {
+  let key = keys.get(def);
+  if (key === undefined) {
+    key = menuKey(def.name, def.version);
+    keys.set(def, key);
+  }
+  return key;
+}

@@ -1,10 +1,11 @@
+import { Fifo } from '../common/fifo.js';
+
 /**
  * Calls waiting for a worker, first in first out, with O(1) `shift` and removal from the middle (a call aborted or
  * timed out while queued is only marked, then skipped), so a million queued calls cost no quadratic shifting.
  */
 export class CallQueue<T extends { readonly queued: boolean }> {
-  #items: T[] = [];
-  #head = 0;
+  readonly #items = new Fifo<T>();
   #size = 0;
 
   get size(): number {
@@ -18,22 +19,18 @@ export class CallQueue<T extends { readonly queued: boolean }> {
 
   /** Puts a call back at the front (it was sent to a worker that died under it). */
   unshift(item: T): void {
-    if (this.#head > 0) this.#items[--this.#head] = item;
-    else this.#items.unshift(item);
+    this.#items.unshift(item);
     this.#size++;
   }
 
   /** The oldest call still queued. */
   shift(): T | undefined {
-    while (this.#head < this.#items.length) {
-      const item = this.#items[this.#head++]!;
+    for (let item = this.#items.shift(); item !== undefined; item = this.#items.shift()) {
       if (item.queued) {
         this.#size--;
-        this.#compact();
         return item;
       }
     }
-    this.#compact();
     return undefined;
   }
 
@@ -44,20 +41,7 @@ export class CallQueue<T extends { readonly queued: boolean }> {
 
   /** Every call still queued, oldest first; empties the queue. */
   drain(): T[] {
-    const items = this.#items.slice(this.#head).filter((item) => item.queued);
-    this.#items = [];
-    this.#head = 0;
     this.#size = 0;
-    return items;
-  }
-
-  #compact(): void {
-    if (this.#head === this.#items.length) {
-      this.#items = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
+    return this.#items.drain().filter((item) => item.queued);
   }
 }

@@ -2,6 +2,7 @@ import { RemoteError, Rpc, RpcError, ValidationError } from '@cohort/rpc';
 import { captureCallSite, errorFromWire, isPromiseLike, withCallSite, type CallSite } from '@cohort/rpc/internal';
 import type { z } from 'zod';
 import { CohortError } from '../common/errors.js';
+import { Fifo } from '../common/fifo.js';
 import { TraceRecorder } from '../common/trace.js';
 import { warn } from '../common/warnings.js';
 import { spawnWorker } from '../parallel/spawn.js';
@@ -47,7 +48,7 @@ interface RunState {
  * await s.run({ maxWorkers: 4 });
  */
 export class Scheduler {
-  private queue: QueuedTask[] = [];
+  private readonly queue = new Fifo<QueuedTask>();
   private nextTaskId = 1;
   private readonly slots = new Set<WorkerSlot>();
   /** Started tasks whose `onFinish` has not run yet (a dead worker's task outlives its slot until then). */
@@ -86,13 +87,13 @@ export class Scheduler {
 
   /** Removes queued tasks (no callbacks for them); running tasks are unaffected. */
   clearQueue(): void {
-    this.queue = [];
+    this.queue.clear();
     this.checkDone();
   }
 
   /** Number of tasks waiting to start. */
   get queued(): number {
-    return this.queue.length;
+    return this.queue.size;
   }
 
   /**
@@ -162,7 +163,7 @@ export class Scheduler {
       if (slot.state === 'starting' || slot.state === 'idle') available++;
       if (slot.state !== 'exited') alive++;
     }
-    while (this.queue.length > available && alive < run.options.maxWorkers) {
+    while (this.queue.size > available && alive < run.options.maxWorkers) {
       this.spawnSlot(run);
       available++;
       alive++;
@@ -438,7 +439,7 @@ export class Scheduler {
     const live = this.slots.size > 0 || this.active.size > 0;
     let done: boolean;
     if (run.failure !== undefined || run.stopping) done = !live;
-    else done = !live && this.queue.length === 0 && this.timers.pending === 0;
+    else done = !live && this.queue.size === 0 && this.timers.pending === 0;
     if (!done) return;
     run.settled = true;
     // Timers left pending by stop() wait for the next run: none may fire while the trace file is being written.

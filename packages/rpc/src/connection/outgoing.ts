@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { forTheCaller, type CallSite } from '../call-site.js';
 import { RpcError, ValidationError } from '../errors.js';
-import { menuKey, type AnyRpcDef } from '../definitions.js';
+import { menuKeyOf, type AnyRpcDef } from '../definitions.js';
 import { isSource, type Source } from '../implementation.js';
 import { CreditGate, CreditReturner } from '../protocol/credit.js';
 import { produce } from '../protocol/stream-producer.js';
@@ -60,7 +60,7 @@ export class OutgoingCalls {
   ): Promise<unknown> {
     const link = this.link;
     if (!link.open) return Promise.reject(link.closedError(def.name));
-    if (!link.peerImplements(menuKey(def.name, def.version))) {
+    if (!link.peerImplements(menuKeyOf(def))) {
       return Promise.reject(
         new RpcError('UNIMPLEMENTED', `${link.peer} does not implement ${def.name} (version ${def.version})`, {
           rpc: def.name,
