@@ -24,9 +24,11 @@
  * any left after 1 s, then exits. If the agent itself dies, the lifelines close with it. Workers meant to outlive
  * their spawner ('shutdown-called') are left alone, in their own session (setsid).
  *
- * Output: frames are batched per event-loop turn into one write. A launcher that holds output until a newline
- * (srun without `-u`) gets a pad frame ending in one after every write (`lineFlush`); a launcher that gives the
- * agent a terminal (srun `-u`) gets its frames through a non-blocking tty stream (a net.Socket cannot own a tty).
+ * Output: the first frame of an event-loop turn is written at once (a tunnelled reply waits for nothing), and the
+ * frames after it in the same turn are merged into one write when the turn ends. A launcher that holds output until
+ * a newline (srun without `-u`) gets a pad frame ending in one after every write (`lineFlush`); a launcher that
+ * gives the agent a terminal (srun `-u`) gets its frames through a non-blocking tty stream (a net.Socket cannot own
+ * a tty).
  *
  * Written as plain JavaScript text (not a function's `toString()`: tsx's esbuild would add `__name` helpers that do
  * not exist on the other side), for any Node.js >= 20.19 without Cohort installed. Its frame numbers must match
