@@ -73,8 +73,9 @@ export interface LaunchedProcess {
   /** The last lines the process wrote to stderr, for spawn error messages. */
   stderrTail(): string;
   /**
-   * Whether something outside the worker (this process's watchdog) kills it if it is stuck when its spawner dies;
-   * if not, the worker watches its lifeline from a thread of its own, which can kill it.
+   * Whether something outside the worker (this process's watchdog, or on another machine its agent's) kills it if
+   * it is stuck when its spawner dies; if not, the worker watches its lifeline from a thread of its own, which can
+   * kill it.
    */
   readonly watched?: boolean;
   /** The worker is to outlive its spawner (a spare taken by a `'shutdown-called'` spawn): no watchdog ends it. */

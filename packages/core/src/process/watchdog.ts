@@ -37,6 +37,12 @@ kill -KILL $pids 2>/dev/null
 exit 0
 `;
 
+/** How a watchdog is started: `/bin/sh -c <script> <args…>` (the remote agent starts its own the same way). */
+export const watchdogCommand = {
+  script: SCRIPT,
+  args: [WATCHDOG_NAME, String(GRACE_STEPS), STEP_SECONDS],
+} as const;
+
 /**
  * What ends a local worker stuck in a loop once its spawner is gone: one small `/bin/sh` per spawning process,
  * started with its first watched worker, instead of a watcher thread in every worker (a Node worker thread is a V8
@@ -71,7 +77,7 @@ class Watchdog {
     if (this.#child !== undefined || this.#unavailable) return this.#child;
     let child: ChildProcess;
     try {
-      child = spawn('/bin/sh', ['-c', SCRIPT, WATCHDOG_NAME, String(GRACE_STEPS), STEP_SECONDS], {
+      child = spawn('/bin/sh', ['-c', watchdogCommand.script, ...watchdogCommand.args], {
         stdio: ['pipe', 'ignore', 'ignore'],
       });
     } catch {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitGone } from '../support/processes.js';
+import { waitGone, watchdogsOf } from '../support/processes.js';
 import { runFixture, startFixture } from '../support/fixture-runner.js';
 import { skipReason, sshTarget } from '../support/test-sshd.js';
 
@@ -69,6 +69,29 @@ describe.skipIf(sshTarget === undefined)(
       // The master killed its stopped ssh client and gave up on the worker: the call failed, saying why.
       expect(result.callError).toMatch(/exited with code unknown|no heartbeat from the agent/);
       expect(result.status).toEqual({ code: null, signal: null });
+      expect(end.code).toBe(0);
+    });
+
+    it("the agent SIGKILLed while its remote worker spins: the agent's watchdog SIGKILLs the worker, then ends; the master's call fails", async () => {
+      const run = startFixture('remote/busy.ts', { ssh: true, args: ['agent-killed'] });
+      // A failed step kills the master, whose agent then ends the spinning worker: nothing is left either way.
+      const { survivors, result } = await run.guard(async () => {
+        const ready = await run.waitFor<Ready>('READY');
+        await run.waitNoted('spinning');
+        const agents = [...new Set(run.records().map((r) => r.ppid))];
+        expect(agents).toHaveLength(1);
+        // The agent's own watchdog, as a local spawner has: the worker watches its lifeline from its main thread.
+        const watchdogs = watchdogsOf(agents[0]!);
+        expect(watchdogs).toHaveLength(1);
+        process.kill(agents[0]!, 'SIGKILL');
+        return {
+          survivors: await waitGone([...ready.pids, ...watchdogs], BOUND_MS),
+          result: await run.waitFor<{ callError: string }>('RESULT', BOUND_MS + 10_000),
+        };
+      });
+      const end = await run.finish();
+      expect(survivors).toEqual([]);
+      expect(result.callError).not.toBe('returned');
       expect(end.code).toBe(0);
     });
 

@@ -32,7 +32,7 @@ const replies = lazily(() => ({
     socketBase: z.string(),
     slurm: z.object({ jobId: z.string(), stepId: z.string().optional(), node: z.string().optional() }).optional(),
   }),
-  launched: z.object({ pid: z.number().int() }),
+  launched: z.object({ pid: z.number().int(), watched: z.boolean().optional() }),
   message: z.object({ message: z.string() }),
   bye: z.object({ why: z.string() }),
   exit: z.object({ code: z.number().int().nullable(), signal: z.string().nullable() }),
@@ -417,8 +417,10 @@ export class AgentSession {
     }
     const remote = this.processes.get(id);
     if (remote === undefined) return;
-    if (kind === Kind.launched) remote.onLaunched(replies().launched.parse(json()).pid);
-    else if (kind === Kind.launchFailed) remote.onLaunchFailed(new Error(replies().message.parse(json()).message));
+    if (kind === Kind.launched) {
+      const launched = replies().launched.parse(json());
+      remote.onLaunched(launched.pid, launched.watched === true);
+    } else if (kind === Kind.launchFailed) remote.onLaunchFailed(new Error(replies().message.parse(json()).message));
     else if (kind === Kind.controlOut) remote.onControl(body);
     else if (kind === Kind.stdout) remote.onOutput('stdout', body);
     else if (kind === Kind.stderr) remote.onOutput('stderr', body);

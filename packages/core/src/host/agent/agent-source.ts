@@ -1,3 +1,5 @@
+import { watchdogCommand } from '../../process/watchdog.js';
+
 /**
  * The agent: a small program the spawner runs on the worker's machine with `node -e` through a launcher whose
  * stdin and stdout reach it (ssh, srun, `kubectl exec -i`, `docker exec -i`, a wrapper script: its text travels on
@@ -9,7 +11,7 @@
  * streams, and a worker needs a control channel both ways, a lifeline, its own stdout and stderr, exact exit
  * statuses and signals (the scheduler's SIGTERM). The agent multiplexes all of them, one launcher process serves
  * every worker of the host (no sshd MaxStartups/MaxSessions limits hit by a map-reduce starting 32 workers), and
- * the worker code is the same as for local workers, lifeline thread included.
+ * the worker code is the same as for local workers, the watchdog included.
  *
  * Tunnels: when the spawner cannot reach a worker by TCP (a pod, a NAT, a firewall, a cluster node), it asks the
  * agent to open a tunnel to the worker's socket on this machine, and the worker's connection (its RPC handshake
@@ -19,10 +21,12 @@
  *
  * The lifeline: the agent holds the write end of each worker's fd 4. When the spawner is gone — stdin at
  * end-of-file (spawner exit, crash, SIGKILL: the pipe closes with the process), no heartbeat for `timeoutMs`
- * (network loss), or a SIGTERM/SIGHUP (a Slurm job cancelled, a pod deleted) — it closes them, and each worker's
- * lifeline thread ends its process within 500 ms even if its main thread is stuck in a loop; the agent SIGKILLs
- * any left after 1 s, then exits. If the agent itself dies, the lifelines close with it. Workers meant to outlive
- * their spawner ('shutdown-called') are left alone, in their own session (setsid).
+ * (network loss), or a SIGTERM/SIGHUP (a Slurm job cancelled, a pod deleted) — it closes them, each worker reads
+ * the end-of-file and exits, and the agent SIGKILLs any left after 1 s (a main thread stuck in a loop reads
+ * nothing), then exits. If the agent itself dies, even by SIGKILL, the lifelines close with it, and its watchdog (a
+ * /bin/sh, as a local spawner's) SIGKILLs the workers still alive 0.5 s later; where no /bin/sh runs, each worker
+ * watches its lifeline from a thread of its own instead. Workers meant to outlive their spawner ('shutdown-called')
+ * are left alone, in their own session (setsid).
  *
  * Output: the first frame of an event-loop turn is written at once (a tunnelled reply waits for nothing), and the
  * frames after it in the same turn are merged into one write when the turn ends. A launcher that holds output until
@@ -36,6 +40,7 @@
  * block the loop that watches the heartbeat.
  */
 export const agentSource = String.raw`
+const WATCHDOG = ${JSON.stringify(watchdogCommand)};
 if (typeof process.getBuiltinModule !== 'function') {
   process.stderr.write('cohort agent: Node.js ' + process.version + ' on this machine is too old: Cohort needs Node.js >= 20.19 (point the host\'s nodePath at a newer node)\n');
   process.exit(3);
@@ -186,6 +191,56 @@ function lose(why) {
 process.on('SIGHUP', () => lose('the agent was sent SIGHUP'));
 process.on('SIGTERM', () => lose('the agent was sent SIGTERM'));
 
+// ---- watchdog --------------------------------------------------------------------------------------------------
+// As a local spawner has (process/watchdog.ts): one /bin/sh that SIGKILLs this agent's workers once its stdin, a
+// pipe only the agent holds, reaches end-of-file, so that a worker stuck in a loop dies with the agent even when
+// the agent is SIGKILLed. Its workers then watch their lifelines from their main threads, without a thread each.
+// Where no /bin/sh runs, the agent says so in 'launched' and the worker keeps its lifeline thread.
+let watchdog;
+let watchdogUnavailable = false;
+const watchedPids = new Set();
+function watchdogRunning() {
+  if (watchdog !== undefined || watchdogUnavailable) return watchdog;
+  let child;
+  try {
+    child = spawn('/bin/sh', ['-c', WATCHDOG.script].concat(WATCHDOG.args), { stdio: ['pipe', 'ignore', 'ignore'] });
+  } catch (e) {
+    watchdogUnavailable = true;
+    return undefined;
+  }
+  child.on('error', () => {});
+  if (child.pid === undefined) {
+    watchdogUnavailable = true;
+    return undefined;
+  }
+  child.stdin.on('error', () => {});
+  // Ended by someone while the agent lives: another starts and is told every pid again, unless it cannot even stay
+  // up for a second (then no watchdog can run here).
+  const startedAt = performance.now();
+  child.once('exit', () => {
+    if (watchdog !== child) return;
+    watchdog = undefined;
+    if (performance.now() - startedAt < 1000) watchdogUnavailable = true;
+    else if (watchedPids.size > 0) watchdogRunning();
+  });
+  child.unref();
+  if (child.stdin.unref) child.stdin.unref();
+  watchdog = child;
+  for (const pid of watchedPids) child.stdin.write('+' + pid + '\n');
+  return child;
+}
+function watch(pid) {
+  const child = watchdogRunning();
+  if (child === undefined) return false;
+  watchedPids.add(pid);
+  child.stdin.write('+' + pid + '\n');
+  return true;
+}
+function unwatch(pid) {
+  if (!watchedPids.delete(pid)) return;
+  if (watchdog !== undefined && !watchdog.stdin.destroyed) watchdog.stdin.write('-' + pid + '\n');
+}
+
 // ---- workers ---------------------------------------------------------------------------------------------------
 function launch(id, spec) {
   if (losing) return;
@@ -212,6 +267,7 @@ function launch(id, spec) {
   }
   const control = child.stdio[3];
   const lifeline = child.stdio[4];
+  const watched = !spec.detached && watch(child.pid);
   const w = { child: child, control: control, lifeline: lifeline, detached: spec.detached, sources: [] };
   workers.set(id, w);
   const relay = (stream, kind) => {
@@ -227,6 +283,8 @@ function launch(id, spec) {
   lifeline.on('error', () => {});
   child.on('error', () => {});
   child.once('exit', (code, signal) => {
+    // Its pid may be reused from now on.
+    if (watched) unwatch(child.pid);
     const ended = w.sources.map((s) => new Promise((resolve) => {
       if (s.readableEnded || s.destroyed) return resolve();
       s.once('end', resolve);
@@ -243,7 +301,7 @@ function launch(id, spec) {
       if (losing) finishIfDone();
     });
   });
-  json(K.launched, id, { pid: child.pid });
+  json(K.launched, id, { pid: child.pid, watched: watched });
 }
 
 // ---- tunnels ---------------------------------------------------------------------------------------------------

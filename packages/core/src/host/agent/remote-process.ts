@@ -54,6 +54,7 @@ export class RemoteProcess implements LaunchedProcess {
   readonly exited: Promise<ExitStatus>;
   readonly stderrTail: () => string;
   private remotePid = 0;
+  private isWatched = false;
   private status: ExitStatus | undefined;
   private readonly exit = pDefer<ExitStatus>();
   private readonly launched = pDefer<void>();
@@ -96,6 +97,11 @@ export class RemoteProcess implements LaunchedProcess {
     return this.remotePid;
   }
 
+  /** Whether the agent's watchdog ends this worker if the agent dies (then it needs no lifeline thread). */
+  get watched(): boolean {
+    return this.isWatched;
+  }
+
   /** Resolves once the agent has started the process; rejects with the agent's reason if it could not. */
   whenLaunched(): Promise<void> {
     return this.launched.promise;
@@ -135,8 +141,9 @@ export class RemoteProcess implements LaunchedProcess {
 
   // The session's side, one method per frame.
 
-  onLaunched(pid: number): void {
+  onLaunched(pid: number, watched: boolean): void {
     this.remotePid = pid;
+    this.isWatched = watched;
     if (this.abandoned) this.kill('SIGKILL');
     this.launched.resolve();
   }
