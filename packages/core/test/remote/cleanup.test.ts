@@ -19,9 +19,11 @@ describe.skipIf(sshTarget === undefined)(
       scenario: string,
     ): Promise<{ goneMs: number; survivors: number[]; ready: Ready; agents: number[] }> {
       const run = startFixture('remote/busy.ts', { ssh: true, args: [scenario] });
-      const ready = await run.waitFor<Ready>('READY');
-      if (scenario === 'spin') await run.waitNoted('spinning');
-      const agents = [...new Set(run.records().map((r) => r.ppid))];
+      const { ready, agents } = await run.guard(async () => {
+        const ready = await run.waitFor<Ready>('READY');
+        if (scenario === 'spin') await run.waitNoted('spinning');
+        return { ready, agents: [...new Set(run.records().map((r) => r.ppid))] };
+      });
       const began = Date.now();
       process.kill(run.pid, 'SIGKILL');
       const survivors = await waitGone([...ready.pids, ...agents, ...ready.sshPids], BOUND_MS);
@@ -51,18 +53,21 @@ describe.skipIf(sshTarget === undefined)(
 
     it('network lost (ssh client stopped) while the remote worker spins: it is gone within heartbeat.timeoutMs + 1 s, and the master notices by itself', async () => {
       const run = startFixture('remote/busy.ts', { ssh: true, args: ['network'] });
-      const ready = await run.waitFor<Ready>('READY');
-      await run.waitNoted('spinning');
-      const agents = [...new Set(run.records().map((r) => r.ppid))];
-      const began = Date.now();
-      for (const pid of ready.sshPids) process.kill(pid, 'SIGSTOP');
-      const survivors = await waitGone([...ready.pids, ...agents], BOUND_MS);
-      const goneMs = Date.now() - began;
-      const result = await run.waitFor<{
-        callError: string;
-        status: { code: null; signal: null };
-        noticedAfterMs: number;
-      }>('RESULT', BOUND_MS);
+      const { survivors, goneMs, result } = await run.guard(async () => {
+        const ready = await run.waitFor<Ready>('READY');
+        await run.waitNoted('spinning');
+        const agents = [...new Set(run.records().map((r) => r.ppid))];
+        const began = Date.now();
+        for (const pid of ready.sshPids) process.kill(pid, 'SIGSTOP');
+        const survivors = await waitGone([...ready.pids, ...agents], BOUND_MS);
+        const goneMs = Date.now() - began;
+        const result = await run.waitFor<{
+          callError: string;
+          status: { code: null; signal: null };
+          noticedAfterMs: number;
+        }>('RESULT', BOUND_MS);
+        return { survivors, goneMs, result };
+      });
       const end = await run.finish();
       expect(survivors).toEqual([]);
       expect(goneMs).toBeLessThan(BOUND_MS);

@@ -104,7 +104,9 @@ describe.skipIf(sshTarget === undefined)(
       expect(handles.result).toEqual({ ok: true, value: `pid ${handles.pid} handled SIGTERM` });
       expect(handles.termCalls).toBe(1);
       expect(handles.killCalls).toBe(0);
-      expect(handles.term! - handles.start).toBeGreaterThanOrEqual(1000 - 20);
+      // `start` is taken in onStart, which runs just after the timers are armed (so that it can cancel them): on a
+      // loaded machine the process may be descheduled in between (25 ms in one CI run), hence the margin.
+      expect(handles.term! - handles.start).toBeGreaterThanOrEqual(1000 - 200);
 
       // Ignored SIGTERM: SIGKILL killTimeoutMs after it, and onFinish says so with showProcessStatus's text.
       expect(ignores.messages.map((m) => m.replace(/ at \d+$/, ''))).toEqual(['armed', 'SIGTERM ignored']);
@@ -119,7 +121,7 @@ describe.skipIf(sshTarget === undefined)(
       // killTimeoutMs alone: SIGKILL that long after the start, no term signal.
       expect(killAlone.termCalls).toBe(0);
       expect(killAlone.killCalls).toBe(1);
-      expect(killAlone.kill! - killAlone.start).toBeGreaterThanOrEqual(1200 - 20);
+      expect(killAlone.kill! - killAlone.start).toBeGreaterThanOrEqual(1200 - 200);
       expect(killAlone.result).toEqual({
         ok: false,
         error: `worker "${nameOf(killAlone.pid)}" (pid ${killAlone.pid}) ${killedBy('SIGKILL')}`,
