@@ -15,11 +15,21 @@ export interface QueuedTask {
 }
 
 /**
- * A task sent to a worker, until its `onFinish`. A class rather than a copy of the queued task spread into a new
+ * A task sent to a worker, until its `onFinish` (or until it comes back to the queue unstarted). A class rather than a copy of the queued task spread into a new
  * object: V8 builds such a spread slowly, one property at a time, and that showed per task.
  */
 export class ActiveTask implements QueuedTask {
   finished = false;
+  /** It has started on its worker: `onStart` has fired and its timeouts run. False while it waits there, sent ahead. */
+  started = false;
+  /** Sent ahead, and then recalled: whether it had started is the recall's answer. */
+  recalling = false;
+  /** Its worker reported the task before it while its recall was unanswered: it may have started. */
+  mayHaveStarted = false;
+  /** `clearQueue` removed it while it waited on its worker: if it comes back unstarted, it is dropped. */
+  cleared = false;
+  /** When it started, for the trace (µs since the run began). */
+  startUs = 0;
   termTimer: NodeJS.Timeout | undefined = undefined;
   killTimer: NodeJS.Timeout | undefined = undefined;
   private context: SchedulerTaskContext | undefined = undefined;
@@ -30,7 +40,6 @@ export class ActiveTask implements QueuedTask {
     readonly input: unknown,
     readonly options: AddTaskOptions<unknown>,
     readonly slot: WorkerSlot,
-    readonly startUs: number,
   ) {}
 
   /** What `onStart` and `onMessage` receive: made on first use (most tasks have neither), then always the same. */

@@ -34,8 +34,10 @@ export interface AddTaskOptions<Output> {
   onTermTimeout?: () => void;
   onKillTimeout?: () => void;
   /**
-   * Called when the task is sent to a worker; `ctx.send` messages the task. If that worker had just quit on its
-   * `workerIdleTimeoutMs` (the task never ran there), the task is sent to another worker and this fires again.
+   * Called when the task starts on a worker: when it is sent to an idle worker, or, for a task sent ahead to a busy
+   * worker (see `prefetch`), when that worker reports the task before it. Its timeouts count from here; `ctx.send`
+   * messages the task. If the task never ran there (its worker had just quit on its `workerIdleTimeoutMs`, or died
+   * before starting it), it is sent to another worker and this fires again.
    */
   onStart?: (ctx: SchedulerTaskContext) => void;
   /** Called for each message the task sends, in order, before `onFinish`. */
@@ -77,6 +79,16 @@ export interface SchedulerRunOptions {
   onUnexpectedWorkerExit?: (status: ExitStatus, worker: SchedulerWorkerInfo) => void;
   /** Called when a worker process has started and is ready. */
   onWorkerSpawn?: (worker: SchedulerWorkerInfo) => void;
+  /**
+   * Sends a busy worker its next task while it still runs one (when more tasks are queued than idle workers will
+   * take), so that it starts that task without waiting a round trip for the scheduler: for many short tasks.
+   * A task sent ahead still counts as started (`onStart`, its timeouts) only once its worker has reported the task
+   * before it, and `stop()`, `clearQueue()` and a term signal recall it if it has not started there. What it gives
+   * up: tasks still go out in `addTask` order, and start in that order on each worker, but a task waiting on a busy
+   * worker may start after a later one that went to a worker that came free first.
+   * @default false
+   */
+  prefetch?: boolean;
   /** How and where worker processes are started. */
   spawn?: ProcessOptions;
   /**
@@ -102,6 +114,7 @@ const runOptionsSchema = lazily(() => {
     onMessage: handler.optional(),
     onUnexpectedWorkerExit: handler.optional(),
     onWorkerSpawn: handler.optional(),
+    prefetch: z.boolean().optional(),
     spawn: z.unknown().optional(),
     trace: z.string().min(1).optional(),
   });

@@ -22,6 +22,11 @@ export const SchedulerWorker = defineWorkerType({
       // Indexed, not destructured: array destructuring runs the iterator protocol until the code is optimized.
       run: (task, ctx) => ctx.workerState.runTask(task[0], task[1], task[2], ctx),
     }),
+    recall: f.rpc({
+      input: z.number(),
+      output: z.boolean(),
+      run: (taskId, { workerState }) => workerState.recall(taskId),
+    }),
     deliver: f.oneWay({
       input: deliverInput,
       run: ({ taskId, message }, { workerState }) => workerState.deliver(taskId, message),

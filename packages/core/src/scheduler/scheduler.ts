@@ -85,9 +85,18 @@ export class Scheduler {
     this.timers.cancelAll();
   }
 
-  /** Removes queued tasks (no callbacks for them); running tasks are unaffected. */
+  /**
+   * Removes queued tasks (no callbacks for them); running tasks are unaffected. A task already sent ahead to a busy
+   * worker is recalled: removed likewise if it has not started there, else it runs as a started task.
+   */
   clearQueue(): void {
     this.queue.clear();
+    for (const slot of this.slots) {
+      const next = slot.next;
+      if (next === undefined) continue;
+      next.cleared = true;
+      this.recall(next);
+    }
     this.checkDone();
   }
 
@@ -109,9 +118,10 @@ export class Scheduler {
       const task = slot.task;
       if (task !== undefined && !task.finished) {
         clearTimeout(task.termTimer);
-        slot.signal(task.options.termSignal ?? 'SIGTERM');
+        this.signalTerm(slot, task);
         this.armKill(task, task.options.killTimeoutMs);
-      } else if (slot.state === 'idle') this.retire(slot);
+      } else if (slot.next !== undefined) this.recall(slot.next);
+      else if (slot.state === 'idle') this.retire(slot);
     }
     this.checkDone();
   }
@@ -168,6 +178,16 @@ export class Scheduler {
       available++;
       alive++;
     }
+    if (this.queue.size > available && run.options.prefetch === true) {
+      for (const slot of this.slots) this.sendAhead(slot, run);
+    }
+  }
+
+  /** Workers that will take a queued task without being sent one ahead: idle ones, and those still starting. */
+  private availableWorkers(): number {
+    let available = 0;
+    for (const slot of this.slots) if (slot.state === 'starting' || slot.state === 'idle') available++;
+    return available;
   }
 
   private spawnSlot(run: RunState): void {
@@ -222,6 +242,9 @@ export class Scheduler {
       warn('COHORT_BAD_MESSAGE', `${slot.info?.name ?? 'scheduler worker'}: ${message}`);
       return;
     }
+    // A message from the task sent ahead proves that it has started (we were waiting on a recall).
+    const next = slot.next;
+    if (next !== undefined && next.id === taskId && slot.task === undefined) this.startedAhead(next);
     const task = slot.task;
     if (task !== undefined && task.id === taskId && !task.finished)
       this.callHandler(() => task.options.onMessage?.(task.ctx, message));
@@ -255,11 +278,31 @@ export class Scheduler {
     this.pump();
   }
 
+  /** Gives a task to an idle worker: it starts there now. */
   private start(slot: WorkerSlot, queued: QueuedTask, run: RunState): void {
-    const { id, type, input, options } = queued;
-    const task = new ActiveTask(id, type, input, options, slot, run.trace?.nowUs() ?? 0);
     slot.state = 'busy';
+    const task = this.send(slot, queued);
     slot.task = task;
+    this.begin(task);
+    if (run.options.prefetch === true) this.sendAhead(slot, run);
+  }
+
+  /**
+   * Sends a busy worker its next task ahead of time, so that it starts it without waiting a round trip for us, when
+   * more tasks are queued than idle or starting workers will take. The task counts as started only once the worker
+   * has reported the one before it (it starts it just after), so `onStart` and the timeouts keep their meaning.
+   */
+  private sendAhead(slot: WorkerSlot, run: RunState): void {
+    if (slot.state !== 'busy' || slot.next !== undefined || slot.signalled || slot.quitIdle) return;
+    const running = slot.task;
+    if (running === undefined || run.stopping || run.failure !== undefined) return;
+    if (this.queue.size <= this.availableWorkers()) return;
+    slot.next = this.send(slot, this.queue.shift()!);
+  }
+
+  private send(slot: WorkerSlot, queued: QueuedTask): ActiveTask {
+    const { id, type, input, options } = queued;
+    const task = new ActiveTask(id, type, input, options, slot);
     this.active.add(task);
     // No call site: a task's failure is an outcome, not a rejection the caller's code sees.
     const outcome = runOn(slot.handle!, undefined, SchedulerWorker.functions.run, [
@@ -267,25 +310,98 @@ export class Scheduler {
       type.name,
       input,
     ]) as Promise<TaskOutcome>;
-    const { termTimeoutMs, killTimeoutMs } = options;
-    if (termTimeoutMs !== undefined) {
+    outcome.then(
+      (ended) => this.onOutcome(task, ended),
+      (error: unknown) => void this.settleLost(task, error),
+    );
+    return task;
+  }
+
+  /** The task has started on its worker: arms its timeouts, then calls `onStart`. */
+  private begin(task: ActiveTask): void {
+    task.started = true;
+    task.startUs = this.currentRun?.trace?.nowUs() ?? 0;
+    const { termTimeoutMs, killTimeoutMs } = task.options;
+    const slot = task.slot;
+    if (this.currentRun?.stopping === true) {
+      // It started on its worker before the worker learnt of the stop: it is past its term timeout, as the others.
+      this.signalTerm(slot, task);
+      this.armKill(task, killTimeoutMs);
+    } else if (termTimeoutMs !== undefined) {
       task.termTimer = setTimeout(() => {
         if (task.finished) return;
-        slot.signal(options.termSignal ?? 'SIGTERM');
-        this.callHandler(() => options.onTermTimeout?.());
+        this.signalTerm(slot, task);
+        this.callHandler(() => task.options.onTermTimeout?.());
         this.armKill(task, killTimeoutMs);
       }, termTimeoutMs);
     } else this.armKill(task, killTimeoutMs);
     // After the timers are armed: an onStart that calls stop() must find (and cancel) the term timer.
-    if (options.onStart !== undefined) this.callHandler(() => options.onStart?.(task.ctx));
-    outcome.then(
-      (ended) =>
-        this.finish(
-          task,
-          ended[0] ? { ok: true, value: ended[1] } : failedResult(ended[1], this.taskError(task, ended[1], ended[2])),
-        ),
-      (error: unknown) => void this.settleLost(task, error),
+    if (task.options.onStart !== undefined) this.callHandler(() => task.options.onStart?.(task.ctx));
+  }
+
+  /**
+   * Sends a running task's term signal. A task sent ahead to that worker is recalled first, and the signal leaves
+   * after the recall is written: a signalled worker takes no new task, even one that survives its signal.
+   */
+  private signalTerm(slot: WorkerSlot, task: ActiveTask): void {
+    const next = slot.next;
+    if (next !== undefined && next !== task) this.recall(next);
+    slot.signal(task.options.termSignal ?? 'SIGTERM', next !== undefined);
+  }
+
+  /**
+   * Takes back a task sent ahead that has not started. The worker answers its `run` with "recalled" if it had not
+   * started it; if it had, we learn so here, and it runs as a started task.
+   */
+  private recall(task: ActiveTask): void {
+    if (task.recalling || task.started || task.finished) return;
+    task.recalling = true;
+    (runOn(task.slot.handle!, undefined, SchedulerWorker.functions.recall, task.id) as Promise<boolean>).then(
+      (recalled) => {
+        if (!recalled && !task.started && !task.finished) this.startedAhead(task);
+      },
+      // Its worker is gone: the task's own `run` call fails too, and settles it.
+      () => undefined,
     );
+  }
+
+  /** The worker has started the task sent ahead to it: it is now the slot's running task. */
+  private startedAhead(task: ActiveTask): void {
+    const slot = task.slot;
+    if (slot.next === task) slot.next = undefined;
+    slot.task = task;
+    this.begin(task);
+    const run = this.currentRun;
+    if (run !== undefined && run.options.prefetch === true) this.sendAhead(slot, run);
+  }
+
+  /** The worker's answer to a task's `run`: its outcome, or that it was recalled and never ran. */
+  private onOutcome(task: ActiveTask, ended: TaskOutcome): void {
+    if (task.finished) return;
+    if (ended[0] === null) {
+      this.onRecalled(task);
+      return;
+    }
+    // An outcome proves the task started, if we were still waiting to learn it (a recall it beat).
+    if (!task.started) this.startedAhead(task);
+    const result = ended[0]
+      ? { ok: true as const, value: ended[1] }
+      : failedResult(ended[1], this.taskError(task, ended[1], ended[2]));
+    this.finish(task, result, true);
+  }
+
+  /** A task sent ahead came back unstarted: to the head of the queue, or dropped if `clearQueue` removed it. */
+  private onRecalled(task: ActiveTask): void {
+    const slot = task.slot;
+    if (slot.next === task) slot.next = undefined;
+    this.takeBack(task);
+    // Its worker had finished its running task and waited on this answer: it is free now.
+    if (slot.state === 'busy' && slot.task === undefined) {
+      if (!slot.signalled) slot.state = 'idle';
+      this.workerAvailable(slot);
+    }
+    this.pump();
+    this.checkDone();
   }
 
   private armKill(task: ActiveTask, killTimeoutMs: number | undefined): void {
@@ -301,10 +417,17 @@ export class Scheduler {
   private async settleLost(task: ActiveTask, error: unknown): Promise<void> {
     if (task.finished) return;
     const status = await task.slot.waitExit();
-    if (task.slot.quitIdle && !task.finished) {
-      this.requeue(task);
+    if (task.finished) return;
+    // A task sent ahead never started unless its worker had reported the task before it (it starts it only once
+    // that report is written); one that may have started is taken as started, so that it never runs twice.
+    if ((task.slot.quitIdle || (!task.started && !task.mayHaveStarted)) && !task.finished) {
+      if (task.slot.next === task) task.slot.next = undefined;
+      this.takeBack(task);
+      this.pump();
+      this.checkDone();
       return;
     }
+    if (!task.started) this.startedAhead(task);
     const text = task.slot.describeEnd(status, error);
     const lost = new RpcError('CONNECTION_CLOSED', text, { rpc: `task ${task.type.name}`, cause: error });
     this.finish(task, failedResult(text, withCallSite(lost, this.currentRun?.site)));
@@ -333,45 +456,54 @@ export class Scheduler {
     if (slot.quitIdle) return;
     slot.quitIdle = true;
     slot.expectedExit = true;
-    const task = slot.task;
-    if (task !== undefined && !task.finished) this.requeue(task);
+    // The one sent ahead first, so that the running one ends up ahead of it at the head of the queue.
+    for (const task of [slot.next, slot.task]) if (task !== undefined && !task.finished) this.takeBack(task);
+    slot.next = undefined;
     this.retire(slot);
     this.pump();
+    this.checkDone();
   }
 
   /**
-   * A task sent to a worker that had quit on its idle timeout never ran: it goes back to the head of the queue, to
-   * be sent to another worker (its onStart fires again then), with no onFinish for this attempt.
+   * A task that never ran on the worker it was sent to (one that had quit on its idle timeout, or a task sent ahead
+   * and recalled, or whose worker died before starting it) goes back to the head of the queue, to be sent to
+   * another worker (its onStart fires then), with no onFinish for this attempt; unless `clearQueue` removed it.
    */
-  private requeue(task: ActiveTask): void {
+  private takeBack(task: ActiveTask): void {
     task.finished = true;
     this.active.delete(task);
     clearTimeout(task.termTimer);
     clearTimeout(task.killTimer);
     if (task.slot.task === task) task.slot.task = undefined;
-    this.queue.unshift({ id: task.id, type: task.type, input: task.input, options: task.options });
-    this.pump();
-    this.checkDone();
+    if (!task.cleared) this.queue.unshift({ id: task.id, type: task.type, input: task.input, options: task.options });
   }
 
-  private finish(task: ActiveTask, result: TaskResult<unknown>): void {
+  /** `reported`: the worker reported the outcome (it did not die), so it starts the task sent ahead to it now. */
+  private finish(task: ActiveTask, result: TaskResult<unknown>, reported = false): void {
     if (task.finished) return;
     task.finished = true;
     this.active.delete(task);
     clearTimeout(task.termTimer);
     clearTimeout(task.killTimer);
     const slot = task.slot;
-    slot.task = undefined;
+    if (slot.task === task) slot.task = undefined;
     this.currentRun?.trace?.addTask(slot.index, slot.info?.name ?? `worker ${slot.index}`, task, result);
     // A reusable worker is free before onFinish runs, so a task onFinish adds goes to it rather than to a new
     // worker. A signalled one stays busy until retired: counted as free, it would hold back the spawn of the
-    // worker that must replace it.
+    // worker that must replace it. One with a task sent ahead stays busy with it.
+    const next = slot.next;
     const wasBusy = slot.state === 'busy';
-    const reusable = wasBusy && !slot.signalled;
+    const reusable = wasBusy && !slot.signalled && next === undefined;
     if (reusable) slot.state = 'idle';
     if (task.options.onFinish !== undefined) this.callHandler(() => task.options.onFinish?.(result));
     if (slot.state === 'exited') this.reportUnexpectedExit(slot);
-    else if (reusable ? slot.state === 'idle' : wasBusy && slot.state === 'busy') this.workerAvailable(slot);
+    else if (next !== undefined) {
+      // The worker starts it now, unless we recalled it: then we learn which from the recall's answer.
+      if (reported && slot.next === next && !next.finished) {
+        if (next.recalling) next.mayHaveStarted = true;
+        else this.startedAhead(next);
+      }
+    } else if (reusable ? slot.state === 'idle' : wasBusy && slot.state === 'busy') this.workerAvailable(slot);
     this.checkDone();
   }
 

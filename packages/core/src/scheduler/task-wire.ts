@@ -6,8 +6,9 @@ export type RunTaskInput = [taskId: number, task: string, input: unknown];
 /**
  * How a task ended, as the worker reports it (a throw is an outcome, not an RPC failure): a failure's text, and the
  * failure as a wire error (what the task threw, whole), which the scheduler checks as the RPC layer checks any.
+ * `[null]`: the scheduler recalled the task before it started, and it never ran.
  */
-export type TaskOutcome = [ok: true, value: unknown] | [ok: false, error: string, detail?: unknown];
+export type TaskOutcome = [ok: true, value: unknown] | [ok: false, error: string, detail?: unknown] | [ok: null];
 
 // The two messages of every task are tuples rather than objects, so msgpack carries no keys and neither side's
 // decoder takes its map path; and they are checked by exact type guards rather than zod's generic tuple and union
@@ -24,6 +25,7 @@ export const taskOutcome = z.custom<TaskOutcome>(
   (value) =>
     Array.isArray(value) &&
     ((value.length === 2 && value[0] === true) ||
-      (value[0] === false && (value.length === 2 || value.length === 3) && typeof value[1] === 'string')),
-  'expected [true, value] or [false, error: string, detail?]',
+      (value[0] === false && (value.length === 2 || value.length === 3) && typeof value[1] === 'string') ||
+      (value.length === 1 && value[0] === null)),
+  'expected [true, value], [false, error: string, detail?] or [null]',
 );

@@ -1,13 +1,13 @@
 import { Rpc, type Connection } from '@cohort/rpc';
 import { ValidationError } from '@cohort/rpc';
-import { formatIssues, messageOf, toWireError } from '@cohort/rpc/internal';
+import { formatIssues, isPromiseLike, messageOf, toWireError } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { CohortError } from '../common/errors.js';
 import { exitWorker } from '../parallel/worker-exit.js';
 import { warn } from '../common/warnings.js';
 import type { Message, AnyMessageType } from './message.js';
 import { decodeMessage, encodeMessage } from './message.js';
-import { taskTypes } from './task.js';
+import { taskTypes, type AnyTaskType } from './task.js';
 import type { TaskOutcome } from './task-wire.js';
 import type { TaskContext, WorkerContext } from './task-context.js';
 import { RunContext } from './run-context.js';
@@ -29,11 +29,26 @@ interface Waiter {
   resolve(message: Message): void;
 }
 
-interface RunningTask {
+/** A task this worker was sent: running, or waiting behind the running one (sent ahead by the scheduler). */
+interface WorkerTask {
   readonly taskId: number;
+  readonly name: string;
+  readonly input: unknown;
+  readonly call: TaskCall;
+  /** Messages from the scheduler, kept from the task's arrival: one sent from `onStart` may precede its start. */
   readonly inbox: Message[];
   readonly waiters: Waiter[];
+  /** For a task waiting its turn: settles its `run` call. */
+  settle?: (outcome: TaskOutcome | Promise<TaskOutcome>) => void;
 }
+
+interface TaskCall {
+  readonly signal: AbortSignal;
+  readonly connection: Connection;
+}
+
+/** The outcome of a task recalled before it started: it never ran here. */
+const RECALLED: TaskOutcome = [null];
 
 let current: WorkerRuntime | undefined;
 
@@ -58,16 +73,37 @@ function errorText(error: unknown): string {
   }
 }
 
-/** The worker side of the scheduler: runs one task at a time and carries its messages. */
+/** A task's output checked against its schema: its outcome. */
+function checkOutput(type: AnyTaskType, name: string, output: unknown): TaskOutcome {
+  const checked = type.output.safeParse(output);
+  if (checked.success) return [true, checked.data];
+  const invalid = new ValidationError({
+    side: 'output',
+    subject: `task ${name}`,
+    issues: checked.error.issues,
+    what: 'output',
+  });
+  return failure(`task "${name}" returned an invalid output: ${formatIssues(checked.error.issues)}`, invalid);
+}
+
+/**
+ * The worker side of the scheduler: runs one task at a time and carries its messages. The scheduler may send the
+ * next task while one runs; it waits here and starts once the running task's result is written, so that a task that
+ * kills this process is never taken for one that never started.
+ */
 export class WorkerRuntime {
   readonly context: WorkerContext;
-  private task: RunningTask | undefined;
+  private task: WorkerTask | undefined;
+  /** Tasks sent ahead, in arrival order (the scheduler sends at most one). */
+  private readonly waiting: WorkerTask[] = [];
+  private startScheduled = false;
   private scheduler: Connection | undefined;
   /** Messages sent before the scheduler's connection was known (before the first task). */
   private readonly early: { taskId: number | null; message: Message }[] = [];
   private idleTimer: NodeJS.Timeout | undefined;
   /** Set once the idle timeout fired: the process is about to exit and starts no task. */
   private quitting = false;
+  private readonly startWaiting = (): void => this.startNext();
 
   constructor(
     readonly workerId: string,
@@ -96,64 +132,39 @@ export class WorkerRuntime {
     if (this.task === undefined) this.armIdleTimer();
   }
 
-  /** Runs a task to its outcome. One task at a time. */
-  async runTask(
-    taskId: number,
-    name: string,
-    input: unknown,
-    call: { readonly signal: AbortSignal; readonly connection: Connection },
-  ): Promise<TaskOutcome> {
-    const scheduler = call.connection;
+  /**
+   * Runs a task to its outcome: at once if this worker is free, else after the tasks before it. A task that
+   * returns synchronously is answered synchronously (no promise per task).
+   */
+  runTask(taskId: number, name: string, input: unknown, call: TaskCall): TaskOutcome | Promise<TaskOutcome> {
     // Never settles: the process exits within a tick, and the scheduler, told so, sends the task elsewhere.
     if (this.quitting) return new Promise<never>(() => undefined);
-    this.useConnection(scheduler);
-    const entry = taskTypes.get(name);
-    if (entry === undefined) {
-      const text = `task "${name}" is not defined by this program; define it with Task.define at top level, before startApp()`;
-      return failure(text, new Error(text));
-    }
-    if (this.task !== undefined) {
-      const text = `worker ${this.workerId} is already running task ${this.task.taskId}`;
-      return failure(text, new Error(text));
-    }
-    clearTimeout(this.idleTimer);
-    const task: RunningTask = { taskId, inbox: [], waiters: [] };
-    this.task = task;
-    try {
-      const parsed = entry.type.input.safeParse(input);
-      if (!parsed.success) {
-        const invalid = new ValidationError({
-          side: 'input',
-          subject: `task ${name}`,
-          issues: parsed.error.issues,
-          what: 'input',
-        });
-        return failure(`invalid input for task "${name}": ${formatIssues(parsed.error.issues)}`, invalid);
-      }
-      const output = await entry.run(parsed.data, this.taskContext(taskId, call));
-      const checked = entry.type.output.safeParse(output);
-      if (!checked.success) {
-        const invalid = new ValidationError({
-          side: 'output',
-          subject: `task ${name}`,
-          issues: checked.error.issues,
-          what: 'output',
-        });
-        return failure(`task "${name}" returned an invalid output: ${formatIssues(checked.error.issues)}`, invalid);
-      }
-      return [true, checked.data];
-    } catch (error) {
-      return failure(errorText(error), error);
-    } finally {
-      if (this.task === task) this.task = undefined;
-      this.armIdleTimer();
-    }
+    this.useConnection(call.connection);
+    const task: WorkerTask = { taskId, name, input, call, inbox: [], waiters: [] };
+    if (this.task === undefined && this.waiting.length === 0) return this.execute(task);
+    return new Promise((resolve) => {
+      task.settle = resolve;
+      this.waiting.push(task);
+    });
   }
 
-  /** A message from the scheduler; delivered only to the task it was meant for. */
+  /**
+   * The scheduler takes back a task it sent ahead (it was stopped, cleared its queue, or signalled this worker):
+   * true if the task had not started, and then never will here; false if it has started (or already ended).
+   */
+  recall(taskId: number): boolean {
+    const index = this.waiting.findIndex((task) => task.taskId === taskId);
+    if (index === -1) return false;
+    const [task] = this.waiting.splice(index, 1);
+    task!.settle!(RECALLED);
+    if (this.task === undefined && this.waiting.length === 0) this.armIdleTimer();
+    return true;
+  }
+
+  /** A message from the scheduler; delivered only to the task it was meant for, running or waiting. */
   deliver(taskId: number, raw: { type: string; value: unknown }): void {
-    const task = this.task;
-    if (task === undefined || task.taskId !== taskId) return;
+    const task = this.task?.taskId === taskId ? this.task : this.waiting.find((waiting) => waiting.taskId === taskId);
+    if (task === undefined) return;
     const message = decodeMessage(raw);
     if (typeof message === 'string') {
       warn('COHORT_BAD_MESSAGE', `scheduler worker ${this.workerId}: dropped a message: ${message}`);
@@ -162,6 +173,67 @@ export class WorkerRuntime {
     const index = task.waiters.findIndex((w) => w.type === undefined || w.type === message.type);
     if (index === -1) task.inbox.push(message);
     else task.waiters.splice(index, 1)[0]!.resolve(message);
+  }
+
+  private execute(task: WorkerTask): TaskOutcome | Promise<TaskOutcome> {
+    clearTimeout(this.idleTimer);
+    const entry = taskTypes.get(task.name);
+    if (entry === undefined) {
+      const text = `task "${task.name}" is not defined by this program; define it with Task.define at top level, before startApp()`;
+      return this.end(task, failure(text, new Error(text)));
+    }
+    this.task = task;
+    let output: unknown;
+    try {
+      const parsed = entry.type.input.safeParse(task.input);
+      if (!parsed.success) {
+        const invalid = new ValidationError({
+          side: 'input',
+          subject: `task ${task.name}`,
+          issues: parsed.error.issues,
+          what: 'input',
+        });
+        const text = `invalid input for task "${task.name}": ${formatIssues(parsed.error.issues)}`;
+        return this.end(task, failure(text, invalid));
+      }
+      output = entry.run(parsed.data, this.taskContext(task));
+    } catch (error) {
+      return this.end(task, failure(errorText(error), error));
+    }
+    if (!isPromiseLike(output)) return this.end(task, checkOutput(entry.type, task.name, output));
+    return Promise.resolve(output).then(
+      (value) => this.end(task, checkOutput(entry.type, task.name, value)),
+      (error: unknown) => this.end(task, failure(errorText(error), error)),
+    );
+  }
+
+  /**
+   * The task ended: the next one waiting starts in a later turn of the event loop, after this outcome has been
+   * answered and written, and after the socket has been read once more (a recall may be waiting there).
+   */
+  private end(task: WorkerTask, outcome: TaskOutcome): TaskOutcome {
+    if (this.task === task) this.task = undefined;
+    if (this.waiting.length > 0) {
+      if (!this.startScheduled) {
+        this.startScheduled = true;
+        setImmediate(this.startWaiting);
+      }
+    } else this.armIdleTimer();
+    return outcome;
+  }
+
+  private startNext(): void {
+    this.startScheduled = false;
+    const next = this.waiting[0];
+    if (next === undefined || this.task !== undefined) return;
+    const written = next.call.connection.written();
+    if (written !== undefined) {
+      this.startScheduled = true;
+      void written.then(this.startWaiting);
+      return;
+    }
+    this.waiting.shift();
+    next.settle!(this.execute(next));
   }
 
   private useConnection(connection: Connection): void {
@@ -183,10 +255,10 @@ export class WorkerRuntime {
   }
 
   /** `call.signal` is read only if the task reads `ctx.signal`: creating it costs a controller per task. */
-  private taskContext(taskId: number, call: { readonly signal: AbortSignal }): TaskContext {
+  private taskContext(task: WorkerTask): TaskContext {
+    const taskId = task.taskId;
     const receive = (type?: AnyMessageType): Promise<unknown> => {
-      const task = this.task;
-      if (task === undefined || task.taskId !== taskId) {
+      if (this.task !== task) {
         return Promise.reject(
           new CohortError(
             'TASK_FINISHED',
@@ -202,7 +274,7 @@ export class WorkerRuntime {
     };
     return new RunContext(
       this.workerId,
-      call,
+      task.call,
       (type, value) => this.send(type as AnyMessageType, value, taskId),
       receive as TaskContext['receive'],
     );

@@ -13,7 +13,10 @@ export class WorkerSlot {
   state: 'starting' | 'idle' | 'busy' | 'stopping' | 'exited' = 'starting';
   handle: Worker<'__cohort.scheduler'> | undefined;
   info: SchedulerWorkerInfo | undefined;
+  /** The task it runs (as far as we know: a task sent ahead becomes this once the worker has reported the last). */
   task: ActiveTask | undefined;
+  /** A task sent ahead while it runs `task`, not known to have started yet. */
+  next: ActiveTask | undefined;
   /** We sent it a signal: never reuse it, and its death is not unexpected. */
   signalled = false;
   /** We told it to stop (or it stopped on its idle timeout): its exit is expected. */
@@ -27,10 +30,18 @@ export class WorkerSlot {
 
   constructor(readonly index: number) {}
 
-  signal(signal: NodeJS.Signals): void {
+  /**
+   * `afterWrites`: the signal leaves once what was just sent to the worker is written (sends are written on the
+   * next tick), so a recall reaches the worker before a signal that may end its running task.
+   */
+  signal(signal: NodeJS.Signals, afterWrites = false): void {
     if (this.state === 'exited') return;
     this.signalled = true;
-    this.handle?.kill(signal);
+    if (!afterWrites) this.handle?.kill(signal);
+    else
+      process.nextTick(() => {
+        if (this.state !== 'exited') this.handle?.kill(signal);
+      });
   }
 
   /** Its exit status once it has exited; one whose connection broke but lives on is SIGKILLed after 2 s. */

@@ -92,6 +92,8 @@ export type DispatchArg<D extends AnyRpcDef> =
  * const sum = await conn.dispatch(add, [1, 2]);
  * await conn.close('done');
  */
+const EMPTY = Buffer.alloc(0);
+
 export class Connection {
   /** Resolves once, when the connection has closed, with who closed it and why. Never rejects. */
   readonly closed: Promise<CloseReason>;
@@ -297,6 +299,23 @@ export class Connection {
     if (this.closeReason !== undefined || this.heldUntilClosed) return;
     this.heldUntilClosed = true;
     this.hold.acquire();
+  }
+
+  /**
+   * Writes what is queued now, and returns `undefined` once the operating system holds all of it, or a promise that
+   * resolves when it does (or when the connection closes). A scheduler worker waits for this before it starts a
+   * task sent ahead: the previous task's result must be out before code that may never return runs.
+   * @internal
+   */
+  written(): Promise<void> | undefined {
+    this.writer.flush();
+    const socket = this.socket;
+    if (socket.writableLength === 0 || socket.destroyed) return undefined;
+    // 'drain' fires only after a write that filled the buffer: an empty write's callback runs once those before it
+    // are done, whatever their size.
+    return new Promise((resolve) => {
+      socket.write(EMPTY, () => resolve());
+    });
   }
 
   /**

@@ -11,6 +11,8 @@ import { steadyOverheadUs } from './steady-overhead.js';
 export interface NoopRunArg {
   tasks: number;
   workers: number;
+  /** The scheduler's `prefetch` run option (Cohort only). */
+  prefetch?: boolean;
 }
 
 function readings(tasks: number, workers: number, elapsedMs: number, finishedAt: readonly number[]): Readings {
@@ -22,7 +24,7 @@ export function serveSchedulerSamplers(): void {
   serveSamplers(
     {
       'noop.cohort': async (arg) => {
-        const { tasks, workers } = arg as NoopRunArg;
+        const { tasks, workers, prefetch = false } = arg as NoopRunArg;
         const scheduler = new Scheduler();
         const finishedAt: number[] = [];
         let failure: string | undefined;
@@ -35,7 +37,7 @@ export function serveSchedulerSamplers(): void {
           });
         }
         const start = now();
-        await scheduler.run({ maxWorkers: workers });
+        await scheduler.run({ maxWorkers: workers, prefetch });
         const elapsed = now() - start;
         if (failure !== undefined) throw new Error(`a no-op task failed: ${failure}`);
         return readings(tasks, workers, elapsed, finishedAt);
