@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { fsPromises } from './builtins.js';
 
 interface Slice {
   readonly track: number;
@@ -79,6 +79,6 @@ export class TraceRecorder {
         args: s.args,
       });
     }
-    await writeFile(path, JSON.stringify({ traceEvents, displayTimeUnit: 'ms' }));
+    await fsPromises().writeFile(path, JSON.stringify({ traceEvents, displayTimeUnit: 'ms' }));
   }
 }

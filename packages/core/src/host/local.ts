@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { CohortError } from '../common/errors.js';
@@ -15,6 +15,7 @@ import {
   withoutChdirPreload,
 } from '../process/worker-launch.js';
 import type { Host, LaunchedProcess, LaunchRequest } from './host.js';
+import { childProcess } from '../common/builtins.js';
 
 /** Runs workers as child processes of this one. */
 export function localHost(): Host {
@@ -44,7 +45,7 @@ function launchLocal(request: LaunchRequest): LaunchedProcess {
     // fd 3: control channel (bootstrap, ready, failures). fd 4: lifeline, never written: its end-of-file tells the
     // worker its spawner is gone, even if the spawner was SIGKILLed.
     const where = placement(request);
-    child = spawn(request.execPath, [...where.execArgv, request.entry, ...request.args], {
+    child = childProcess().spawn(request.execPath, [...where.execArgv, request.entry, ...request.args], {
       cwd: where.cwd,
       env: where.env,
       stdio: ['ignore', out.stdio, err.stdio, 'pipe', 'pipe'],

@@ -1,4 +1,3 @@
-import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,7 +18,7 @@ interface CompileCacheApi {
  * the cache, or when the environment already says what to do (NODE_COMPILE_CACHE, NODE_DISABLE_COMPILE_CACHE).
  */
 export function withCompileCache(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const api = nodeModule as CompileCacheApi;
+  const api = process.getBuiltinModule('node:module') as CompileCacheApi;
   if (typeof api.enableCompileCache !== 'function') return env;
   if (env['NODE_COMPILE_CACHE'] !== undefined || env['NODE_DISABLE_COMPILE_CACHE'] !== undefined) return env;
   const dir = api.getCompileCacheDir?.() ?? join(tmpdir(), 'node-compile-cache');

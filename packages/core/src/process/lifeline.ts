@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import { Worker } from 'node:worker_threads';
+import { workerThreads } from '../common/builtins.js';
 
 /**
  * Runs in a worker thread of the worker process, so it keeps working while the main thread is stuck in a
@@ -46,7 +46,7 @@ export function watchLifeline(
   { thread, graceMs = 500 }: { thread: boolean; graceMs?: number },
 ): LifelineWatch {
   if (!thread) return watchOnMainThread(fd, onLost);
-  const worker = new Worker(threadSource, { eval: true, execArgv: [], workerData: { fd, graceMs } });
+  const worker = new (workerThreads().Worker)(threadSource, { eval: true, execArgv: [], workerData: { fd, graceMs } });
   worker.on('message', (why: string) => onLost(why));
   worker.on('error', (error) => onLost(`lifeline thread failed: ${error.message}`));
   // The thread must never be the reason the process stays alive.

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { childProcess } from '../common/builtins.js';
 
 /** What the watchdog shows as its name in `ps` (its `$0`), for people and for tests that tell it from workers. */
 export const WATCHDOG_NAME = 'cohort-watchdog';
@@ -77,7 +78,7 @@ class Watchdog {
     if (this.#child !== undefined || this.#unavailable) return this.#child;
     let child: ChildProcess;
     try {
-      child = spawn('/bin/sh', ['-c', watchdogCommand.script, ...watchdogCommand.args], {
+      child = childProcess().spawn('/bin/sh', ['-c', watchdogCommand.script, ...watchdogCommand.args], {
         stdio: ['pipe', 'ignore', 'ignore'],
       });
     } catch {

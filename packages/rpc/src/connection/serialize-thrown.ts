@@ -1,6 +1,9 @@
-import { types } from 'node:util';
 import { describeThrown } from '../describe.js';
 import type { WireRemoteError, WireThrown } from '../wire/messages.js';
+
+// Not a static import of `node:util`: building its module namespace loads streams and worker threads, about 5 ms of
+// every worker's start.
+const { isNativeError } = process.getBuiltinModule('node:util').types;
 
 /**
  * How much of a thrown error crosses the wire. An implementation may throw anything: an error whose message is
@@ -53,7 +56,7 @@ function read(target: object, key: string): Read {
 
 function isError(value: unknown): value is Error {
   try {
-    return value instanceof Error || types.isNativeError(value);
+    return value instanceof Error || isNativeError(value);
   } catch {
     return false;
   }

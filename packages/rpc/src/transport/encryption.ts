@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { RpcError, type RpcErrorCode } from '../errors.js';
 import { MAGIC, PROTOCOL_VERSION } from '../wire/messages.js';
+import { tlsModule } from './tls-module.js';
 
 /**
  * When a connection is encrypted (TLS 1.3, keyed from the shared secret): `'auto'` for TCP to a non-loopback
@@ -36,7 +37,7 @@ let context: SecureContext | undefined;
 
 /** One context for every connection of the process, client and server alike: making one costs ~1 ms. */
 export function secureContext(): SecureContext {
-  context ??= createSecureContext(TLS_OPTIONS);
+  context ??= tlsModule().createSecureContext(TLS_OPTIONS);
   return context;
 }
 

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { RpcError } from '../errors.js';
 import { PSK_IDENTITY, refusedTls, secureContext, tlsHandshakeError, tlsPsk } from './encryption.js';
+import { tlsModule } from './tls-module.js';
 
 /**
  * Runs a client's TLS handshake over a connected socket, keyed from `secret`, within `timeoutMs`. Resolves to the
@@ -16,7 +17,7 @@ export function secureClient(
   // The TLS layer writes through this socket: without it, Nagle would hold back every small record.
   socket.setNoDelay(true);
   const psk = tlsPsk(secret);
-  const tls = tlsConnect({
+  const tls = tlsModule().connect({
     socket,
     secureContext: secureContext(),
     pskCallback: () => ({ psk, identity: PSK_IDENTITY }),

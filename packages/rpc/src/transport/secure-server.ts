@@ -1,10 +1,11 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { RpcErrorCode } from '../errors.js';
 import { encodeFrame } from '../wire/codec.js';
 import { Kind } from '../wire/messages.js';
 import { TLS_OPTIONS, tlsPsk, type Encryption } from './encryption.js';
+import { tlsModule } from './tls-module.js';
 
 /**
  * The first byte of a TLS record that carries a handshake message, as a ClientHello does. A Cohort client's first
@@ -71,7 +72,11 @@ export function acceptStream(socket: Socket, options: AcceptOptions): Promise<Du
       // A TLS server of its own, handed this socket: only a TLSSocket accepted by a tls.Server reports the errors of
       // an established session as 'error' (a bare server-side TLSSocket keeps them to itself). One per connection
       // because its 'secureConnection' does not say which socket it came from; it costs ~0.3 ms once.
-      const server = createTlsServer({ ...TLS_OPTIONS, handshakeTimeout: options.timeoutMs, pskCallback: () => psk });
+      const server = tlsModule().createServer({
+        ...TLS_OPTIONS,
+        handshakeTimeout: options.timeoutMs,
+        pskCallback: () => psk,
+      });
       server.once('secureConnection', (secured: TLSSocket) => finish(secured));
       // A wrong key (the client's PSK binder does not verify) or garbage: the client learns it from TLS's alert.
       server.once('tlsClientError', (_error, secured) => {

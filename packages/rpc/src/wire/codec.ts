@@ -1,4 +1,4 @@
-import { Packr, RESERVE_START_SPACE } from 'msgpackr';
+import { Packr, RESERVE_START_SPACE } from 'msgpackr/pack';
 import { RpcError } from '../errors.js';
 import { keepNegativeZeros } from './negative-zero.js';
 

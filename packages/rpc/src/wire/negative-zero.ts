@@ -1,4 +1,4 @@
-import { addExtension } from 'msgpackr';
+import { addExtension } from 'msgpackr/pack';
 
 /**
  * The msgpack extension type that carries -0: `d4 2d 00` (fixext 1, type 45, one zero byte). msgpackr writes every

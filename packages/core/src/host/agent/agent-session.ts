@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { HeartbeatMonitor } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { CohortError } from '../../common/errors.js';
@@ -19,6 +19,7 @@ import {
 } from './agent-protocol.js';
 import { RemoteProcess, type RemoteTransport } from './remote-process.js';
 import { TunnelStream } from './tunnel.js';
+import { childProcess } from '../../common/builtins.js';
 
 /** What the agent sends, checked (built on the first session: workers load this module too). */
 const replies = lazily(() => ({
@@ -128,7 +129,7 @@ export class AgentSession {
     // In a process group of its own, so that ending the session ends what the launcher started too (a ssh
     // ProxyCommand, which ssh does not end when it is killed while connecting). A Ctrl-C in the terminal reaches
     // only the program: its exit closes the launcher's stdin, which ends the session and the remote workers.
-    this.child = spawn(options.command.file, [...options.command.args], {
+    this.child = childProcess().spawn(options.command.file, [...options.command.args], {
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });

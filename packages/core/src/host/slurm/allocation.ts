@@ -1,8 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { CohortError } from '../../common/errors.js';
 import { drained } from '../../process/output.js';
 import { reaperSource } from './reaper-source.js';
+import { childProcess } from '../../common/builtins.js';
 
 /** How Cohort asks for an allocation (salloc's options). */
 export interface AllocationRequest {
@@ -29,8 +30,12 @@ const SLURM_COMMAND_TIMEOUT_MS = 10_000;
 /** Runs a Slurm client command; resolves with its output, never rejects. */
 function slurm(command: string, args: readonly string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(command, args, { timeout: SLURM_COMMAND_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) =>
-      resolve({ ok: error === null, stdout: stdout ?? '', stderr: (stderr ?? '') || (error?.message ?? '') }),
+    childProcess().execFile(
+      command,
+      args,
+      { timeout: SLURM_COMMAND_TIMEOUT_MS, encoding: 'utf8' },
+      (error, stdout, stderr) =>
+        resolve({ ok: error === null, stdout: stdout ?? '', stderr: (stderr ?? '') || (error?.message ?? '') }),
     );
   });
 }
@@ -46,7 +51,7 @@ class Reaper {
     if (this.child === undefined) {
       // Detached: its own session, beyond a Ctrl-C or a SIGKILL of this program's process group. Its stdin is the
       // lifeline; nothing of it keeps this program alive. Its stderr is this program's, to report a failed scancel.
-      const child = spawn(process.execPath, ['-e', reaperSource, '{}'], {
+      const child = childProcess().spawn(process.execPath, ['-e', reaperSource, '{}'], {
         detached: true,
         stdio: ['pipe', 'ignore', 'inherit'],
       });
@@ -200,7 +205,7 @@ export class SlurmAllocation {
     // The reaper knows of the request before it exists: if this program dies while it pends, its name finds it.
     this.reaper.tell(`pending ${name}`);
     // Its own process group: a Ctrl-C meant for the program would otherwise abort it with a message of its own.
-    const salloc = spawn('salloc', args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    const salloc = childProcess().spawn('salloc', args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     const entry: NonNullable<SlurmAllocation['current']> = {
       id: undefined,

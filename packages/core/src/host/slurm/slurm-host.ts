@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CohortError } from '../../common/errors.js';
@@ -8,6 +7,7 @@ import { terminateGroup } from '../agent/agent-session.js';
 import type { Host, LaunchedProcess, LaunchRequest } from '../host.js';
 import { SlurmAllocation } from './allocation.js';
 import { ALLOCATION_OPTIONS, slurmHostOptionsSchema, type SlurmHostOptions } from './slurm-options.js';
+import { childProcess } from '../../common/builtins.js';
 
 /** A Slurm host: a `Host`, plus its allocation. */
 export interface SlurmHost extends Host {
@@ -114,12 +114,12 @@ export function slurmHost(options: SlurmHostOptions = {}): SlurmHost {
           ? undefined
           : `${hello.slurm.jobId}.${hello.slurm.stepId}`;
       if (child.exitCode !== null || child.signalCode !== null) {
-        if (step !== undefined) execFile('scancel', [step], () => undefined);
+        if (step !== undefined) childProcess().execFile('scancel', [step], () => undefined);
         return;
       }
       terminateGroup(child, SRUN_TERM_GRACE_MS);
       const timer = setTimeout(() => {
-        if (step !== undefined) execFile('scancel', [step], () => undefined);
+        if (step !== undefined) childProcess().execFile('scancel', [step], () => undefined);
       }, SRUN_TERM_GRACE_MS / 2);
       child.once('exit', () => clearTimeout(timer));
     },

@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { checkOptions } from '../../common/options.js';
 import { AgentHost } from '../agent/agent-host.js';
 import type { Host } from '../host.js';
 import { shellCommand } from './shell-quote.js';
 import { sshHostOptionsSchema, type SshHostOptions } from './ssh-options.js';
+import { childProcess } from '../../common/builtins.js';
 
 const SSH = 'ssh';
 const SSH_CONFIG_TIMEOUT_MS = 10_000;
@@ -59,7 +59,7 @@ export function sshHost(options: SshHostOptions): Host {
  */
 function configuredHostname(options: SshHostOptions): Promise<string> {
   return new Promise((resolve) => {
-    execFile(
+    childProcess().execFile(
       SSH,
       [...(options.sshArgs ?? []), '-G', '--', options.destination],
       { timeout: SSH_CONFIG_TIMEOUT_MS },
