@@ -2,6 +2,7 @@
 // `<!-- bench:tables:start -->` and `<!-- bench:tables:end -->` lines, from the results files `pnpm bench` wrote
 // (by default bench-results-js.json then bench-results-tsx.json at the workspace root). The tables are made from
 // the bench's own output, so the README cannot show a figure no run produced.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,4 +26,6 @@ const runs = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as Bench
 const readme = values.readme === undefined ? join(root, 'README.md') : fromCwd(values.readme);
 const written = renderReadmeTables(readFileSync(readme, 'utf8'), runs);
 writeFileSync(readme, written);
+// Padded as the repository's formatter pads tables, so that CI's lint step finds the README as written.
+execFileSync('biome', ['format', '--write', readme], { cwd: root, stdio: 'inherit' });
 console.log(`bench:readme: ${runs.length} table(s) written into ${readme}`);
