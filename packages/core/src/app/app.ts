@@ -1,8 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { RpcSettings } from '@cohort/rpc';
 import { CohortError } from '../common/errors.js';
 import type { LaunchedProcess } from '../host/host.js';
 import { inheritedSocketSpace, rootSocketSpace, type SocketSpace } from './socket-space.js';
+
+// The built-in's CommonJS object, not its ESM namespace, whose lazy getters load modules no worker needs.
+const { randomBytes } = process.getBuiltinModule('node:crypto');
 
 /** Worker processes launched ahead of time, as the app sees them: something to take one from. */
 export interface SpareSource {

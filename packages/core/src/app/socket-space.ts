@@ -1,7 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+// The built-in's CommonJS object, not its ESM namespace, whose lazy getters load modules no worker needs.
+const { randomBytes } = process.getBuiltinModule('node:crypto');
+const { mkdtempSync, readdirSync, rmdirSync, rmSync, unlinkSync } = process.getBuiltinModule('node:fs');
 
 /** Where the workers of one app listen: a Unix socket name per worker. */
 export interface SocketSpace {

@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { TypeShape } from '../process/bootstrap.js';
 import type { AnyWorkerType } from './type-registry.js';
+
+// The built-in's CommonJS object, not its ESM namespace, whose lazy getters load modules no worker needs.
+const { createHash } = process.getBuiltinModule('node:crypto');
 
 // A worker type as the spawner and the worker each see it: what must agree for the worker to serve what its spawner
 // will call (rpc_parallel refuses a remote binary whose md5 differs; this compares only what the calls depend on).

@@ -1,5 +1,7 @@
-import { closeSync, openSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+
+// The built-in's CommonJS object, not its ESM namespace, whose lazy getters load modules no worker needs.
+const { closeSync, openSync } = process.getBuiltinModule('node:fs');
 
 /**
  * Where a worker's stdout or stderr goes: `'inherit'` forwards each line to the spawner's own stream prefixed

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+// The built-in's CommonJS object, not its ESM namespace, whose lazy getters load modules no worker needs.
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 /**
  * Whether process `pid` has ended. A process that ended but was not reaped yet (a zombie: its parent has not

@@ -1,6 +1,8 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { menuKey } from '../definitions.js';
 import { Kind, MAGIC, PROTOCOL_VERSION, ProtocolViolation, type Message } from '../wire/messages.js';
+
+// The built-in's CommonJS object, not its ESM namespace, whose lazy getters load modules no worker needs.
+const { createHmac, randomBytes, timingSafeEqual } = process.getBuiltinModule('node:crypto');
 
 /** Which end opened the socket. Part of the signed text, so a proof can't be reflected back at its author. */
 export type Role = 'client' | 'server';

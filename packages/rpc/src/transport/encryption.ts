@@ -1,8 +1,10 @@
-import { createHmac } from 'node:crypto';
 import type { SecureContext } from 'node:tls';
 import { RpcError, type RpcErrorCode } from '../errors.js';
 import { MAGIC, PROTOCOL_VERSION } from '../wire/messages.js';
 import { tlsModule } from './tls-module.js';
+
+// The built-in's CommonJS object, not its ESM namespace, whose lazy getters load modules no worker needs.
+const { createHmac } = process.getBuiltinModule('node:crypto');
 
 /**
  * When a connection is encrypted (TLS 1.3, keyed from the shared secret): `'auto'` for TCP to a non-loopback

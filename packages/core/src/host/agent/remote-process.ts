@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import { Duplex, PassThrough, type Writable } from 'node:stream';
 import pDefer from 'p-defer';
 import type { ExitStatus } from '../../process/exit-status.js';
@@ -6,6 +5,9 @@ import { forwardLines, keepTail, type OutputOption } from '../../process/output.
 import type { Address } from '@cohort/rpc';
 import type { LaunchedProcess } from '../host.js';
 import { Kind } from './agent-protocol.js';
+
+// The built-in's CommonJS object, not its ESM namespace, whose lazy getters load modules no worker needs.
+const { createWriteStream } = process.getBuiltinModule('node:fs');
 
 /** How the spawner reaches a remote worker: directly by TCP, through the session (a tunnel), or TCP if it can. */
 export type RemoteTransport = 'tcp' | 'tunnel' | 'auto';

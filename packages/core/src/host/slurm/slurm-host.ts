@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CohortError } from '../../common/errors.js';
 import { checkOptions } from '../../common/options.js';
@@ -8,6 +7,9 @@ import type { Host, LaunchedProcess, LaunchRequest } from '../host.js';
 import { SlurmAllocation } from './allocation.js';
 import { ALLOCATION_OPTIONS, slurmHostOptionsSchema, type SlurmHostOptions } from './slurm-options.js';
 import { childProcess } from '../../common/builtins.js';
+
+// The built-in's CommonJS object, not its ESM namespace, whose lazy getters load modules no worker needs.
+const { randomBytes } = process.getBuiltinModule('node:crypto');
 
 /** A Slurm host: a `Host`, plus its allocation. */
 export interface SlurmHost extends Host {
