@@ -70,7 +70,7 @@ describe('pnpm bench --quick', () => {
       /^parallel: spawn to first call, against a child that loads zod$/,
       /^parallel: round trip, worker\.run/,
       /^parallel: 256 calls in flight, 2 workers$/,
-      /^scheduler: .* no-op tasks, 2 workers, whole run, prefetch$/,
+      /^scheduler: .* no-op tasks, 2 workers, whole run, prefetch: \d+$/,
       /^scheduler: per-task overhead, steady state, default \(no prefetch\)$/,
       /^mapreduce: .* tiny items .* whole run$/,
       /^mapreduce: SHA-256 .* speed-up of 2 workers, whole run$/,

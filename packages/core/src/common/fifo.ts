@@ -21,6 +21,11 @@ export class Fifo<T> {
     else this.#items.unshift(item);
   }
 
+  /** The item `shift` would return, left in place. */
+  peek(): T | undefined {
+    return this.#head === this.#items.length ? undefined : this.#items[this.#head];
+  }
+
   shift(): T | undefined {
     if (this.#head === this.#items.length) return undefined;
     const item = this.#items[this.#head]!;

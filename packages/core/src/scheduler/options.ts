@@ -80,15 +80,16 @@ export interface SchedulerRunOptions {
   /** Called when a worker process has started and is ready. */
   onWorkerSpawn?: (worker: SchedulerWorkerInfo) => void;
   /**
-   * Sends a busy worker its next task while it still runs one (when more tasks are queued than idle workers will
-   * take), so that it starts that task without waiting a round trip for the scheduler: for many short tasks.
-   * A task sent ahead still counts as started (`onStart`, its timeouts) only once its worker has reported the task
-   * before it, and `stop()`, `clearQueue()` and a term signal recall it if it has not started there. What it gives
-   * up: tasks still go out in `addTask` order, and start in that order on each worker, but a task waiting on a busy
-   * worker may start after a later one that went to a worker that came free first.
+   * Sends a busy worker its next tasks while it still runs one (when more tasks are queued than idle workers will
+   * take), so that it starts each without waiting a round trip for the scheduler: for many short tasks. `true` sends
+   * up to 4 ahead per worker, a number up to that many, `false` or 0 none. A task sent ahead still counts as started
+   * (`onStart`, its timeouts) only once its worker has reported the task before it, and `stop()`, `clearQueue()` and
+   * a term signal recall it if it has not started there. What it gives up: tasks still go out in `addTask` order, and
+   * start in that order on each worker, but a task waiting on a busy worker may start after a later one that went to
+   * a worker that came free first.
    * @default false
    */
-  prefetch?: boolean;
+  prefetch?: boolean | number;
   /** How and where worker processes are started. */
   spawn?: ProcessOptions;
   /**
@@ -99,8 +100,14 @@ export interface SchedulerRunOptions {
   trace?: string;
 }
 
-/** Run options checked, with `maxWorkers` defaulted. */
-export type ResolvedRunOptions = SchedulerRunOptions & { readonly maxWorkers: number };
+/** How many tasks `prefetch: true` sends ahead to each busy worker. */
+export const DEFAULT_PREFETCH = 4;
+
+/** Run options checked, with `maxWorkers` defaulted and `prefetch` as a number of tasks. */
+export type ResolvedRunOptions = Omit<SchedulerRunOptions, 'prefetch'> & {
+  readonly maxWorkers: number;
+  readonly prefetch: number;
+};
 
 const runOptionsSchema = lazily(() => {
   const milliseconds = z.number().int().nonnegative();
@@ -114,7 +121,7 @@ const runOptionsSchema = lazily(() => {
     onMessage: handler.optional(),
     onUnexpectedWorkerExit: handler.optional(),
     onWorkerSpawn: handler.optional(),
-    prefetch: z.boolean().optional(),
+    prefetch: z.union([z.boolean(), z.number().int().nonnegative()]).optional(),
     spawn: z.unknown().optional(),
     trace: z.string().min(1).optional(),
   });
@@ -123,5 +130,7 @@ const runOptionsSchema = lazily(() => {
 export function resolveRunOptions(options: SchedulerRunOptions): ResolvedRunOptions {
   const checked = checkOptions(runOptionsSchema(), options, 'scheduler.run()');
   const spawn = checkProcessOptions(options.spawn as ProcessOptions | undefined, 'scheduler.run(): option spawn');
-  return { ...options, spawn, maxWorkers: checked.maxWorkers ?? defaultWorkerCount() };
+  const prefetch =
+    checked.prefetch === true ? DEFAULT_PREFETCH : checked.prefetch === false ? 0 : (checked.prefetch ?? 0);
+  return { ...options, spawn, maxWorkers: checked.maxWorkers ?? defaultWorkerCount(), prefetch };
 }

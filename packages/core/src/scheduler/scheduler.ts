@@ -6,7 +6,7 @@ import { Fifo } from '../common/fifo.js';
 import { TraceRecorder } from '../common/trace.js';
 import { warn } from '../common/warnings.js';
 import { spawnWorker } from '../parallel/spawn.js';
-import { runOn, type Worker } from '../parallel/worker.js';
+import { reachability, runOn, type Worker } from '../parallel/worker.js';
 import type { ExitStatus } from '../process/exit-status.js';
 import { ActiveTask, type QueuedTask } from './active-task.js';
 import { decodeMessage } from './message.js';
@@ -35,6 +35,11 @@ interface RunState {
   stopping: boolean;
   failure: { error: unknown } | undefined;
   settled: boolean;
+}
+
+function removeFrom<T>(list: T[], item: T): void {
+  const index = list.indexOf(item);
+  if (index !== -1) list.splice(index, 1);
 }
 
 /**
@@ -92,10 +97,8 @@ export class Scheduler {
   clearQueue(): void {
     this.queue.clear();
     for (const slot of this.slots) {
-      const next = slot.next;
-      if (next === undefined) continue;
-      next.cleared = true;
-      this.recall(next);
+      for (const task of slot.ahead) task.cleared = true;
+      this.recallAhead(slot);
     }
     this.checkDone();
   }
@@ -120,7 +123,7 @@ export class Scheduler {
         clearTimeout(task.termTimer);
         this.signalTerm(slot, task);
         this.armKill(task, task.options.killTimeoutMs);
-      } else if (slot.next !== undefined) this.recall(slot.next);
+      } else if (slot.ahead.length > 0) this.recallAhead(slot);
       else if (slot.state === 'idle') this.retire(slot);
     }
     this.checkDone();
@@ -178,7 +181,7 @@ export class Scheduler {
       available++;
       alive++;
     }
-    if (this.queue.size > available && run.options.prefetch === true) {
+    if (this.queue.size > available && run.options.prefetch > 0) {
       for (const slot of this.slots) this.sendAhead(slot, run);
     }
   }
@@ -242,8 +245,8 @@ export class Scheduler {
       warn('COHORT_BAD_MESSAGE', `${slot.info?.name ?? 'scheduler worker'}: ${message}`);
       return;
     }
-    // A message from the task sent ahead proves that it has started (we were waiting on a recall).
-    const next = slot.next;
+    // A message from the next task sent ahead proves that it has started (we were waiting on a recall).
+    const next = slot.ahead[0];
     if (next !== undefined && next.id === taskId && slot.task === undefined) this.startedAhead(next);
     const task = slot.task;
     if (task !== undefined && task.id === taskId && !task.finished)
@@ -284,20 +287,24 @@ export class Scheduler {
     const task = this.send(slot, queued);
     slot.task = task;
     this.begin(task);
-    if (run.options.prefetch === true) this.sendAhead(slot, run);
+    if (run.options.prefetch > 0) this.sendAhead(slot, run);
   }
 
   /**
-   * Sends a busy worker its next task ahead of time, so that it starts it without waiting a round trip for us, when
-   * more tasks are queued than idle or starting workers will take. The task counts as started only once the worker
-   * has reported the one before it (it starts it just after), so `onStart` and the timeouts keep their meaning.
+   * Sends a busy worker its next tasks ahead of time (up to `prefetch` of them), so that it starts each without
+   * waiting a round trip for us, when more tasks are queued than idle or starting workers will take. A task counts as
+   * started only once the worker has reported the one before it (it starts it just after), so `onStart` and the
+   * timeouts keep their meaning.
    */
   private sendAhead(slot: WorkerSlot, run: RunState): void {
-    if (slot.state !== 'busy' || slot.next !== undefined || slot.signalled || slot.quitIdle) return;
-    const running = slot.task;
-    if (running === undefined || run.stopping || run.failure !== undefined) return;
-    if (this.queue.size <= this.availableWorkers()) return;
-    slot.next = this.send(slot, this.queue.shift()!);
+    if (slot.state !== 'busy' || slot.signalled || slot.quitIdle || slot.task === undefined) return;
+    if (run.stopping || run.failure !== undefined || !reachability(slot.handle!)()) return;
+    const ahead = slot.ahead;
+    // A recall in progress (stop, clearQueue, a term signal): nothing more until it is answered.
+    if (ahead.length > 0 && ahead[ahead.length - 1]!.recalling) return;
+    while (ahead.length < run.options.prefetch && this.queue.size > this.availableWorkers()) {
+      ahead.push(this.send(slot, this.queue.shift()!));
+    }
   }
 
   private send(slot: WorkerSlot, queued: QueuedTask): ActiveTask {
@@ -340,13 +347,18 @@ export class Scheduler {
   }
 
   /**
-   * Sends a running task's term signal. A task sent ahead to that worker is recalled first, and the signal leaves
-   * after the recall is written: a signalled worker takes no new task, even one that survives its signal.
+   * Sends a running task's term signal. The tasks sent ahead to that worker are recalled first, and the signal leaves
+   * after the recalls are written: a signalled worker takes no new task, even one that survives its signal.
    */
   private signalTerm(slot: WorkerSlot, task: ActiveTask): void {
-    const next = slot.next;
-    if (next !== undefined && next !== task) this.recall(next);
-    slot.signal(task.options.termSignal ?? 'SIGTERM', next !== undefined);
+    const recalled = slot.ahead.length > 0;
+    this.recallAhead(slot);
+    slot.signal(task.options.termSignal ?? 'SIGTERM', recalled);
+  }
+
+  /** Recalls every task sent ahead to `slot`, in order. */
+  private recallAhead(slot: WorkerSlot): void {
+    for (const task of slot.ahead) this.recall(task);
   }
 
   /**
@@ -365,14 +377,14 @@ export class Scheduler {
     );
   }
 
-  /** The worker has started the task sent ahead to it: it is now the slot's running task. */
+  /** The worker has started the next task sent ahead to it: it is now the slot's running task. */
   private startedAhead(task: ActiveTask): void {
     const slot = task.slot;
-    if (slot.next === task) slot.next = undefined;
+    removeFrom(slot.ahead, task);
     slot.task = task;
     this.begin(task);
     const run = this.currentRun;
-    if (run !== undefined && run.options.prefetch === true) this.sendAhead(slot, run);
+    if (run !== undefined && run.options.prefetch > 0) this.sendAhead(slot, run);
   }
 
   /** The worker's answer to a task's `run`: its outcome, or that it was recalled and never ran. */
@@ -390,13 +402,13 @@ export class Scheduler {
     this.finish(task, result, true);
   }
 
-  /** A task sent ahead came back unstarted: to the head of the queue, or dropped if `clearQueue` removed it. */
+  /** A task sent ahead came back unstarted: back to the queue, or dropped if `clearQueue` removed it. */
   private onRecalled(task: ActiveTask): void {
     const slot = task.slot;
-    if (slot.next === task) slot.next = undefined;
+    removeFrom(slot.ahead, task);
     this.takeBack(task);
     // Its worker had finished its running task and waited on this answer: it is free now.
-    if (slot.state === 'busy' && slot.task === undefined) {
+    if (slot.state === 'busy' && slot.task === undefined && slot.ahead.length === 0) {
       if (!slot.signalled) slot.state = 'idle';
       this.workerAvailable(slot);
     }
@@ -421,7 +433,7 @@ export class Scheduler {
     // A task sent ahead never started unless its worker had reported the task before it (it starts it only once
     // that report is written); one that may have started is taken as started, so that it never runs twice.
     if ((task.slot.quitIdle || (!task.started && !task.mayHaveStarted)) && !task.finished) {
-      if (task.slot.next === task) task.slot.next = undefined;
+      removeFrom(task.slot.ahead, task);
       this.takeBack(task);
       this.pump();
       this.checkDone();
@@ -456,9 +468,8 @@ export class Scheduler {
     if (slot.quitIdle) return;
     slot.quitIdle = true;
     slot.expectedExit = true;
-    // The one sent ahead first, so that the running one ends up ahead of it at the head of the queue.
-    for (const task of [slot.next, slot.task]) if (task !== undefined && !task.finished) this.takeBack(task);
-    slot.next = undefined;
+    for (const task of [slot.task, ...slot.ahead]) if (task !== undefined && !task.finished) this.takeBack(task);
+    slot.ahead.length = 0;
     this.retire(slot);
     this.pump();
     this.checkDone();
@@ -475,7 +486,12 @@ export class Scheduler {
     clearTimeout(task.termTimer);
     clearTimeout(task.killTimer);
     if (task.slot.task === task) task.slot.task = undefined;
-    if (!task.cleared) this.queue.unshift({ id: task.id, type: task.type, input: task.input, options: task.options });
+    if (task.cleared) return;
+    // Back where it was: after the tasks taken back before it that precede it, before every task added after it.
+    const before: QueuedTask[] = [];
+    while ((this.queue.peek()?.id ?? Number.POSITIVE_INFINITY) < task.id) before.push(this.queue.shift()!);
+    this.queue.unshift({ id: task.id, type: task.type, input: task.input, options: task.options });
+    for (let i = before.length - 1; i >= 0; i--) this.queue.unshift(before[i]!);
   }
 
   /** `reported`: the worker reported the outcome (it did not die), so it starts the task sent ahead to it now. */
@@ -491,7 +507,7 @@ export class Scheduler {
     // A reusable worker is free before onFinish runs, so a task onFinish adds goes to it rather than to a new
     // worker. A signalled one stays busy until retired: counted as free, it would hold back the spawn of the
     // worker that must replace it. One with a task sent ahead stays busy with it.
-    const next = slot.next;
+    const next = slot.ahead[0];
     const wasBusy = slot.state === 'busy';
     const reusable = wasBusy && !slot.signalled && next === undefined;
     if (reusable) slot.state = 'idle';
@@ -499,7 +515,7 @@ export class Scheduler {
     if (slot.state === 'exited') this.reportUnexpectedExit(slot);
     else if (next !== undefined) {
       // The worker starts it now, unless we recalled it: then we learn which from the recall's answer.
-      if (reported && slot.next === next && !next.finished) {
+      if (reported && slot.ahead[0] === next && !next.finished) {
         if (next.recalling) next.mayHaveStarted = true;
         else this.startedAhead(next);
       }

@@ -15,8 +15,8 @@ export class WorkerSlot {
   info: SchedulerWorkerInfo | undefined;
   /** The task it runs (as far as we know: a task sent ahead becomes this once the worker has reported the last). */
   task: ActiveTask | undefined;
-  /** A task sent ahead while it runs `task`, not known to have started yet. */
-  next: ActiveTask | undefined;
+  /** Tasks sent ahead while it runs `task`, in the order it will run them, not known to have started yet. */
+  readonly ahead: ActiveTask[] = [];
   /** We sent it a signal: never reuse it, and its death is not unexpected. */
   signalled = false;
   /** We told it to stop (or it stopped on its idle timeout): its exit is expected. */

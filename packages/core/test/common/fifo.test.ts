@@ -29,6 +29,7 @@ describe('Fifo', () => {
             model.unshift(step.value);
           } else expect(fifo.shift()).toBe(model.shift());
           expect(fifo.size).toBe(model.length);
+          expect(fifo.peek()).toBe(model[0]);
         }
         expect(fifo.drain()).toEqual(model);
         expect(fifo.size).toBe(0);

@@ -22,7 +22,7 @@ describe('Scheduler with prefetch: tasks sent ahead to busy workers', () => {
     Scheduled<{
       many: Case & { queued: number };
       ahead: Case & { onFinishEnded: number };
-      deaths: { exit: Case; spin: Case; big: Case };
+      deaths: { exit: Case; spin: Case; big: Case; many: Case };
       stop: { rounds: Case[] };
       clear: { early: Case; racing: { tasks: Tasks; rounds: number } };
       starts: string[];
@@ -127,19 +127,43 @@ describe('Scheduler with prefetch: tasks sent ahead to busy workers', () => {
     expectNoneAlive();
   });
 
+  it('several tasks sent ahead behind a task that dies before reporting: all go back to the queue, in order', () => {
+    const { tasks, events } = run.result.deaths.many;
+    expect(tasks['dies-first']!.result).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/exited with code 3$/) as unknown,
+    });
+    expect(events.filter((e) => e.startsWith('start'))).toEqual([
+      'start dies-first',
+      'start x1',
+      'start x2',
+      'start x3',
+    ]);
+    for (const tag of ['x1', 'x2', 'x3']) {
+      expect({ tag, starts: tasks[tag]!.starts, ran: ranTimes(tag) }).toEqual({ tag, starts: 1, ran: 1 });
+      expect(tasks[tag]!.result).toMatchObject({ ok: true });
+      expect(tasks[tag]!.workerPid[0]).not.toBe(tasks['dies-first']!.workerPid[0]);
+    }
+    expectNoneAlive();
+  });
+
   it('stop(): a task sent ahead does not start in that run, even when the running task survives its SIGTERM', () => {
     for (const [round, { tasks, events }] of run.result.stop.rounds.entries()) {
       const running = tasks[`r${round}:running`]!;
       const ahead = tasks[`r${round}:ahead`]!;
       expect(running.result).toMatchObject({ ok: true });
-      const firstRun = events.slice(0, events.indexOf('first run resolved, queued 1') + 1);
-      expect(firstRun).toEqual([`start r${round}:running`, `finish r${round}:running`, 'first run resolved, queued 1']);
+      const firstRun = events.slice(0, events.indexOf('first run resolved, queued 2') + 1);
+      expect(firstRun).toEqual([`start r${round}:running`, `finish r${round}:running`, 'first run resolved, queued 2']);
+      // Both recalled, and back in the queue in their order.
       expect(events.slice(firstRun.length)).toEqual([
         `start r${round}:ahead`,
         `finish r${round}:ahead`,
+        `start r${round}:ahead2`,
+        `finish r${round}:ahead2`,
         'second run resolved, queued 0',
       ]);
       expect(ranTimes(`r${round}:ahead`)).toBe(1);
+      expect(ranTimes(`r${round}:ahead2`)).toBe(1);
       expect(ahead.result).toMatchObject({ ok: true });
     }
     expectNoneAlive();

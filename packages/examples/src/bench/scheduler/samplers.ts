@@ -12,7 +12,7 @@ export interface NoopRunArg {
   tasks: number;
   workers: number;
   /** The scheduler's `prefetch` run option (Cohort only). */
-  prefetch?: boolean;
+  prefetch?: boolean | number;
 }
 
 function readings(tasks: number, workers: number, elapsedMs: number, finishedAt: readonly number[]): Readings {
