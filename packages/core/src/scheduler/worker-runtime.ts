@@ -94,7 +94,7 @@ function checkOutput(type: AnyTaskType, name: string, output: unknown): TaskOutc
 export class WorkerRuntime {
   readonly context: WorkerContext;
   private task: WorkerTask | undefined;
-  /** Tasks sent ahead, in arrival order (the scheduler sends at most one). */
+  /** Tasks sent ahead, in arrival order (at most the run's `prefetch` of them). */
   private readonly waiting: WorkerTask[] = [];
   private startScheduled = false;
   private scheduler: Connection | undefined;
