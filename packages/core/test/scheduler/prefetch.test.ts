@@ -1,16 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../support/processes.js';
 import { runFixture, type FixtureRun } from '../support/fixture-runner.js';
+import type { TaskRecord } from './fixtures/scenarios/prefetch.js';
 import type { Scheduled } from './fixtures/tracked.js';
 
-interface TaskRecord {
-  starts: number;
-  finishes: number;
-  startedAt: number[];
-  finishedAt: number[];
-  workerPid: number[];
-  result: { ok: true; pid: number; startedAt: number; bigLength: number } | { ok: false; error: string } | null;
-}
 type Tasks = Record<string, TaskRecord>;
 interface Case {
   tasks: Tasks;
