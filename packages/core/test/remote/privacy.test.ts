@@ -2,7 +2,7 @@
 // of this machine, reached over ssh or as a local child) records the wire and flips a bit. No call can be read there,
 // and the altered stream closes the connection on both sides with a reason that says so; the worker keeps serving
 // its other connections and nothing is left behind.
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFixture } from '../support/fixture-runner.js';
@@ -45,7 +45,10 @@ describe.each(modes)('a worker reached over TCP at a non-loopback address ($mode
 
         const relay = await startRelay(ip!, ready.ref.address);
         relays.push(relay);
-        writeFileSync(join(run.dir, 'relay.json'), JSON.stringify(relay.address));
+        // Written whole, then renamed: the fixture reads it as soon as the name exists, and a busy machine can pause
+        // this process between creating a file and writing it.
+        writeFileSync(join(run.dir, 'relay.json.tmp'), JSON.stringify(relay.address));
+        renameSync(join(run.dir, 'relay.json.tmp'), join(run.dir, 'relay.json'));
         const called = await run.waitFor<{ answer: string; encrypted: boolean }>('CALLED');
         expect(called).toEqual({ answer: `echo:${MARKER}`, encrypted: true });
         const wire = relay.bytes('up').toString('latin1') + relay.bytes('down').toString('latin1');
