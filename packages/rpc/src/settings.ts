@@ -3,19 +3,22 @@ import type { Encryption } from './transport/encryption.js';
 
 const MiB = 1024 * 1024;
 
-// Strict: a misspelt field (in code or in COHORT_RPC_SETTINGS) must fail, not be silently dropped.
-const heartbeatSchema = z.strictObject({
-  intervalMs: z.number().int().positive(),
-  timeoutMs: z.number().int().positive(),
-});
-
-const settingsSchema = z.strictObject({
-  maxMessageSize: z.number().int().positive(),
-  handshakeTimeoutMs: z.number().int().positive(),
-  heartbeat: z.union([heartbeatSchema, z.literal(false)]),
-  streamWindowBytes: z.number().int().positive(),
-  encryption: z.enum(['auto', 'always', 'never']),
-});
+// Strict: a misspelt field (in code or in COHORT_RPC_SETTINGS) must fail, not be silently dropped. Built on first
+// use, not at load: most processes (every worker that runs with the defaults) never need it.
+let settingsSchema: z.ZodType<ResolvedRpcSettings> | undefined;
+function buildSettingsSchema(): z.ZodType<ResolvedRpcSettings> {
+  const heartbeat = z.strictObject({
+    intervalMs: z.number().int().positive(),
+    timeoutMs: z.number().int().positive(),
+  });
+  return z.strictObject({
+    maxMessageSize: z.number().int().positive(),
+    handshakeTimeoutMs: z.number().int().positive(),
+    heartbeat: z.union([heartbeat, z.literal(false)]),
+    streamWindowBytes: z.number().int().positive(),
+    encryption: z.enum(['auto', 'always', 'never']),
+  });
+}
 
 /** Settings resolved with their defaults; what a connection actually runs with. */
 export interface ResolvedRpcSettings {
@@ -67,13 +70,14 @@ export interface RpcSettings {
   encryption?: Encryption;
 }
 
-export const defaultRpcSettings: ResolvedRpcSettings = {
+// Frozen: resolveRpcSettings hands out this very object when nothing overrides it.
+export const defaultRpcSettings: ResolvedRpcSettings = Object.freeze({
   maxMessageSize: 256 * MiB,
   handshakeTimeoutMs: 30_000,
-  heartbeat: { intervalMs: 10_000, timeoutMs: 30_000 },
+  heartbeat: Object.freeze({ intervalMs: 10_000, timeoutMs: 30_000 }),
   streamWindowBytes: MiB,
   encryption: 'auto',
-};
+});
 
 function merge(base: ResolvedRpcSettings, over: RpcSettings | undefined): ResolvedRpcSettings {
   if (over === undefined) return base;
@@ -108,8 +112,12 @@ function settingsFromEnv(): RpcSettings | undefined {
 
 /** Defaults, then the program's settings, then `COHORT_RPC_SETTINGS`; validated so a typo fails loudly. */
 export function resolveRpcSettings(settings?: RpcSettings): ResolvedRpcSettings {
-  const resolved = merge(merge(defaultRpcSettings, settings), settingsFromEnv());
-  const checked = settingsSchema.safeParse(resolved);
+  const fromEnv = settingsFromEnv();
+  if (settings === undefined && fromEnv === undefined) return defaultRpcSettings;
+  const resolved = merge(merge(defaultRpcSettings, settings), fromEnv);
+  settingsSchema ??= buildSettingsSchema();
+  // Checked once per connection: zod's compiled fast path would cost more to generate than it saves.
+  const checked = settingsSchema.safeParse(resolved, { jitless: true });
   if (!checked.success) {
     const detail = checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new TypeError(`invalid RPC settings (${detail}); check the settings you pass and COHORT_RPC_SETTINGS`);

@@ -32,6 +32,18 @@ describe('defaults', () => {
     expect(resolveRpcSettings({})).toEqual(defaultRpcSettings);
   });
 
+  it('cannot be changed through what resolveRpcSettings returns', () => {
+    // Without overrides it returns the defaults themselves, unchecked, so no caller may alter them for the next.
+    const resolved = resolveRpcSettings();
+    expect(() => {
+      (resolved as { maxMessageSize: number }).maxMessageSize = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (resolved.heartbeat as { intervalMs: number }).intervalMs = 1;
+    }).toThrow(TypeError);
+    expect(resolveRpcSettings().maxMessageSize).toBe(256 * MiB);
+  });
+
   it('fill in whatever the program leaves out, inside heartbeat too', () => {
     expect(resolveRpcSettings({ maxMessageSize: 1000, heartbeat: { intervalMs: 100 } })).toEqual({
       ...defaultRpcSettings,

@@ -1,10 +1,8 @@
 import type { RpcSettings } from '@cohort/rpc';
+import { crypto } from '../common/builtins.js';
 import { CohortError } from '../common/errors.js';
 import type { LaunchedProcess } from '../host/host.js';
 import { inheritedSocketSpace, rootSocketSpace, type SocketSpace } from './socket-space.js';
-
-// The built-in's CommonJS object, not its ESM namespace, whose lazy getters load modules no worker needs.
-const { randomBytes } = process.getBuiltinModule('node:crypto');
 
 /** Worker processes launched ahead of time, as the app sees them: something to take one from. */
 export interface SpareSource {
@@ -74,7 +72,7 @@ export function setApp(init: AppInit): App {
 
 /** A new secret for a root app: 256 random bits. */
 export function newSecret(): string {
-  return randomBytes(32).toString('hex');
+  return crypto().randomBytes(32).toString('hex');
 }
 
 /** The started app, or the error that says to call `startApp()` first. */

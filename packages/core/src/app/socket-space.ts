@@ -1,8 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crypto } from '../common/builtins.js';
 
 // The built-in's CommonJS object, not its ESM namespace, whose lazy getters load modules no worker needs.
-const { randomBytes } = process.getBuiltinModule('node:crypto');
 const { mkdtempSync, readdirSync, rmdirSync, rmSync, unlinkSync } = process.getBuiltinModule('node:fs');
 
 /** Where the workers of one app listen: a Unix socket name per worker. */
@@ -26,7 +26,7 @@ const ABSTRACT_PREFIX = '\0';
  */
 export function rootSocketSpace(kept: () => ReadonlySet<string>): SocketSpace {
   if (process.platform === 'linux' && process.env['COHORT_SOCKETS'] !== 'directory') {
-    return inheritedSocketSpace(`${ABSTRACT_PREFIX}cohort-${randomBytes(8).toString('hex')}`);
+    return inheritedSocketSpace(`${ABSTRACT_PREFIX}cohort-${crypto().randomBytes(8).toString('hex')}`);
   }
   let dir: string | undefined;
   const space = directorySpace(() => {

@@ -3,11 +3,18 @@ import type { z } from 'zod';
 import { CohortError } from './errors.js';
 
 /**
+ * Parse options for a schema that checks one value now and then (options, a bootstrap, a report), not a value per
+ * call: zod would otherwise generate and compile a fast path for each object schema on its first parse, which costs
+ * a millisecond or more, paid again in every new process, and never pays back.
+ */
+export const ONCE = { jitless: true } as const;
+
+/**
  * Checks an options object against its (strict) schema: a wrong type, a bad value or a misspelt option is a
  * `CohortError` `INVALID_ARGUMENT` that names the call and the option, never a silent default.
  */
 export function checkOptions<S extends z.ZodType>(schema: S, options: unknown, where: string): z.output<S> {
-  const parsed = schema.safeParse(options ?? {});
+  const parsed = schema.safeParse(options ?? {}, ONCE);
   if (!parsed.success)
     throw new CohortError('INVALID_ARGUMENT', `${where}: invalid options (${formatIssues(parsed.error.issues, 5)})`);
   return parsed.data;

@@ -1,5 +1,6 @@
 import { requireApp } from '../app/app.js';
 import { CohortError } from '../common/errors.js';
+import { ONCE } from '../common/options.js';
 import { shutdownOnDisconnect } from './internal-rpcs.js';
 import { workerRefSchema, type WorkerRef } from './ref.js';
 import { workerTypes, type AnyWorkerType } from './type-registry.js';
@@ -7,7 +8,7 @@ import { openWorkerConnection, type WorkerConnection } from './worker-connection
 import { connectOptions } from './worker-handle.js';
 
 function checkRef(ref: unknown): WorkerRef {
-  const parsed = workerRefSchema.safeParse(ref);
+  const parsed = workerRefSchema.safeParse(ref, ONCE);
   if (!parsed.success)
     throw new CohortError(
       'INVALID_ARGUMENT',

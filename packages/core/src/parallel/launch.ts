@@ -2,6 +2,7 @@ import { connect as netConnect } from 'node:net';
 import { resolveRpcSettings, type Address } from '@cohort/rpc';
 import type { App } from '../app/app.js';
 import { CohortError } from '../common/errors.js';
+import { ONCE } from '../common/options.js';
 import type { LaunchedProcess, LaunchRequest } from '../host/host.js';
 import { localHost } from '../host/local.js';
 import { reportSchema, type Bootstrap } from '../process/bootstrap.js';
@@ -276,7 +277,7 @@ function waitReady(
       );
     }, remainingMs);
     const stopListening = control.onMessage((raw) => {
-      const report = reportSchema.safeParse(raw);
+      const report = reportSchema.safeParse(raw, ONCE);
       if (!report.success) return;
       if (report.data.t === 'ready' && settle()) resolve(report.data.address);
       else if (report.data.t === 'error' && settle())

@@ -2,6 +2,7 @@ import { ValidationError, type AnyImplementation } from '@cohort/rpc';
 import { requireApp, type App } from '../app/app.js';
 import { DEFAULTS } from '../common/defaults.js';
 import { CohortError } from '../common/errors.js';
+import { ONCE } from '../common/options.js';
 import { warn } from '../common/warnings.js';
 import { reportSchema } from '../process/bootstrap.js';
 import type { ControlChannel } from '../process/control-channel.js';
@@ -154,7 +155,7 @@ function watchReports(
 ): void {
   let reported = false;
   control.onMessage((raw) => {
-    const report = reportSchema.safeParse(raw);
+    const report = reportSchema.safeParse(raw, ONCE);
     if (!report.success) return;
     if (report.data.t === 'exiting') onExitNotice?.(report.data.reason);
     if (report.data.t === 'one-way-error')

@@ -37,7 +37,10 @@ export interface StartAppOptions {
  */
 export async function startApp(options: StartAppOptions = {}): Promise<void> {
   // Async so that invalid options reject, like every other failure of a Promise-returning function.
-  const checked = checkOptions(startAppOptionsSchema(), options, 'startApp()');
+  // `startApp()` without options, as most programs call it, has nothing to check: every worker would otherwise
+  // build the schema only to accept `{}`.
+  const given = typeof options === 'object' && options !== null && Object.keys(options).length > 0;
+  const checked: StartAppOptions = given ? checkOptions(startAppOptionsSchema(), options, 'startApp()') : {};
   checkRpcSettings(checked.rpc, 'startApp(): option rpc');
   if (process.env[WORKER_MARKER] === '1') return runWorker(checked.rpc);
   if (currentApp() !== undefined) return;

@@ -2,9 +2,6 @@ import { z } from 'zod';
 import type { TypeShape } from '../process/bootstrap.js';
 import type { AnyWorkerType } from './type-registry.js';
 
-// The built-in's CommonJS object, not its ESM namespace, whose lazy getters load modules no worker needs.
-const { createHash } = process.getBuiltinModule('node:crypto');
-
 // A worker type as the spawner and the worker each see it: what must agree for the worker to serve what its spawner
 // will call (rpc_parallel refuses a remote binary whose md5 differs; this compares only what the calls depend on).
 
@@ -61,7 +58,27 @@ function digest(schema: z.ZodType): string {
     // A schema JSON Schema refuses even so (a cycle it cannot name): its kind is what both sides can still compare.
     description = `zod:${schema._zod.def.type}`;
   }
-  return createHash('sha256').update(description).digest('hex').slice(0, 16);
+  return digestText(description);
+}
+
+/**
+ * 64 bits of a description: two 32-bit multiply-xorshift lanes over its UTF-16 code units, mixed at the end (the
+ * cyrb53 construction). Not a cryptographic hash, nor need it be: it catches a mistake (a program deployed
+ * differently on two sides), not an adversary, who would need the app's secret to connect at all. A worker checks
+ * its shape before it listens, and `node:crypto` would cost it OpenSSL's start (about 8 ms) there.
+ */
+function digestText(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
+  return hex(h2) + hex(h1);
 }
 
 const shapes = new WeakMap<AnyWorkerType, TypeShape>();

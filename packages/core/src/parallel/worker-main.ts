@@ -2,6 +2,8 @@ import { Socket } from 'node:net';
 import type { RpcSettings } from '@cohort/rpc';
 import { describeThrown } from '@cohort/rpc/internal';
 import { setApp } from '../app/app.js';
+import { crypto } from '../common/builtins.js';
+import { ONCE } from '../common/options.js';
 import { bootstrapSchema, type Bootstrap, type Report } from '../process/bootstrap.js';
 import { forgetCompileCacheEnv } from '../process/compile-cache.js';
 import { ControlChannel } from '../process/control-channel.js';
@@ -110,6 +112,9 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
   }
   policy.armConnectionTimeout();
   await report({ t: 'ready', address: server.address });
+  // The handshake needs node:crypto. Loading it now, while the spawner reads the report and connects, takes its cost
+  // off the path to the first call.
+  crypto();
   return new Promise<never>(() => undefined);
 }
 
@@ -151,7 +156,7 @@ function readBootstrap(control: ControlChannel): Promise<Bootstrap> {
     const stopListening = control.onMessage((raw) => {
       stopWatchingClose();
       stopListening();
-      const parsed = bootstrapSchema.safeParse(raw);
+      const parsed = bootstrapSchema.safeParse(raw, ONCE);
       if (parsed.success) resolve(parsed.data);
       else giveUp('malformed bootstrap');
     });

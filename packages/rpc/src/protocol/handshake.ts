@@ -1,15 +1,13 @@
 import { menuKey } from '../definitions.js';
+import { cryptoModule } from '../lazy-builtins.js';
 import { Kind, MAGIC, PROTOCOL_VERSION, ProtocolViolation, type Message } from '../wire/messages.js';
-
-// The built-in's CommonJS object, not its ESM namespace, whose lazy getters load modules no worker needs.
-const { createHmac, randomBytes, timingSafeEqual } = process.getBuiltinModule('node:crypto');
 
 /** Which end opened the socket. Part of the signed text, so a proof can't be reflected back at its author. */
 export type Role = 'client' | 'server';
 
 const NONCE_BYTES = 32;
 
-export const newNonce = (): Uint8Array => randomBytes(NONCE_BYTES);
+export const newNonce = (): Uint8Array => cryptoModule().randomBytes(NONCE_BYTES);
 
 /**
  * HMAC-SHA256 over the prover's role and both nonces (the verifier's first). Each side proves it knows the secret
@@ -21,7 +19,8 @@ export function authProof(
   verifierNonce: Uint8Array,
   proverNonce: Uint8Array,
 ): Buffer {
-  return createHmac('sha256', secret)
+  return cryptoModule()
+    .createHmac('sha256', secret)
     .update(`${MAGIC}/${PROTOCOL_VERSION}/${proverRole}/`)
     .update(verifierNonce)
     .update(proverNonce)
@@ -29,7 +28,7 @@ export function authProof(
 }
 
 export function proofMatches(expected: Buffer, received: Uint8Array | null): boolean {
-  return received !== null && received.length === expected.length && timingSafeEqual(expected, received);
+  return received !== null && received.length === expected.length && cryptoModule().timingSafeEqual(expected, received);
 }
 
 /** What the peer announced, once the handshake is complete. */

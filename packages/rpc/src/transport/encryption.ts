@@ -1,10 +1,7 @@
 import type { SecureContext } from 'node:tls';
 import { RpcError, type RpcErrorCode } from '../errors.js';
 import { MAGIC, PROTOCOL_VERSION } from '../wire/messages.js';
-import { tlsModule } from './tls-module.js';
-
-// The built-in's CommonJS object, not its ESM namespace, whose lazy getters load modules no worker needs.
-const { createHmac } = process.getBuiltinModule('node:crypto');
+import { cryptoModule, tlsModule } from '../lazy-builtins.js';
 
 /**
  * When a connection is encrypted (TLS 1.3, keyed from the shared secret): `'auto'` for TCP to a non-loopback
@@ -21,7 +18,7 @@ export const PSK_IDENTITY = `${MAGIC}/${PROTOCOL_VERSION}`;
  * external PSK must match.
  */
 export function tlsPsk(secret: string | Uint8Array): Buffer {
-  return createHmac('sha256', secret).update(`${MAGIC}/${PROTOCOL_VERSION}/tls-psk`).digest();
+  return cryptoModule().createHmac('sha256', secret).update(`${MAGIC}/${PROTOCOL_VERSION}/tls-psk`).digest();
 }
 
 /**

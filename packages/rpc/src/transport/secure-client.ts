@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { RpcError } from '../errors.js';
 import { PSK_IDENTITY, refusedTls, secureContext, tlsHandshakeError, tlsPsk } from './encryption.js';
-import { tlsModule } from './tls-module.js';
+import { tlsModule } from '../lazy-builtins.js';
 
 /**
  * Runs a client's TLS handshake over a connected socket, keyed from `secret`, within `timeoutMs`. Resolves to the

@@ -5,7 +5,7 @@ import type { RpcErrorCode } from '../errors.js';
 import { encodeFrame } from '../wire/codec.js';
 import { Kind } from '../wire/messages.js';
 import { TLS_OPTIONS, tlsPsk, type Encryption } from './encryption.js';
-import { tlsModule } from './tls-module.js';
+import { tlsModule } from '../lazy-builtins.js';
 
 /**
  * The first byte of a TLS record that carries a handshake message, as a ClientHello does. A Cohort client's first

@@ -6,10 +6,7 @@ import { terminateGroup } from '../agent/agent-session.js';
 import type { Host, LaunchedProcess, LaunchRequest } from '../host.js';
 import { SlurmAllocation } from './allocation.js';
 import { ALLOCATION_OPTIONS, slurmHostOptionsSchema, type SlurmHostOptions } from './slurm-options.js';
-import { childProcess } from '../../common/builtins.js';
-
-// The built-in's CommonJS object, not its ESM namespace, whose lazy getters load modules no worker needs.
-const { randomBytes } = process.getBuiltinModule('node:crypto');
+import { childProcess, crypto } from '../../common/builtins.js';
 
 /** A Slurm host: a `Host`, plus its allocation. */
 export interface SlurmHost extends Host {
@@ -61,7 +58,8 @@ export function slurmHost(options: SlurmHostOptions = {}): SlurmHost {
         ? new SlurmAllocation({ jobId })
         : new SlurmAllocation({
             request: {
-              jobName: checked.jobName ?? `cohort-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+              jobName:
+                checked.jobName ?? `cohort-${hostname()}-${process.pid}-${crypto().randomBytes(3).toString('hex')}`,
               partition: checked.partition,
               nodes: checked.nodes ?? 1,
               workers: checked.workers,
