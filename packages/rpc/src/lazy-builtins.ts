@@ -13,9 +13,9 @@ export function tlsModule(): typeof Tls {
 }
 
 /**
- * `node:crypto`: about 8 ms to load (OpenSSL's start). Only the handshake needs it, so a worker can load it while its
- * spawner connects rather than before it listens. The CommonJS object, not the ESM namespace, whose lazy getters load
- * modules no worker needs.
+ * `node:crypto`: about 8 ms to load (OpenSSL's start), and only the handshake needs it: loaded with the package, it
+ * would delay a worker's start before anything else. The CommonJS object, not the ESM namespace, whose lazy getters
+ * load modules no worker needs.
  */
 export function cryptoModule(): typeof Crypto {
   return process.getBuiltinModule('node:crypto');

@@ -40,6 +40,8 @@ function make<
 export const Parallel = Object.freeze({
   make,
   /** The zod schema of a `WorkerRef`, to declare a function input that carries one. */
-  workerRef: workerRefSchema,
+  get workerRef() {
+    return workerRefSchema();
+  },
   connectAndShutdownOnDisconnect,
 });

@@ -8,8 +8,8 @@ import type * as WorkerThreads from 'node:worker_threads';
 // namespace, in every process that loads `@cohort/core`: in each worker, at start.
 
 export const childProcess = (): typeof ChildProcess => process.getBuiltinModule('node:child_process');
-// OpenSSL's start makes this the costliest built-in a worker loads (about 8 ms): a worker loads it once it has
-// reported ready, while its spawner connects, not on the way there.
+// OpenSSL's start makes this the costliest built-in Cohort loads (about 8 ms); a worker needs it only for its
+// first handshake, after it has checked its bootstrap and started listening.
 export const crypto = (): typeof Crypto => process.getBuiltinModule('node:crypto');
 export const fsPromises = (): typeof FsPromises => process.getBuiltinModule('node:fs/promises');
 export const workerThreads = (): typeof WorkerThreads => process.getBuiltinModule('node:worker_threads');

@@ -8,7 +8,7 @@ import { runOn, type Worker } from '../parallel/worker.js';
 import { BATCH_BYTES, BatchSizer } from './batch-sizer.js';
 import type { MapReduceFunctions } from './definition.js';
 import { InOrderBuffer } from './in-order-buffer.js';
-import { MapReduceWorker } from './mapreduce-worker.js';
+import { mapReduceWorker } from './mapreduce-worker.js';
 import { workerPlan, type MapReduceOptions } from './options.js';
 
 /** Outputs of one contiguous run of inputs, `start` being the index of the first. */
@@ -142,7 +142,7 @@ export async function* runBatches(
     const startUs = trace?.nowUs() ?? 0;
     const batch = { start, items, combine: mode.combine };
     // The worker's failures point at the caller's site, captured once for the whole operation.
-    (runOn(target.worker, site, MapReduceWorker.functions.mapBatch, batch) as Promise<BatchReply>).then((reply) => {
+    (runOn(target.worker, site, mapReduceWorker().functions.mapBatch, batch) as Promise<BatchReply>).then((reply) => {
       target.inflight--;
       inflight--;
       sizer.observe(items.length, reply.ms, reply.bytes);
@@ -223,7 +223,7 @@ function startWorker(
   host: Host | undefined,
   index: number,
 ): Promise<MapReduceWorkerHandle> {
-  return MapReduceWorker.spawn({
+  return mapReduceWorker().spawn({
     ...options.spawn,
     ...(host === undefined ? {} : { host }),
     init: { def: fns.def.name, param: options.param, workerIndex: index },

@@ -1,6 +1,8 @@
 import { ValidationError } from '@cohort/rpc';
 import { approximateSize, describeThrown } from '@cohort/rpc/internal';
 import { z } from 'zod';
+import { lazily } from '../common/options.js';
+import { workerTypes } from '../parallel/type-registry.js';
 import { defineWorkerType } from '../parallel/worker-type.js';
 import { BATCH_BYTES } from './batch-sizer.js';
 import { mapReduceDefs, type MapReduceFunctions } from './definition.js';
@@ -48,19 +50,21 @@ interface MapReduceWorkerState {
   readonly state: unknown;
 }
 
-const batchInput = z.object({ start: z.number(), items: z.array(z.unknown()), combine: z.boolean() });
+const batchInput = lazily(() => z.object({ start: z.number(), items: z.array(z.unknown()), combine: z.boolean() }));
 // `bytes`: the outputs' approximate size, so that the master shrinks batches whose replies are large.
-const batchOutput = z.object({
-  outputs: z.array(z.unknown()).optional(),
-  combined: z.unknown(),
-  ms: z.number(),
-  bytes: z.number(),
-});
+const batchOutput = lazily(() =>
+  z.object({
+    outputs: z.array(z.unknown()).optional(),
+    combined: z.unknown(),
+    ms: z.number(),
+    bytes: z.number(),
+  }),
+);
 
 async function runBatch(
   { fns, state }: MapReduceWorkerState,
-  { start, items, combine }: z.output<typeof batchInput>,
-): Promise<z.input<typeof batchOutput>> {
+  { start, items, combine }: z.output<ReturnType<typeof batchInput>>,
+): Promise<z.input<ReturnType<typeof batchOutput>>> {
   const began = performance.now();
   const { def } = fns;
   const outputs: unknown[] = combine ? [] : new Array(items.length);
@@ -116,32 +120,40 @@ async function runBatch(
   return combine ? { combined, ms, bytes: 0 } : { outputs, combined: undefined, ms, bytes };
 }
 
-/** The worker type map-reduce workers run; `param` arrives once, in the spawn's `init`. */
-export const MapReduceWorker = defineWorkerType({
-  name: '__cohort.mapreduce',
-  workerInit: z.object({ def: z.string(), param: z.unknown(), workerIndex: z.number() }),
-  initWorkerState: async ({ def, param, workerIndex }): Promise<MapReduceWorkerState> => {
-    const fns = mapReduceDefs.get(def);
-    if (fns === undefined) {
-      throw new Error(
-        `map-reduce "${def}" is not defined by this program; define it with MapReduce.define at top level, before startApp()`,
-      );
-    }
-    const parsed = fns.def.param.safeParse(param);
-    if (!parsed.success)
-      throw new ValidationError({
-        side: 'input',
-        subject: `map-reduce ${def}`,
-        issues: parsed.error.issues,
-        what: 'param',
-      });
-    return { fns, state: await fns.init(parsed.data, { workerIndex }) };
-  },
-  functions: (f) => ({
-    mapBatch: f.rpc({
-      input: batchInput,
-      output: batchOutput,
-      run: (input, { workerState }) => runBatch(workerState, input),
+const NAME = '__cohort.mapreduce';
+
+/**
+ * The worker type map-reduce workers run; `param` arrives once, in the spawn's `init`. Defined on first use, as the
+ * scheduler's (see scheduler/scheduler-worker.ts).
+ */
+export const mapReduceWorker = lazily(() =>
+  defineWorkerType({
+    name: NAME,
+    workerInit: z.object({ def: z.string(), param: z.unknown(), workerIndex: z.number() }),
+    initWorkerState: async ({ def, param, workerIndex }): Promise<MapReduceWorkerState> => {
+      const fns = mapReduceDefs.get(def);
+      if (fns === undefined) {
+        throw new Error(
+          `map-reduce "${def}" is not defined by this program; define it with MapReduce.define at top level, before startApp()`,
+        );
+      }
+      const parsed = fns.def.param.safeParse(param);
+      if (!parsed.success)
+        throw new ValidationError({
+          side: 'input',
+          subject: `map-reduce ${def}`,
+          issues: parsed.error.issues,
+          what: 'param',
+        });
+      return { fns, state: await fns.init(parsed.data, { workerIndex }) };
+    },
+    functions: (f) => ({
+      mapBatch: f.rpc({
+        input: batchInput(),
+        output: batchOutput(),
+        run: (input, { workerState }) => runBatch(workerState, input),
+      }),
     }),
   }),
-});
+);
+workerTypes.addDeferred(NAME, mapReduceWorker);

@@ -8,7 +8,7 @@ import { openWorkerConnection, type WorkerConnection } from './worker-connection
 import { connectOptions } from './worker-handle.js';
 
 function checkRef(ref: unknown): WorkerRef {
-  const parsed = workerRefSchema.safeParse(ref, ONCE);
+  const parsed = workerRefSchema().safeParse(ref, ONCE);
   if (!parsed.success)
     throw new CohortError(
       'INVALID_ARGUMENT',

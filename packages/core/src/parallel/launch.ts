@@ -277,7 +277,7 @@ function waitReady(
       );
     }, remainingMs);
     const stopListening = control.onMessage((raw) => {
-      const report = reportSchema.safeParse(raw, ONCE);
+      const report = reportSchema().safeParse(raw, ONCE);
       if (!report.success) return;
       if (report.data.t === 'ready' && settle()) resolve(report.data.address);
       else if (report.data.t === 'error' && settle())

@@ -155,7 +155,7 @@ function watchReports(
 ): void {
   let reported = false;
   control.onMessage((raw) => {
-    const report = reportSchema.safeParse(raw, ONCE);
+    const report = reportSchema().safeParse(raw, ONCE);
     if (!report.success) return;
     if (report.data.t === 'exiting') onExitNotice?.(report.data.reason);
     if (report.data.t === 'one-way-error')

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Address } from '@cohort/rpc';
 import { z } from 'zod';
 import { CohortError } from '../common/errors.js';
+import { lazily } from '../common/options.js';
 import { addressSchema } from '../process/bootstrap.js';
 
 /**
@@ -21,8 +22,10 @@ export interface TunnelAddress {
 /** How a process of the app reaches a worker: a socket address, or (from its spawner only) a tunnel. */
 export type WorkerAddress = Address | TunnelAddress;
 
-export const tunnelAddressSchema = z.object({ tunnel: z.string(), via: z.string(), spawner: z.string() });
-export const workerAddressSchema = z.union([addressSchema, tunnelAddressSchema]);
+/** Built on first use, as the schemas it builds on (see process/bootstrap.ts). */
+export const workerAddressSchema = lazily(() =>
+  z.union([addressSchema(), z.object({ tunnel: z.string(), via: z.string(), spawner: z.string() })]),
+);
 
 const here = (): string => `${process.pid}@${hostname()}`;
 /** The tunnels this process holds, by worker id: each opens a new byte stream to its worker. */

@@ -2,7 +2,6 @@ import { Socket } from 'node:net';
 import type { RpcSettings } from '@cohort/rpc';
 import { describeThrown } from '@cohort/rpc/internal';
 import { setApp } from '../app/app.js';
-import { crypto } from '../common/builtins.js';
 import { ONCE } from '../common/options.js';
 import { bootstrapSchema, type Bootstrap, type Report } from '../process/bootstrap.js';
 import { forgetCompileCacheEnv } from '../process/compile-cache.js';
@@ -112,9 +111,6 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
   }
   policy.armConnectionTimeout();
   await report({ t: 'ready', address: server.address });
-  // The handshake needs node:crypto. Loading it now, while the spawner reads the report and connects, takes its cost
-  // off the path to the first call.
-  crypto();
   return new Promise<never>(() => undefined);
 }
 
@@ -156,7 +152,7 @@ function readBootstrap(control: ControlChannel): Promise<Bootstrap> {
     const stopListening = control.onMessage((raw) => {
       stopWatchingClose();
       stopListening();
-      const parsed = bootstrapSchema.safeParse(raw, ONCE);
+      const parsed = bootstrapSchema().safeParse(raw, ONCE);
       if (parsed.success) resolve(parsed.data);
       else giveUp('malformed bootstrap');
     });

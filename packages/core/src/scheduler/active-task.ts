@@ -2,7 +2,7 @@ import type { AnyTaskType } from './task.js';
 import type { AddTaskOptions } from './options.js';
 import { encodeMessage, type AnyMessageType } from './message.js';
 import { runOn } from '../parallel/worker.js';
-import { SchedulerWorker } from './scheduler-worker.js';
+import { schedulerWorker } from './scheduler-worker.js';
 import type { SchedulerTaskContext } from './task-context.js';
 import type { WorkerSlot } from './worker-slot.js';
 
@@ -59,7 +59,7 @@ export class ActiveTask implements QueuedTask {
         const message = encodeMessage(type as AnyMessageType, value);
         // A stale context (its task finished) must never reach the worker's next task.
         if (this.finished) return;
-        void runOn(handle, undefined, SchedulerWorker.functions.deliver, { taskId, message }).catch(() => undefined);
+        void runOn(handle, undefined, schedulerWorker().functions.deliver, { taskId, message }).catch(() => undefined);
       },
     };
   }

@@ -17,7 +17,7 @@ import {
   type SchedulerRunOptions,
   type TaskResult,
 } from './options.js';
-import { SchedulerWorker, schedulerWorkerType } from './scheduler-worker.js';
+import { schedulerWorker, schedulerWorkerType } from './scheduler-worker.js';
 import { failedResult } from './task-result.js';
 import type { TaskType } from './task.js';
 import { TimerQueue, type Timer } from './timers.js';
@@ -202,13 +202,13 @@ export class Scheduler {
     };
     // Task messages come back as one-way calls on the worker's own connection, so they stay ordered with results.
     const clientImplementations = [
-      Rpc.implement(taskMessage, ({ taskId, message }) => this.onWorkerMessage(slot, taskId, message)),
+      Rpc.implement(taskMessage(), ({ taskId, message }) => this.onWorkerMessage(slot, taskId, message)),
     ];
     const onExitNotice = (reason: string): void => {
       if (reason === 'idle') this.onQuitIdle(slot);
     };
     spawnWorker(
-      schedulerWorkerType,
+      schedulerWorkerType(),
       { ...run.options.spawn, init, name: `scheduler-worker-${slot.index}` },
       { clientImplementations, onExitNotice },
     ).then(
@@ -312,7 +312,7 @@ export class Scheduler {
     const task = new ActiveTask(id, type, input, options, slot);
     this.active.add(task);
     // No call site: a task's failure is an outcome, not a rejection the caller's code sees.
-    const outcome = runOn(slot.handle!, undefined, SchedulerWorker.functions.run, [
+    const outcome = runOn(slot.handle!, undefined, schedulerWorker().functions.run, [
       id,
       type.name,
       input,
@@ -368,7 +368,7 @@ export class Scheduler {
   private recall(task: ActiveTask): void {
     if (task.recalling || task.started || task.finished) return;
     task.recalling = true;
-    (runOn(task.slot.handle!, undefined, SchedulerWorker.functions.recall, task.id) as Promise<boolean>).then(
+    (runOn(task.slot.handle!, undefined, schedulerWorker().functions.recall, task.id) as Promise<boolean>).then(
       (recalled) => {
         if (!recalled && !task.started && !task.finished) this.startedAhead(task);
       },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from '../common/options.js';
 
 /** A task to run, as the scheduler sends it: `[taskId, task name, input]`. */
 export type RunTaskInput = [taskId: number, task: string, input: unknown];
@@ -16,16 +17,21 @@ export type TaskOutcome = [ok: true, value: unknown] | [ok: false, error: string
 // scheduler adds to each task. The RPC layer still checks both on the serving side, as it checks every call.
 
 /** Checked by the worker, which trusts no peer; the task's input is checked by the task's own schema there. */
-export const runTaskInput = z.custom<RunTaskInput>(
-  (value) => Array.isArray(value) && value.length === 3 && typeof value[0] === 'number' && typeof value[1] === 'string',
-  'expected [taskId: number, task: string, input]',
+export const runTaskInput = lazily(() =>
+  z.custom<RunTaskInput>(
+    (value) =>
+      Array.isArray(value) && value.length === 3 && typeof value[0] === 'number' && typeof value[1] === 'string',
+    'expected [taskId: number, task: string, input]',
+  ),
 );
 
-export const taskOutcome = z.custom<TaskOutcome>(
-  (value) =>
-    Array.isArray(value) &&
-    ((value.length === 2 && value[0] === true) ||
-      (value[0] === false && (value.length === 2 || value.length === 3) && typeof value[1] === 'string') ||
-      (value.length === 1 && value[0] === null)),
-  'expected [true, value], [false, error: string, detail?] or [null]',
+export const taskOutcome = lazily(() =>
+  z.custom<TaskOutcome>(
+    (value) =>
+      Array.isArray(value) &&
+      ((value.length === 2 && value[0] === true) ||
+        (value[0] === false && (value.length === 2 || value.length === 3) && typeof value[1] === 'string') ||
+        (value.length === 1 && value[0] === null)),
+    'expected [true, value], [false, error: string, detail?] or [null]',
+  ),
 );

@@ -3,6 +3,7 @@ import { ValidationError } from '@cohort/rpc';
 import { formatIssues, isPromiseLike, messageOf, toWireError } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { CohortError } from '../common/errors.js';
+import { lazily } from '../common/options.js';
 import { exitWorker } from '../parallel/worker-exit.js';
 import { warn } from '../common/warnings.js';
 import type { Message, AnyMessageType } from './message.js';
@@ -12,17 +13,20 @@ import type { TaskOutcome } from './task-wire.js';
 import type { TaskContext, WorkerContext } from './task-context.js';
 import { RunContext } from './run-context.js';
 
-export const wireMessage = z.object({ type: z.string(), value: z.unknown() });
-export const deliverInput = z.object({ taskId: z.number(), message: wireMessage });
+// Built on first use, as the scheduler's worker type that uses them (see scheduler-worker.ts).
+const wireMessage = lazily(() => z.object({ type: z.string(), value: z.unknown() }));
+export const deliverInput = lazily(() => z.object({ taskId: z.number(), message: wireMessage() }));
 
 /**
  * Worker → scheduler: a message from a task (`taskId`) or from outside any task (`null`). Sent over the same
  * connection as the task's result, so a task's messages always arrive before its `onFinish`.
  */
-export const taskMessage = Rpc.oneWay({
-  name: '__cohort.scheduler/message',
-  input: z.object({ taskId: z.number().nullable(), message: wireMessage }),
-});
+export const taskMessage = lazily(() =>
+  Rpc.oneWay({
+    name: '__cohort.scheduler/message',
+    input: z.object({ taskId: z.number().nullable(), message: wireMessage() }),
+  }),
+);
 
 interface Waiter {
   readonly type: string | undefined;
@@ -251,7 +255,7 @@ export class WorkerRuntime {
 
   private post(taskId: number | null, message: Message): void {
     // One-way dispatch writes in order on the task's connection, ahead of the task's result.
-    this.scheduler!.dispatch(taskMessage, { taskId, message }).catch(() => undefined);
+    this.scheduler!.dispatch(taskMessage(), { taskId, message }).catch(() => undefined);
   }
 
   /** `call.signal` is read only if the task reads `ctx.signal`: creating it costs a controller per task. */
