@@ -2,8 +2,7 @@ import { ValidationError } from '@cohort/rpc';
 import { approximateSize, describeThrown } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { lazily } from '../common/options.js';
-import { workerTypes } from '../parallel/type-registry.js';
-import { defineWorkerType } from '../parallel/worker-type.js';
+import { deferWorkerType, defineWorkerType } from '../parallel/worker-type.js';
 import { BATCH_BYTES } from './batch-sizer.js';
 import { mapReduceDefs, type MapReduceFunctions } from './definition.js';
 
@@ -123,10 +122,10 @@ async function runBatch(
 const NAME = '__cohort.mapreduce';
 
 /**
- * The worker type map-reduce workers run; `param` arrives once, in the spawn's `init`. Defined on first use, as the
- * scheduler's (see scheduler/scheduler-worker.ts).
+ * The worker type map-reduce workers run; `param` arrives once, in the spawn's `init`. Defined on first use (see
+ * `deferWorkerType`).
  */
-export const mapReduceWorker = lazily(() =>
+export const mapReduceWorker = deferWorkerType(NAME, () =>
   defineWorkerType({
     name: NAME,
     workerInit: z.object({ def: z.string(), param: z.unknown(), workerIndex: z.number() }),
@@ -156,4 +155,3 @@ export const mapReduceWorker = lazily(() =>
     }),
   }),
 );
-workerTypes.addDeferred(NAME, mapReduceWorker);

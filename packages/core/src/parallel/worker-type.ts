@@ -3,6 +3,7 @@ import { Rpc } from '@cohort/rpc';
 import { captureCallSite, withCallSite } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { CohortError } from '../common/errors.js';
+import { lazily } from '../common/options.js';
 import { connectToRef } from './connect.js';
 import type { AnyFunction, FunctionBuilder, PendingFunction } from './functions.js';
 import type { WorkerRef } from './ref.js';
@@ -112,6 +113,17 @@ export function checkTypeName(typeName: unknown): void {
       `worker type name ${JSON.stringify(typeName)} is invalid: use a non-empty name without "/" that does not start with "__"`,
     );
   }
+}
+
+/**
+ * Cohort's own worker types (the scheduler's, map-reduce's): `name` is reserved now, so a worker finds the type it
+ * serves, but `define` (which builds every schema of the type) runs only when someone first needs the type. Every
+ * process loads these types; few use them.
+ */
+export function deferWorkerType<T>(name: string, define: () => T): () => T {
+  const type = lazily(define);
+  workerTypes.addDeferred(name, type);
+  return type;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { lazily } from '../common/options.js';
 import { workerTypes, type AnyWorkerType } from '../parallel/type-registry.js';
-import { defineWorkerType } from '../parallel/worker-type.js';
+import { deferWorkerType, defineWorkerType } from '../parallel/worker-type.js';
 import { runTaskInput, taskOutcome } from './task-wire.js';
 import { WorkerRuntime, deliverInput } from './worker-runtime.js';
 
@@ -9,10 +8,9 @@ const NAME = '__cohort.scheduler';
 
 /**
  * The worker type every scheduler worker runs. Its name is reserved when `@cohort/core` is loaded, so any program
- * that defines tasks and calls `startApp()` can serve as its own scheduler worker; it is defined (its schemas built)
- * when a scheduler or a scheduler worker first needs it, not in every process that loads Cohort.
+ * that defines tasks and calls `startApp()` can serve as its own scheduler worker (see `deferWorkerType`).
  */
-export const schedulerWorker = lazily(() =>
+export const schedulerWorker = deferWorkerType(NAME, () =>
   defineWorkerType({
     name: NAME,
     workerInit: z.object({ index: z.number(), idleTimeoutMs: z.number().optional() }),
@@ -37,7 +35,6 @@ export const schedulerWorker = lazily(() =>
     }),
   }),
 );
-workerTypes.addDeferred(NAME, schedulerWorker);
 
 /** The same type, erased, for the internal spawn path. */
 export const schedulerWorkerType = (): AnyWorkerType => workerTypes.get(NAME)!;
