@@ -13,9 +13,9 @@ export function tlsModule(): typeof Tls {
 }
 
 /**
- * `node:crypto`: about 8 ms to load (OpenSSL's start), and only the handshake needs it: loaded with the package, it
- * would delay a worker's start before anything else. The CommonJS object, not the ESM namespace, whose lazy getters
- * load modules no worker needs.
+ * `node:crypto`: 6 to 10 ms to load, and a worker reaching its master over a local socket never needs it (its
+ * handshake hashes with bundled code, see protocol/handshake.ts): only encryption, and a nonce where `/dev/urandom`
+ * cannot be read. The CommonJS object, not the ESM namespace, whose lazy getters load modules no worker needs.
  */
 export function cryptoModule(): typeof Crypto {
   return process.getBuiltinModule('node:crypto');
