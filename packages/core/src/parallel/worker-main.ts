@@ -2,8 +2,7 @@ import { Socket } from 'node:net';
 import type { RpcSettings } from '@cohort/rpc';
 import { describeThrown } from '@cohort/rpc/internal';
 import { setApp } from '../app/app.js';
-import { ONCE } from '../common/options.js';
-import { bootstrapSchema, type Bootstrap, type Report } from '../process/bootstrap.js';
+import { checkBootstrap, type Bootstrap, type Report } from '../process/bootstrap.js';
 import { forgetCompileCacheEnv } from '../process/compile-cache.js';
 import { ControlChannel } from '../process/control-channel.js';
 import { watchLifeline } from '../process/lifeline.js';
@@ -152,9 +151,9 @@ function readBootstrap(control: ControlChannel): Promise<Bootstrap> {
     const stopListening = control.onMessage((raw) => {
       stopWatchingClose();
       stopListening();
-      const parsed = bootstrapSchema().safeParse(raw, ONCE);
-      if (parsed.success) resolve(parsed.data);
-      else giveUp('malformed bootstrap');
+      const bootstrap = checkBootstrap(raw);
+      if (typeof bootstrap === 'string') giveUp(`malformed bootstrap: ${bootstrap}`);
+      else resolve(bootstrap);
     });
   });
 }
