@@ -44,6 +44,15 @@ describe('defaults', () => {
     expect(resolveRpcSettings().maxMessageSize).toBe(256 * MiB);
   });
 
+  it('with heartbeats turned off and nothing else (every worker connection), are the defaults, frozen', () => {
+    const resolved = resolveRpcSettings({ heartbeat: false, encryption: undefined });
+    expect(resolved).toEqual({ ...defaultRpcSettings, heartbeat: false });
+    expect(Object.isFrozen(resolved)).toBe(true);
+    expect(resolveRpcSettings({ heartbeat: false })).toBe(resolved);
+    // Anything beside it is checked as before.
+    expect(() => resolveRpcSettings({ heartbeat: false, maxMessageSize: -1 })).toThrow(/maxMessageSize/);
+  });
+
   it('fill in whatever the program leaves out, inside heartbeat too', () => {
     expect(resolveRpcSettings({ maxMessageSize: 1000, heartbeat: { intervalMs: 100 } })).toEqual({
       ...defaultRpcSettings,
@@ -112,6 +121,8 @@ describe('COHORT_RPC_SETTINGS', () => {
   it('an invalid value is a TypeError', () => {
     process.env[ENV] = '{"heartbeat": {"timeoutMs": -1}}';
     expect(() => resolveRpcSettings()).toThrow(/heartbeat\.timeoutMs/);
+    process.env[ENV] = '{"streamWindowBytes": 0}';
+    expect(() => resolveRpcSettings({ heartbeat: false })).toThrow(/streamWindowBytes/);
   });
 });
 
