@@ -43,7 +43,14 @@ describe('startApp', () => {
     const { result, workerPids, pid } = await runFixture<{
       afterStartApp: string[];
       squares: number[];
-      info: { execArgv: string[]; pid: number; marker?: string; compileCacheDir?: string; compileCacheEnv?: string };
+      info: {
+        execArgv: string[];
+        pid: number;
+        marker?: string;
+        compileCacheDir?: string;
+        compileCacheEnv?: string;
+        costlyBuiltins: string[];
+      };
       cmdline: string[];
       masterExecArgv: string[];
       entry: string;
@@ -60,6 +67,8 @@ describe('startApp', () => {
     if (hasCompileCache) expect(result.info.compileCacheDir).toEqual(expect.any(String));
     else expect(result.info.compileCacheDir).toBeUndefined();
     expect(result.info.compileCacheEnv).toBeUndefined();
+    // Its handshake hashed with bundled code, its nonces came from /dev/urandom: no OpenSSL start in a local worker.
+    expect(result.info.costlyBuiltins).toEqual([]);
     expect(result.status.code).toBe(0);
     expect(result.afterStartApp).toEqual([String(pid)]);
   });
