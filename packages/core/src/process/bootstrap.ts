@@ -72,7 +72,10 @@ const isFunctionShape: Check = (value) =>
 const isTypeShape: Check = (value) =>
   isRecord(value) && recordOf(isFunctionShape)(value['functions']) && recordOf(isString)(value['init']);
 
-/** Each field's check; `optional` fields may be absent (or undefined). `init` is the app's own value, checked later. */
+/**
+ * Each field's check; `optional` fields may be absent (or undefined). `init` is the app's own value (absent when the
+ * type takes none), checked against the type's `workerInit` schema once the worker knows its type.
+ */
 const BOOTSTRAP_FIELDS: Record<string, { check: Check; optional?: true }> = {
   v: { check: (value) => value === 1 },
   type: { check: isString },
@@ -80,7 +83,7 @@ const BOOTSTRAP_FIELDS: Record<string, { check: Check; optional?: true }> = {
   id: { check: isString },
   name: { check: isString },
   secret: { check: isString },
-  init: { check: () => true },
+  init: { check: () => true, optional: true },
   listen: { check: isAddress },
   rpc: { check: isRecord, optional: true },
   shutdownOn: { check: oneOf(SHUTDOWN_ON) },
@@ -95,7 +98,7 @@ export function checkBootstrap(raw: unknown): Bootstrap | string {
   if (!isRecord(raw)) return 'not a map';
   for (const [field, { check, optional }] of Object.entries(BOOTSTRAP_FIELDS)) {
     const value = raw[field];
-    if (value === undefined && (optional === true || field === 'init')) continue;
+    if (value === undefined && optional === true) continue;
     if (value === undefined) return `no "${field}"`;
     if (!check(value)) return field === 'v' ? `version ${String(value)}, expected 1` : `malformed "${field}"`;
   }

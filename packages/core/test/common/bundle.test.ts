@@ -1,14 +1,18 @@
-// The built bundles are plain ASCII (scripts/ascii-bundle.mjs): one non-ASCII character, even in a comment, makes
-// V8 hold a whole bundle as a two-byte string, which every worker pays for as it loads it.
+// The bundles every worker loads, @cohort/core's and @cohort/rpc's, are plain ASCII (scripts/ascii-bundle.mjs):
+// one non-ASCII character, even in a comment, makes V8 hold a whole bundle as a two-byte string, which every worker
+// pays for as it loads it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const dist = join(dirname(fileURLToPath(import.meta.url)), '../../dist');
+const dists = {
+  '@cohort/core': join(dirname(fileURLToPath(import.meta.url)), '../../dist'),
+  '@cohort/rpc': dirname(fileURLToPath(import.meta.resolve('@cohort/rpc'))),
+};
 
 describe('the bundles in dist/', () => {
-  it('hold no character outside ASCII', () => {
+  it.each(Object.entries(dists))('of %s hold no character outside ASCII', (_name, dist) => {
     const bundles = readdirSync(dist).filter((name) => name.endsWith('.js'));
     expect(bundles.length).toBeGreaterThan(0);
     for (const name of bundles) {
