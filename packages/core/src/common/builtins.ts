@@ -9,8 +9,9 @@ import type * as WorkerThreads from 'node:worker_threads';
 // worker, at start.
 
 export const childProcess = (): typeof ChildProcess => process.getBuiltinModule('node:child_process');
-// OpenSSL's start makes this the costliest built-in Cohort loads (about 8 ms); a worker needs it only for its
-// first handshake, after it has checked its bootstrap and started listening.
+// OpenSSL's start makes this the costliest built-in Cohort loads (6 to 10 ms). Only a root process needs it: a
+// master (the app's secret, its socket space, Slurm job names), or a worker on another machine, which makes its own
+// socket space. A local worker never loads it (its handshake hashes with @cohort/rpc's bundled code).
 export const crypto = (): typeof Crypto => process.getBuiltinModule('node:crypto');
 export const fsPromises = (): typeof FsPromises => process.getBuiltinModule('node:fs/promises');
 export const workerThreads = (): typeof WorkerThreads => process.getBuiltinModule('node:worker_threads');
