@@ -5,60 +5,89 @@ import type { AnyWorkerType } from './type-registry.js';
 // A worker type as the spawner and the worker each see it: what must agree for the worker to serve what its spawner
 // will call (rpc_parallel refuses a remote binary whose md5 differs; this compares only what the calls depend on).
 
-// Kinds JSON Schema cannot express, or drops outside an object (optional), are marked with their zod kind: without
-// it z.instanceof(Uint8Array) and z.date() would both read as "anything", and an rpc's output turning optional unseen.
-const TAGGED_KINDS = new Set([
-  'optional',
-  'bigint',
-  'symbol',
-  'undefined',
-  'void',
-  'date',
-  'map',
-  'set',
-  'nan',
-  'custom',
-  'function',
-  'promise',
-  'transform',
-]);
-const jsonSchemaOptions: Parameters<typeof z.toJSONSchema>[1] = {
-  unrepresentable: 'any',
-  io: 'input',
-  override: (context) => {
-    const kind = context.zodSchema._zod.def.type;
-    if (TAGGED_KINDS.has(kind)) context.jsonSchema['x-zod'] = kind;
-  },
-};
+// Read from zod's own definitions (`schema._zod.def`), not from `z.toJSONSchema`: the two sides only need the same
+// deterministic text for the same schema, and a worker pays for this on every start, before it listens. Walking the
+// definitions costs microseconds; JSON Schema generation cost a cold worker about 2 ms of loading and compiling.
 
-// JSON Schema keywords whose arrays are sets: their order says nothing about the values.
-const SETS = new Set(['required', 'enum']);
+// What a definition holds that is not part of which values a call accepts: error messages, and defaults or fallbacks,
+// which may be computed afresh in each process (`.default(() => Date.now())`).
+const IGNORED_KEYS = new Set(['error', 'description', 'defaultValue', 'catchValue']);
+
+/** Deeper than any schema written by hand: only a lazy schema that builds itself afresh goes on for ever. */
+const MAX_DEPTH = 512;
+
+type SchemaLike = { _zod: { def: Record<string, unknown>; innerType?: unknown } };
+
+const isSchemaLike = (value: object): value is SchemaLike =>
+  '_zod' in value &&
+  typeof (value as SchemaLike)._zod === 'object' &&
+  typeof (value as SchemaLike)._zod?.def === 'object';
 
 /**
- * JSON with object keys, and the members of set-like arrays, sorted: `z.object({ a, b })` and `z.object({ b, a })`
- * describe the same values.
+ * A canonical text for what `schema` accepts: its kind and its definition, object keys sorted (`z.object({ a, b })`
+ * and `z.object({ b, a })` accept the same values), a pipe or transform by its input side (what the caller sends),
+ * code (a `refine` predicate, a transform) by its presence only. A schema that contains itself (a recursive one)
+ * refers back to its ancestor by distance, so that the same schema built with shared parts or without gives the
+ * same text.
  */
-function stableJson(value: unknown, isSet = false): string {
-  if (Array.isArray(value)) {
-    const items = value.map((item) => stableJson(item));
-    return `[${(isSet ? items.sort() : items).join(',')}]`;
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableJson(item, SETS.has(key))}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+function describeSchema(root: z.ZodType): string {
+  const ancestors: object[] = [];
+  const describe = (value: unknown, key = ''): string => {
+    switch (typeof value) {
+      case 'function':
+        return 'fn';
+      case 'bigint':
+        return `${value}n`;
+      case 'number':
+      case 'boolean':
+      case 'undefined':
+      case 'symbol':
+        return String(value);
+      case 'string':
+        return JSON.stringify(value);
+    }
+    if (value === null) return 'null';
+    const object = value as object;
+    if (object instanceof RegExp) return String(object);
+    if (object instanceof Date) return `date:${object.getTime()}`;
+    const depth = ancestors.lastIndexOf(object);
+    if (depth !== -1) return `^${ancestors.length - depth}`;
+    // A lazy schema whose getter builds a new schema on each call never meets itself again: stop somewhere.
+    if (ancestors.length >= MAX_DEPTH) return '...';
+    ancestors.push(object);
+    try {
+      return describeObject(object, key);
+    } finally {
+      ancestors.pop();
+    }
+  };
+  const describeObject = (object: object, key: string): string => {
+    if (Array.isArray(object)) {
+      const items = object.map((item) => describe(item));
+      // A literal's values are a set: their order says nothing about what it accepts.
+      return `[${(key === 'values' ? items.sort() : items).join(',')}]`;
+    }
+    if (isSchemaLike(object)) {
+      const def = object._zod.def;
+      if (def['type'] === 'pipe') {
+        const input = def['in'] as SchemaLike;
+        return describe(input._zod.def['type'] === 'transform' ? def['out'] : input);
+      }
+      if (def['type'] === 'lazy')
+        return `lazy(${describe(object._zod.innerType ?? (def['getter'] as () => unknown)())})`;
+      return describe(def);
+    }
+    const entries = Object.keys(object)
+      .filter((name) => !IGNORED_KEYS.has(name))
+      .sort()
+      .map((name) => `${JSON.stringify(name)}:${describe((object as Record<string, unknown>)[name], name)}`);
+    return `{${entries.join(',')}}`;
+  };
+  return describe(root);
 }
 
 function digest(schema: z.ZodType): string {
-  let description: string;
-  try {
-    description = stableJson(z.toJSONSchema(schema, jsonSchemaOptions));
-  } catch {
-    // A schema JSON Schema refuses even so (a cycle it cannot name): its kind is what both sides can still compare.
-    description = `zod:${schema._zod.def.type}`;
-  }
-  return digestText(description);
+  return digestText(describeSchema(schema));
 }
 
 /**

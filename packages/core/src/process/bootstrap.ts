@@ -11,7 +11,7 @@ export const addressSchema = lazily(() =>
 
 /**
  * A worker type as its spawner describes it, for the worker to compare with its own before it serves (version
- * skew: a worker whose entry script differs). Digests are of each schema's JSON Schema (see parallel/type-shape.ts).
+ * skew: a worker whose entry script differs). Digests are of each schema's zod definition (see parallel/type-shape.ts).
  */
 export interface TypeShape {
   /** Per function key: its kind, version and a digest per schema (input, output, item, state, update). */

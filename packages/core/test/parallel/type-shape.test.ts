@@ -50,6 +50,44 @@ describe('the shape of a worker type', () => {
     expect(differences(z.bigint(), z.unknown())).toEqual(input);
   });
 
+  it('ignores what changes nothing a call accepts: sharing, descriptions, error messages, computed defaults', () => {
+    const name = z.string().min(1);
+    expect(
+      differences(z.object({ a: name, b: name }), z.object({ a: z.string().min(1), b: z.string().min(1) })),
+    ).toEqual([]);
+    expect(differences(z.string().describe('a user name'), z.string())).toEqual([]);
+    expect(differences(z.string().min(1, 'must not be empty'), z.string().min(1))).toEqual([]);
+    let clock = 0;
+    const stamp = () => z.number().default(() => ++clock);
+    expect(differences(stamp(), stamp())).toEqual([]);
+  });
+
+  it('tells apart checks, literals and recursive schemas, and ends on a lazy schema that builds itself afresh', () => {
+    const input = ['function "f": its input schema differs'];
+    expect(differences(z.string().min(1), z.string().min(2))).toEqual(input);
+    expect(differences(z.number().int(), z.number())).toEqual(input);
+    expect(differences(z.literal(['a', 'b']), z.literal(['b', 'a']))).toEqual([]);
+    expect(differences(z.literal('a'), z.literal('b'))).toEqual(input);
+
+    type Tree = { label: string; children: Tree[] };
+    const tree = (label: z.ZodType): z.ZodType<Tree> => {
+      const node: z.ZodType<Tree> = z.lazy(() => z.object({ label, children: z.array(node) })) as z.ZodType<Tree>;
+      return node;
+    };
+    expect(differences(tree(z.string()), tree(z.string()))).toEqual([]);
+    expect(differences(tree(z.string()), tree(z.number()))).toEqual(input);
+    const category = z.object({
+      name: z.string(),
+      get parent() {
+        return category.optional();
+      },
+    });
+    expect(differences(category, category)).toEqual([]);
+
+    const fresh = (): z.ZodType => z.lazy(() => z.object({ next: fresh() }));
+    expect(differences(fresh(), fresh())).toEqual([]);
+  });
+
   it('names every schema that differs', () => {
     const a = shapeOf(typeWith(z.string(), z.string()));
     const b = shapeOf(typeWith(z.number(), z.number()));
