@@ -29,7 +29,7 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
   forgetCompileCacheEnv();
   makeOutputBlocking();
   const control = new ControlChannel(new Socket({ fd: CONTROL_FD, readable: true, writable: true }));
-  const bootstrap = await readBootstrap(control);
+  const bootstrap = await readBootstrap(control, CONTROL_FD);
   const entry = process.argv[1] ?? '(unknown entry script)';
   const rpc = (bootstrap.rpc as RpcSettings | undefined) ?? fallbackRpc;
   const app = setApp({
@@ -162,8 +162,9 @@ function setBlocking(stream: NodeJS.WriteStream): void {
   (stream as { _handle?: { setBlocking?: (blocking: boolean) => void } })._handle?.setBlocking?.(true);
 }
 
-function readBootstrap(control: ControlChannel): Promise<Bootstrap> {
-  return new Promise((resolve) => {
+function readBootstrap(control: ControlChannel, fd: number): Promise<Bootstrap> {
+  let received = false;
+  const bootstrap = new Promise<Bootstrap>((resolve) => {
     const giveUp = (why: string): void => {
       process.stderr.write(`cohort worker: no valid bootstrap from the spawner (${why}); exiting\n`);
       process.exit(1);
@@ -172,6 +173,7 @@ function readBootstrap(control: ControlChannel): Promise<Bootstrap> {
     // lifeline's business (exit 254), or nobody's for a 'shutdown-called' worker, which outlives its spawner.
     const stopWatchingClose = control.onClose(giveUp);
     const stopListening = control.onMessage((raw) => {
+      received = true;
       stopWatchingClose();
       stopListening();
       const bootstrap = checkBootstrap(raw);
@@ -179,4 +181,7 @@ function readBootstrap(control: ControlChannel): Promise<Bootstrap> {
       else resolve(bootstrap);
     });
   });
+  // Usually already there; a spare's comes when a spawn takes it, through the stream.
+  control.readArrived(fd, () => received);
+  return bootstrap;
 }

@@ -1,8 +1,12 @@
 import type { Duplex } from 'node:stream';
 import { decodePayload, encodeFrame, FrameDecoder } from '@cohort/rpc/internal';
 
+const { readSync } = process.getBuiltinModule('node:fs');
+
 /** A bootstrap carries the worker's `init`; anything bigger than this is a bug or an attack. */
 const MAX_CONTROL_MESSAGE = 64 * 1024 * 1024;
+/** How much `readArrived` asks of the descriptor at a time. */
+const READ_NOW_BYTES = 64 * 1024;
 
 /**
  * Messages over a stream (a pipe to a child process, or relayed by a remote agent), framed and encoded exactly as
@@ -36,6 +40,29 @@ export class ControlChannel {
       }
       this.stream.write(frame, (error) => (error ? reject(error) : resolve()));
     });
+  }
+
+  /**
+   * Reads what has already arrived on `fd`, this channel's own descriptor, now rather than at the event loop's next
+   * turn, until `enough()` or until nothing more is there (the stream's descriptor does not block: a read that would
+   * wait fails at once). What is read goes through the same decoder, in order, before anything the stream reads
+   * later. A worker's spawner writes its bootstrap as it starts it, so the bootstrap is waiting when the worker asks;
+   * the loop turn that would deliver it cost about 1 ms of every worker's start.
+   */
+  readArrived(fd: number, enough: () => boolean): void {
+    while (!enough() && this.closedWhy === undefined) {
+      const buffer = Buffer.allocUnsafe(READ_NOW_BYTES);
+      let read: number;
+      try {
+        read = readSync(fd, buffer, 0, READ_NOW_BYTES, null);
+      } catch {
+        // EAGAIN: nothing (more) has arrived yet; anything else, the stream will report.
+        return;
+      }
+      // The end of the stream: the stream sees it too, and reports it.
+      if (read === 0) return;
+      this.onData(buffer.subarray(0, read));
+    }
   }
 
   onMessage(listener: (message: unknown) => void): () => void {
