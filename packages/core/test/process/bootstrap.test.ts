@@ -2,6 +2,7 @@
 // handed a malformed one exits 1 saying why, before it runs anything of the app's.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeFrame } from '@cohort/rpc/internal';
@@ -78,22 +79,59 @@ describe('checkBootstrap', () => {
   });
 });
 
-describe('a worker handed a malformed bootstrap', () => {
-  it('exits 1 and says what was wrong, without serving', async () => {
-    const fixture = join(dirname(fileURLToPath(import.meta.url)), '../parallel/fixtures/compiled.mjs');
-    const child = spawn(process.execPath, [fixture], {
-      env: { ...process.env, [WORKER_MARKER]: '1' },
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-    });
+/**
+ * A worker run from the compiled fixture, handed `frame` on its control channel by `write` (at once, in parts, late),
+ * expected to exit 1 naming the malformed field: whichever way the bytes came, they were read whole and in order.
+ */
+async function malformedBootstrapRun(write: (control: NodeJS.WritableStream) => Promise<void>): Promise<void> {
+  const fixture = join(dirname(fileURLToPath(import.meta.url)), '../parallel/fixtures/compiled.mjs');
+  const child = spawn(process.execPath, [fixture], {
+    env: { ...process.env, [WORKER_MARKER]: '1' },
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+  });
+  try {
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const control = child.stdio[CONTROL_FD] as NodeJS.WritableStream;
-    control.write(encodeFrame({ ...valid, lifeline: 'elsewhere' }, 1024 * 1024));
-    const [code] = await once(child, 'exit');
+    const exited = once(child, 'exit');
+    await write(child.stdio[CONTROL_FD] as NodeJS.WritableStream);
+    const [code] = await exited;
     expect(code).toBe(1);
     expect(stderr).toContain(
       'cohort worker: no valid bootstrap from the spawner (malformed bootstrap: malformed "lifeline"); exiting',
     );
+  } finally {
+    child.kill('SIGKILL');
     await expectAllGone([child.pid!]);
+  }
+}
+
+const malformed = (init: unknown = valid.init): Buffer =>
+  encodeFrame({ ...valid, init, lifeline: 'elsewhere' }, 64 * 1024 * 1024);
+
+describe('a worker handed a malformed bootstrap', () => {
+  it('exits 1 and says what was wrong, without serving', async () => {
+    await malformedBootstrapRun(async (control) => {
+      control.write(malformed());
+    });
+  });
+
+  // The worker reads what has arrived when it asks, then waits for the rest on the stream: these take each way.
+  it('reads it the same when it comes after the worker asked, or in two parts a second apart', async () => {
+    await malformedBootstrapRun(async (control) => {
+      await sleep(1500);
+      control.write(malformed());
+    });
+    await malformedBootstrapRun(async (control) => {
+      const frame = malformed();
+      control.write(frame.subarray(0, 20));
+      await sleep(1500);
+      control.write(frame.subarray(20));
+    });
+  });
+
+  it('reads it the same when it is larger than the socket holds (an init of 4 MiB)', async () => {
+    await malformedBootstrapRun(async (control) => {
+      control.write(malformed(new Uint8Array(4 * 1024 * 1024).fill(7)));
+    });
   });
 });
