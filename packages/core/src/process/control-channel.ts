@@ -47,10 +47,10 @@ export class ControlChannel {
    * turn, until `enough()` or until nothing more is there (the stream's descriptor does not block: a read that would
    * wait fails at once). What is read goes through the same decoder, in order, before anything the stream reads
    * later. A worker's spawner writes its bootstrap as it starts it, so the bootstrap is waiting when the worker asks;
-   * the loop turn that would deliver it cost about 1 ms of every worker's start.
+   * the loop turn that would deliver it cost about half a millisecond of every worker's start.
    */
   readArrived(fd: number, enough: () => boolean): void {
-    while (!enough() && this.closedWhy === undefined) {
+    while (!enough() && this.closedWhy === undefined && !this.stream.destroyed) {
       const buffer = Buffer.allocUnsafe(READ_NOW_BYTES);
       let read: number;
       try {
