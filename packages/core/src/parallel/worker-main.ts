@@ -133,33 +133,13 @@ function describeSkew(entry: string, typeName: string, differences: string[]): s
  * short. Blocking pipes, as a terminal or a file already is, make every write complete before the next statement:
  * all of it reaches the spawner, in order. A write blocks only while the spawner's pipe is full.
  *
- * Node opens `process.stdout` and `process.stderr` on first use (about 1 ms for both), and most workers never write:
- * each is made blocking when it is opened, by whoever opens it first (`console.log` included).
+ * Both are opened here (about 1 ms), not made blocking on their first use instead: a program that logged before
+ * `startApp()` has already opened stdout, and console keeps that stream (the output tests print through it).
  */
 function makeOutputBlocking(): void {
-  for (const name of ['stdout', 'stderr'] as const) {
-    const descriptor = Object.getOwnPropertyDescriptor(process, name);
-    const open = descriptor?.get;
-    if (descriptor === undefined || open === undefined || descriptor.configurable !== true) {
-      setBlocking(process[name]);
-      continue;
-    }
-    let stream: NodeJS.WriteStream | undefined;
-    Object.defineProperty(process, name, {
-      ...descriptor,
-      get(): NodeJS.WriteStream {
-        if (stream === undefined) {
-          stream = open.call(process) as NodeJS.WriteStream;
-          setBlocking(stream);
-        }
-        return stream;
-      },
-    });
+  for (const stream of [process.stdout, process.stderr]) {
+    (stream as { _handle?: { setBlocking?: (blocking: boolean) => void } })._handle?.setBlocking?.(true);
   }
-}
-
-function setBlocking(stream: NodeJS.WriteStream): void {
-  (stream as { _handle?: { setBlocking?: (blocking: boolean) => void } })._handle?.setBlocking?.(true);
 }
 
 function readBootstrap(control: ControlChannel, fd: number): Promise<Bootstrap> {

@@ -10,8 +10,9 @@ export function numberedLine(i: number): string {
 }
 
 /** Prints `count` numbered lines to stdout, one write each (as a program logging line by line does). */
-export function printNumberedLines(count: number): void {
-  for (let i = 0; i < count; i++) process.stdout.write(`${numberedLine(i)}\n`);
+export function printNumberedLines(count: number, viaConsole = false): void {
+  if (viaConsole) for (let i = 0; i < count; i++) console.log(numberedLine(i));
+  else for (let i = 0; i < count; i++) process.stdout.write(`${numberedLine(i)}\n`);
 }
 
 export interface LinesFound {
