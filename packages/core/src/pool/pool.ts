@@ -200,10 +200,15 @@ export class Pool<N extends string> {
   #freeSlot(): PoolMember | undefined {
     let best: PoolMember | undefined;
     for (const member of this.#members) {
-      if (!member.available || member.running.size >= this.#options.concurrency) continue;
+      if (!member.available || member.running.size >= this.#roomOf(member)) continue;
       if (best === undefined || member.running.size < best.running.size) best = member;
     }
     return best;
+  }
+
+  /** Calls `member` may run at once: one while it has answered none and the start policy is probing. */
+  #roomOf(member: PoolMember): number {
+    return member.calls === 0 && this.#starts.probing ? 1 : this.#options.concurrency;
   }
 
   #grow(): void {

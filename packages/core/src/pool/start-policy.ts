@@ -80,4 +80,14 @@ export class StartPolicy {
   answered(): void {
     this.#unansweredDeaths = 0;
   }
+
+  /**
+   * Since the last answer, a worker died under its calls before answering one: a new worker is then given one call
+   * at a time until it answers. Its death under that call is evidence against the type; a worker given many calls
+   * at once, by contrast, may die of any one of them (a call that kills its worker at random, 1 in 100, is in almost
+   * half of all batches of 64), and ten such deaths in a row would stop a pool whose type runs.
+   */
+  get probing(): boolean {
+    return this.#unansweredDeaths > 0;
+  }
 }

@@ -255,6 +255,22 @@ describe('Type.pool', () => {
     expect(result.answering).toBeGreaterThanOrEqual(2);
   }, 230_000);
 
+  it('after a worker dies under its first calls, answering none, its replacement gets one call until it answers', async () => {
+    const { result } = await pool<{
+      dieError: ErrorReport | null;
+      distinctPids: number;
+      runningBeforeFirstAnswer: number;
+      runningAfterFirstAnswer: number;
+      stats: Stats;
+    }>('probe');
+    expect(result.dieError).toMatchObject({ code: 'CONNECTION_CLOSED' });
+    // The retried calls all ran on the replacement: one alone first, then the other six together.
+    expect(result.distinctPids).toBe(1);
+    expect(result.runningBeforeFirstAnswer).toBe(1);
+    expect(result.runningAfterFirstAnswer).toBe(6);
+    expect(result.stats).toMatchObject({ completed: 7, retried: 7, replaced: 1, workers: 1 });
+  });
+
   it('a SIGKILLed master leaves no pool worker, busy or idle', async () => {
     const run = startFixture('pool/pool.ts', { args: ['master-killed'] });
     const ready = await run.waitFor<{ pids: number[] }>('READY');

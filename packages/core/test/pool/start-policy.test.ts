@@ -52,6 +52,17 @@ describe('StartPolicy', () => {
     expect(new StartPolicy().failed(false, 0)).toEqual({ retry: 'later', delayMs: 50 });
   });
 
+  it('probes (one call at a time for a new worker) from a death under calls before any answer until an answer', () => {
+    const policy = new StartPolicy();
+    expect(policy.probing).toBe(false);
+    policy.diedUnanswered();
+    expect(policy.probing).toBe(true);
+    policy.diedUnanswered();
+    expect(policy.probing).toBe(true);
+    policy.answered();
+    expect(policy.probing).toBe(false);
+  });
+
   it('killed starts do not break a run of failures apart, nor add to it', () => {
     const policy = new StartPolicy();
     policy.failed(false, 0);
