@@ -18,28 +18,19 @@ describe("a worker's output reaches its master in full, in order, however the wo
     expect(exits.get(result.pid)).toBe(0);
   });
 
-  it('the same when the function calls process.exit(0) right after printing', async () => {
+  it.each([
+    ['exit', 'the same when the function calls process.exit(0) right after printing'],
+    [
+      'exit-after-early-log',
+      'the same in a program that logged before startApp(): the stream console opened early is blocking too',
+    ],
+  ])('%s: %s', async (scenario) => {
     const { result, stdout, exits } = await runFixture<{
       error: { code?: string } | null;
       status: unknown;
       pid: number;
     }>('parallel/output.ts', {
-      args: ['exit', String(LINES)],
-    });
-    // The call could not answer: its worker was gone.
-    expect(result.error).not.toBeNull();
-    expect(result.status).toEqual({ code: 0, signal: null });
-    expect(findNumberedLines(stdout, 'printer')).toEqual({ count: LINES, firstWrong: null, afterResult: 0 });
-    expect(exits.get(result.pid)).toBe(0);
-  });
-
-  it('the same in a program that logged before startApp(): the stream it opened early is blocking too', async () => {
-    const { result, stdout, exits } = await runFixture<{
-      error: { code?: string } | null;
-      status: unknown;
-      pid: number;
-    }>('parallel/output.ts', {
-      args: ['exit-after-early-log', String(LINES)],
+      args: [scenario, String(LINES)],
     });
     // The call could not answer: its worker was gone.
     expect(result.error).not.toBeNull();
