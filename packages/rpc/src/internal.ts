@@ -2,7 +2,8 @@
  * `@cohort/rpc/internal`: the pieces of this package that `@cohort/core` builds on besides the public API — the
  * frame codec (so a worker's control channel speaks the same framing and msgpack configuration as its RPC
  * connections), the heartbeat monitor (reused by remote-host sessions), the text helpers every layer reports with,
- * call sites (so that a worker's `run`, a pool's or a map-reduce's failure points at its caller), and error payloads
+ * call sites (so that a worker's `run`, a pool's or a map-reduce's failure points at its caller), stream views
+ * (a worker's explained stream errors, a pool's hold on a streaming worker), and error payloads
  * (a scheduler task's failure travels in its result). Not public API: no compatibility promise across versions; import `@cohort/rpc` instead.
  */
 export { decodePayload, encodeFrame, FRAME_HEADER_BYTES } from './wire/codec.js';
@@ -11,6 +12,7 @@ export { approximateSize } from './wire/approximate-size.js';
 export { HeartbeatMonitor } from './protocol/heartbeat.js';
 export { describeThrown, formatIssues, messageOf, type IssueLike } from './describe.js';
 export { isPromiseLike, isSource } from './implementation.js';
+export { watchStream, type StreamHooks } from './protocol/stream-view.js';
 export {
   captureCallSite,
   dispatchFrom,

@@ -116,6 +116,20 @@ describe.each(transports)('giving up over %s', (transport) => {
       expect(seen.aborts).toHaveLength(1);
     });
 
+    it('break out of a pipe read in batches aborts the server generator the same way', async () => {
+      const { seen, implementations } = recorder();
+      const { client } = await h.pair(transport, { server: { implementations } });
+      const got: number[] = [];
+      for await (const batch of (await client.dispatch(ticks, 1_000_000)).batches()) {
+        got.push(...batch);
+        if (got.length > 15) break;
+      }
+      expect(got.slice(0, 16)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+      await waitFor(() => seen.finallies === 1, "the generator's finally block");
+      expect(seen.aborts[0]).toMatchObject({ code: 'ABORTED' });
+      await stillWorks(client);
+    });
+
     it("aborting a reverse pipe stops pulling the caller's items (their finally runs) and the server's reading", async () => {
       const sink = Rpc.reversePipe({ name: 'sink', input: z.void(), item: z.number(), output: z.number() });
       const serverSaw: unknown[] = [];

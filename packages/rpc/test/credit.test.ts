@@ -105,6 +105,56 @@ describe('StreamReceiver', () => {
     expect(await stream.next()).toEqual({ done: true, value: undefined });
   });
 
+  it('batches() reads the rest of a partly read batch, then whole batches, returning exactly their credit', async () => {
+    const { stream, credits } = receiver(20);
+    stream.push([1, 2, 3], 7);
+    stream.push([4, 5], 4);
+    expect(await stream.next()).toEqual({ done: false, value: 1 });
+    const batches = stream.batches();
+    expect(await batches.next()).toEqual({ done: false, value: [2, 3] });
+    expect(credits).toEqual([]); // 7 bytes taken: under half the window
+    expect(await batches.next()).toEqual({ done: false, value: [4, 5] });
+    expect(credits).toEqual([11]);
+    stream.end();
+    expect(await batches.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('a waiting batch read is woken by the next batch; a failure comes after the batches before it', async () => {
+    const { stream } = receiver();
+    const batches = stream.batches();
+    const waiting = batches.next();
+    stream.push([1, 2], 10);
+    stream.push([3], 5);
+    stream.fail(new Error('late'));
+    expect(await waiting).toEqual({ done: false, value: [1, 2] });
+    expect(await batches.next()).toEqual({ done: false, value: [3] });
+    await expect(batches.next()).rejects.toThrow('late');
+    expect(await batches.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('a break out of batches() cancels the stream', async () => {
+    const { stream, cancels } = receiver();
+    stream.push([1, 2], 10);
+    stream.push([3], 5);
+    for await (const batch of stream.batches()) if (batch.includes(1)) break;
+    expect(cancels).toEqual(['the consumer stopped reading']);
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('a read made while another waits gets what comes after, in either mode', async () => {
+    const { stream } = receiver();
+    const first = stream.next();
+    const second = stream.next();
+    const batch = stream.batches().next();
+    stream.push([1, 2, 3], 10);
+    stream.push([4], 5);
+    expect(await first).toEqual({ done: false, value: 1 });
+    expect(await second).toEqual({ done: false, value: 2 });
+    expect(await batch).toEqual({ done: false, value: [3] });
+    stream.end();
+    expect(await stream.next()).toEqual({ done: false, value: 4 });
+  });
+
   it('a stream that already ended does not tell the producer to cancel', () => {
     const { stream, cancels } = receiver();
     stream.end();
@@ -129,8 +179,9 @@ describe('honest producer and consumer', () => {
           ),
           { minLength: 1, maxLength: 4 },
         ),
-        // 0: produce if credit allows, 1: deliver a batch, 2: deliver a credit, 3: take an item.
-        fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 500, size: 'max' }),
+        // 0: produce if credit allows, 1: deliver a batch, 2: deliver a credit, 3: take an item, 4: take the rest of
+        // a batch.
+        fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 500, size: 'max' }),
         async (window, shapes, steps) => {
           const gate = new CreditGate(window);
           const credits: number[] = [];
@@ -139,6 +190,7 @@ describe('honest producer and consumer', () => {
             new CreditReturner(window, (b) => credits.push(b)),
             () => undefined,
           );
+          const batchReader = stream.batches();
           let sent = 0;
           let delivered = 0;
           let taken = 0;
@@ -160,6 +212,8 @@ describe('honest producer and consumer', () => {
               if (c !== undefined) gate.grant(c);
             } else if (step === 3 && taken < delivered) {
               expect((await stream.next()).value).toBe(taken++);
+            } else if (step === 4 && taken < delivered) {
+              for (const x of (await batchReader.next()).value ?? []) expect(x).toBe(taken++);
             }
           }
           // Drain: everything sent arrives and is read in order.

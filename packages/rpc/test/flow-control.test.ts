@@ -69,6 +69,39 @@ describe.each(transports)('flow control over %s', (transport) => {
     expect(yielded).toBe(N);
   });
 
+  it('a consumer reading in batches is paused and resumed the same way, and gets every item in order', async () => {
+    const N = 50_000;
+    let yielded = 0;
+    const { client } = await h.pair(transport, {
+      server: {
+        settings,
+        implementations: [
+          Rpc.implement(numbers, async function* (n) {
+            for (let i = 0; i < n; i++) {
+              yielded++;
+              yield i;
+            }
+          }),
+        ],
+      },
+      client: { settings },
+    });
+    const batches = (await client.dispatch(numbers, N)).batches();
+    const got = [...((await batches.next()).value as number[])];
+    const paused = await settled(() => yielded);
+    expect(paused).toBeLessThanOrEqual(PAUSED_BOUND);
+    await sleep(100);
+    expect(yielded).toBe(paused);
+    let reads = 1;
+    for await (const batch of batches) {
+      got.push(...batch);
+      reads++;
+    }
+    expect(got).toEqual(Array.from({ length: N }, (_, i) => i));
+    // Each read took a whole batch: far fewer reads than items.
+    expect(reads).toBeLessThan(N / 10);
+  });
+
   it('a stalled stream does not hold back another stream on the same connection', async () => {
     const { client } = await h.pair(transport, {
       server: {

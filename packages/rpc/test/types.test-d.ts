@@ -81,6 +81,9 @@ describe('dispatch infers from the description', () => {
   it('DispatchResult names the same types', () => {
     expectTypeOf<DispatchResult<typeof add>>().toEqualTypeOf<number>();
     expectTypeOf<DispatchResult<typeof ticks>>().toEqualTypeOf<RpcStream<number>>();
+    expectTypeOf<ReturnType<DispatchResult<typeof ticks>['batches']>>().toEqualTypeOf<
+      AsyncIterableIterator<number[]>
+    >();
     expectTypeOf<DispatchResult<typeof note>>().toEqualTypeOf<void>();
   });
 

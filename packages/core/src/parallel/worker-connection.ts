@@ -10,7 +10,7 @@ import {
   type RpcStream,
   type Source,
 } from '@cohort/rpc';
-import { dispatchFrom, forTheCaller, placedCall, type CallSite } from '@cohort/rpc/internal';
+import { dispatchFrom, forTheCaller, placedCall, watchStream, type CallSite } from '@cohort/rpc/internal';
 import { CohortError } from '../common/errors.js';
 import { statusWithin } from '../process/exit-grace.js';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
@@ -94,14 +94,7 @@ export async function explainClosed(
 }
 
 function explainStream<T>(stream: RpcStream<T>, explain: (error: unknown) => Promise<never>): RpcStream<T> {
-  return {
-    next: () => stream.next().catch(explain),
-    return: () => stream.return?.() ?? Promise.resolve({ done: true, value: undefined }),
-    cancel: (reason) => stream.cancel(reason),
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  return watchStream(stream, { read: (step) => step.catch(explain) });
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { RpcStream } from '@cohort/rpc';
+import { watchStream } from '@cohort/rpc/internal';
 
 /**
  * Wraps a call's stream so that `onEnd` runs once when the stream ends: drained (`error` undefined), failed, broken
- * out of, or cancelled. A pool keeps the call on its worker until then.
+ * out of, or cancelled, whether it is read item by item or in batches. A pool keeps the call on its worker until then.
  */
 export function onStreamEnd<T>(stream: RpcStream<T>, onEnd: (error?: unknown) => void): RpcStream<T> {
   let ended = false;
@@ -11,28 +12,18 @@ export function onStreamEnd<T>(stream: RpcStream<T>, onEnd: (error?: unknown) =>
     ended = true;
     onEnd(error);
   };
-  return {
-    next: () =>
-      stream.next().then(
-        (step) => {
-          if (step.done === true) end();
-          return step;
+  return watchStream(stream, {
+    read: (step) =>
+      step.then(
+        (result) => {
+          if (result.done === true) end();
+          return result;
         },
         (error: unknown) => {
           end(error);
           throw error;
         },
       ),
-    return: () => {
-      end();
-      return stream.return?.() ?? Promise.resolve({ done: true, value: undefined });
-    },
-    cancel: (reason) => {
-      end();
-      stream.cancel(reason);
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+    stopped: () => end(),
+  });
 }

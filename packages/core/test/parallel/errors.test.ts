@@ -61,8 +61,8 @@ describe('errors in workers', () => {
       const { result } = await runFixture<{ errors: Array<ErrorReport | null>; pid: number }>('parallel/errors.ts', {
         args: [scenario],
       });
-      // Three calls pending when it died (four with the exit call), then a run and a connect afterwards.
-      expect(result.errors.length).toBeGreaterThanOrEqual(5);
+      // Four calls pending when it died (five with the exit call), then a run and a connect afterwards.
+      expect(result.errors.length).toBeGreaterThanOrEqual(6);
       for (const error of result.errors) {
         expect(error).toMatchObject({ name: 'RpcError', code: 'CONNECTION_CLOSED' });
         expect(error?.message).toContain(`worker "victim" (pid ${result.pid}) ${status}`);

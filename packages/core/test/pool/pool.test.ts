@@ -31,6 +31,8 @@ describe('Type.pool', () => {
       who: { pid: number; label: string; connection: string }[];
       streamedPids: number[];
       streamed: number;
+      batched: number[];
+      afterBatches: number;
       total: number;
       wrongType: ErrorReport | null;
       stats: Stats;
@@ -40,9 +42,11 @@ describe('Type.pool', () => {
     // A stream stays on the worker it started on.
     expect(result.streamed).toBe(5);
     expect(result.streamedPids).toHaveLength(1);
+    expect(result.batched).toEqual([0, 1, 2, 3, 4]);
+    expect(result.afterBatches).toBe(0);
     expect(result.total).toBe(10);
     expect(result.wrongType).toMatchObject({ name: 'CohortError', code: 'WRONG_WORKER_TYPE' });
-    expect(result.stats).toMatchObject({ workers: 2, queued: 0, running: 0, completed: 26, failed: 0 });
+    expect(result.stats).toMatchObject({ workers: 2, queued: 0, running: 0, completed: 28, failed: 0 });
     expect(result.aliveAfter).toEqual([]);
   });
 
