@@ -26,6 +26,7 @@ import { benchScript } from './script-url.js';
 const GROUP = 'rpc';
 const RAW = 'raw msgpackr frames';
 const MiB = 1024 * 1024;
+const TARGET_PIPE: Metric['target'] = { kind: 'ratio', limit: 0.5 };
 
 interface Plan {
   latency: { callsPerSample: number; warmup: number; repetitions: number };
@@ -51,7 +52,7 @@ const QUICK: Plan = {
   connect: { warmup: 1, repetitions: 5 },
 };
 
-async function measureAll(context: BenchContext, raw: RawClient, cohort: RpcSubject): Promise<Metric[]> {
+async function measureAll(context: BenchContext, raw: RawClient, cohort: CohortClient): Promise<Metric[]> {
   const plan = context.quick ? QUICK : FULL;
   const metrics: Metric[] = [];
   const baseline = (summary: Summary): { name: string; summary: Summary } => ({ name: RAW, summary });
@@ -117,41 +118,51 @@ async function measureAll(context: BenchContext, raw: RawClient, cohort: RpcSubj
   );
 
   context.progress(`rpc: pipe of ${plan.stream.items.toLocaleString('en-US')} numbers`);
-  const streams = await compare({
-    warmup: plan.stream.warmup,
-    repetitions: plan.stream.repetitions,
+  const millions = `${plan.stream.items / 1_000_000} M`;
+  const pipe = async (
+    name: string,
+    baselineName: string,
+    target: Metric['target'],
+    subjects: { baseline: Sampler; cohort: Sampler },
+  ): Promise<void> => {
+    const result = await compare({ warmup: plan.stream.warmup, repetitions: plan.stream.repetitions, ...subjects });
+    metrics.push(
+      metric({
+        group: GROUP,
+        name,
+        unit: 'items/s',
+        higherIsBetter: true,
+        target,
+        cohort: result.cohort,
+        baseline: { name: baselineName, summary: result.baseline },
+      }),
+    );
+  };
+  // The server draws the items from a sync generator and the client reads them in batches, as the raw pair does.
+  await pipe(`pipe of ${millions} numbers`, 'raw batches of 1024', TARGET_PIPE, {
     baseline: streamThroughput(raw, plan.stream.items),
     cohort: streamThroughput(cohort, plan.stream.items),
   });
-  metrics.push(
-    metric({
-      group: GROUP,
-      name: `pipe of ${plan.stream.items / 1_000_000} M numbers`,
-      unit: 'items/s',
-      higherIsBetter: true,
-      target: { kind: 'ratio', limit: 0.5 },
-      cohort: streams.cohort,
-      baseline: { name: 'raw batches of 1024', summary: streams.baseline },
-    }),
+  // The same stream read with `for await`, a promise per item on the client.
+  await pipe(
+    `pipe of ${millions} numbers, read item by item`,
+    'raw batches of 1024',
+    { kind: 'none' },
+    {
+      baseline: streamThroughput(raw, plan.stream.items),
+      cohort: streamThroughput({ count: (n) => cohort.countItemByItem(n) }, plan.stream.items),
+    },
   );
-  // The same pipe against a raw server whose items come, as the Cohort server's do, from an async generator: each
-  // item then costs a generator step and a promise on the server, whatever carries it.
-  const generated = await compare({
-    warmup: plan.stream.warmup,
-    repetitions: plan.stream.repetitions,
-    baseline: streamThroughput({ count: (n) => raw.countFromGenerator(n) }, plan.stream.items),
-    cohort: streamThroughput(cohort, plan.stream.items),
-  });
-  metrics.push(
-    metric({
-      group: GROUP,
-      name: `pipe of ${plan.stream.items / 1_000_000} M numbers, against an async generator's items`,
-      unit: 'items/s',
-      higherIsBetter: true,
-      target: { kind: 'ratio', limit: 0.5 },
-      cohort: generated.cohort,
-      baseline: { name: 'raw batches of 1024, drawn from an async generator', summary: generated.baseline },
-    }),
+  // Items from an async generator, read item by item, against a raw server whose items come from the same kind of
+  // generator: each item then costs a generator step and a promise on the server, whatever carries it.
+  await pipe(
+    `pipe of ${millions} numbers from an async generator, read item by item`,
+    'raw batches of 1024, drawn from an async generator',
+    TARGET_PIPE,
+    {
+      baseline: streamThroughput({ count: (n) => raw.countFromGenerator(n) }, plan.stream.items),
+      cohort: streamThroughput({ count: (n) => cohort.countFromGenerator(n) }, plan.stream.items),
+    },
   );
   return metrics;
 }

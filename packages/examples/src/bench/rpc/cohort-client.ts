@@ -1,5 +1,5 @@
 import { Connection, type Address, type RpcSettings } from '@cohort/rpc';
-import { add, count, echo, type RpcSubject } from './definitions.js';
+import { add, count, countFromGenerator, echo, type RpcSubject } from './definitions.js';
 
 /** Cohort's client for the workloads: a plain `Connection` with the server's secret and default settings (or `settings`). */
 export class CohortClient implements RpcSubject {
@@ -24,17 +24,38 @@ export class CohortClient implements RpcSubject {
     return this.connection.dispatch(echo, bytes);
   }
 
+  /** Reads the stream in batches, as the raw client does. */
   async count(n: number): Promise<{ items: number; sum: number }> {
     let items = 0;
     let sum = 0;
-    for await (const item of await this.connection.dispatch(count, n)) {
-      items++;
-      sum += item;
+    for await (const batch of (await this.connection.dispatch(count, n)).batches()) {
+      items += batch.length;
+      for (const item of batch) sum += item;
     }
     return { items, sum };
+  }
+
+  /** The same stream, read item by item with `for await`. */
+  async countItemByItem(n: number): Promise<{ items: number; sum: number }> {
+    return sumOf(await this.connection.dispatch(count, n));
+  }
+
+  /** Items from the server's async generator, read item by item. */
+  async countFromGenerator(n: number): Promise<{ items: number; sum: number }> {
+    return sumOf(await this.connection.dispatch(countFromGenerator, n));
   }
 
   close(): Promise<void> {
     return this.connection.close('the bench is done');
   }
+}
+
+async function sumOf(stream: AsyncIterable<number>): Promise<{ items: number; sum: number }> {
+  let items = 0;
+  let sum = 0;
+  for await (const item of stream) {
+    items++;
+    sum += item;
+  }
+  return { items, sum };
 }
