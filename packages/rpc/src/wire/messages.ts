@@ -75,6 +75,11 @@ function fail(what: string): never {
   throw new ProtocolViolation(what);
 }
 
+// A function of the message, not a closure made per message: every frame of every connection is checked here.
+function ok(m: unknown[], cond: boolean): void {
+  if (!cond) fail(`malformed message of kind ${String(m[0])}`);
+}
+
 // What `ValidationError` reads from an issue: a path and a message.
 const isIssue = (v: unknown): boolean => {
   const issue = v as { path?: unknown; message?: unknown } | null;
@@ -144,53 +149,51 @@ export function checkWireError(v: unknown): WireError {
 export function checkMessage(value: unknown): Message {
   if (!Array.isArray(value) || value.length === 0) fail('a message must be a non-empty array');
   const m = value as unknown[];
-  const ok = (cond: boolean): void => {
-    if (!cond) fail(`malformed message of kind ${String(m[0])}`);
-  };
   switch (m[0]) {
     case Kind.Hello:
-      ok(typeof m[1] === 'string' && typeof m[2] === 'number' && isBytes(m[3]) && typeof m[4] === 'string');
+      ok(m, typeof m[1] === 'string' && typeof m[2] === 'number' && isBytes(m[3]) && typeof m[4] === 'string');
       break;
     case Kind.Auth:
-      ok(m[1] === null || isBytes(m[1]));
+      ok(m, m[1] === null || isBytes(m[1]));
       break;
     case Kind.Menu:
       ok(
+        m,
         Array.isArray(m[1]) &&
           (m[1] as unknown[]).every((e) => Array.isArray(e) && typeof e[0] === 'string' && isId(e[1])),
       );
       // The window is optional so that a peer written before it existed still interoperates (with ours assumed).
-      ok(m[2] === undefined || (isId(m[2]) && m[2] > 0));
+      ok(m, m[2] === undefined || (isId(m[2]) && m[2] > 0));
       break;
     case Kind.Query:
-      ok(m.length === 5 && isId(m[1]) && typeof m[2] === 'string' && isId(m[3]));
+      ok(m, m.length === 5 && isId(m[1]) && typeof m[2] === 'string' && isId(m[3]));
       break;
     case Kind.Result:
-      ok(m.length === 3 && isId(m[1]));
+      ok(m, m.length === 3 && isId(m[1]));
       break;
     case Kind.Error:
-      ok(isId(m[1]));
+      ok(m, isId(m[1]));
       m[2] = checkWireError(m[2]);
       break;
     case Kind.DownItems:
     case Kind.UpItems:
-      ok(isId(m[1]) && Array.isArray(m[2]));
+      ok(m, isId(m[1]) && Array.isArray(m[2]));
       break;
     case Kind.DownEnd:
     case Kind.UpEnd:
-      ok(isId(m[1]));
+      ok(m, isId(m[1]));
       break;
     case Kind.DownCredit:
     case Kind.UpCredit:
-      ok(isId(m[1]) && typeof m[2] === 'number' && m[2] > 0 && Number.isFinite(m[2]));
+      ok(m, isId(m[1]) && typeof m[2] === 'number' && m[2] > 0 && Number.isFinite(m[2]));
       break;
     case Kind.Cancel:
-      ok(isId(m[1]) && typeof m[2] === 'string');
+      ok(m, isId(m[1]) && typeof m[2] === 'string');
       break;
     case Kind.Heartbeat:
       break;
     case Kind.Close:
-      ok(typeof m[1] === 'string' && (m[2] === null || m[2] === undefined || typeof m[2] === 'string'));
+      ok(m, typeof m[1] === 'string' && (m[2] === null || m[2] === undefined || typeof m[2] === 'string'));
       break;
     default:
       fail(`unknown message kind ${String(m[0]).slice(0, 20)}`);
