@@ -101,6 +101,24 @@ describe('FrameWriter', () => {
     expect(frames.map((f) => decodePayload(f))).toEqual(messages);
   });
 
+  it('writes a burst 64 frames at a time, then the rest at the end of the tick, in order', async () => {
+    const s = sink();
+    const writer = new FrameWriter(s, 1024);
+    const messages: Message[] = Array.from({ length: 150 }, (_, i) => [Kind.Result, i + 1, i]);
+    for (const m of messages) writer.send(m);
+    // Two bursts are out before the tick ends, so the peer can start on them.
+    expect(s.writes).toHaveLength(2);
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect(s.writes).toHaveLength(3);
+    const perWrite = s.writes.map((chunk) => {
+      const { frames, decoder } = decoderInto();
+      decoder.push(chunk);
+      return frames.map((f) => decodePayload(f));
+    });
+    expect(perWrite.map((w) => w.length)).toEqual([64, 64, 22]);
+    expect(perWrite.flat()).toEqual(messages);
+  });
+
   it('refuses a message over maxMessageSize and queues nothing', async () => {
     const s = sink();
     const writer = new FrameWriter(s, 100);
