@@ -77,6 +77,15 @@ describe.each(transports)('giving up over %s', (transport) => {
       expect(seen.add).toBe(1);
     });
 
+    it('a signal that is no AbortSignal fails that call with a TypeError; the server is told, the connection works', async () => {
+      const { seen, implementations } = recorder();
+      const { client } = await h.pair(transport, { server: { implementations } });
+      const error = await rejection(client.dispatch(hang, undefined, { signal: {} as AbortSignal }));
+      expect(error).toBeInstanceOf(TypeError);
+      await waitFor(() => seen.aborts.length === 1, 'the server signal to fire');
+      await stillWorks(client);
+    });
+
     it('aborting mid-stream fails the stream and stops the server generator (its finally runs)', async () => {
       const { seen, implementations } = recorder();
       const { client } = await h.pair(transport, { server: { implementations } });

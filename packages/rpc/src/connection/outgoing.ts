@@ -23,8 +23,8 @@ export interface DispatchOptions {
 
 interface OutgoingCall {
   readonly def: AnyRpcDef;
-  resolve(value: unknown): void;
-  reject(error: Error): void;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
   /** The response arrived; from now on only a stream may still be running. */
   answered: boolean;
   stream: StreamReceiver<unknown> | undefined;
@@ -35,6 +35,19 @@ interface OutgoingCall {
   onAbort: (() => void) | undefined;
   /** Where the caller made the call, for a stream; else `undefined`: errors made here are found lazily (call-site.ts). */
   readonly site: CallSite | undefined;
+}
+
+const settleNothing = (): void => undefined;
+
+/**
+ * The promise `call` settles. Made apart from `dispatch` so that the executor closes over the call alone: a closure
+ * in `dispatch` would carry all of its variables, and every call in flight pays for that memory.
+ */
+function settledBy(call: OutgoingCall): Promise<unknown> {
+  return new Promise<unknown>((resolve, reject) => {
+    call.resolve = resolve;
+    call.reject = reject;
+  });
 }
 
 function validationError(def: AnyRpcDef, issues: z.core.$ZodIssue[], what = 'input'): ValidationError {
@@ -91,30 +104,36 @@ export class OutgoingCalls {
     }
 
     const id = this.nextId++;
-    return new Promise<unknown>((resolve, reject) => {
-      const call: OutgoingCall = {
-        def,
-        resolve,
-        reject,
-        answered: false,
-        stream: undefined,
-        gate: undefined,
-        timer: undefined,
-        signal: undefined,
-        onAbort: undefined,
-        site,
-      };
-      try {
-        link.send([Kind.Query, id, def.name, def.version, input], def.name);
-      } catch (error) {
-        reject(error as Error);
-        return;
-      }
-      this.calls.set(id, call);
-      link.hold.acquire();
+    const call: OutgoingCall = {
+      def,
+      resolve: settleNothing,
+      reject: settleNothing,
+      answered: false,
+      stream: undefined,
+      gate: undefined,
+      timer: undefined,
+      signal: undefined,
+      onAbort: undefined,
+      site,
+    };
+    try {
+      link.send([Kind.Query, id, def.name, def.version, input], def.name);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const answer = settledBy(call);
+    this.calls.set(id, call);
+    link.hold.acquire();
+    try {
       this.watch(id, call, options);
       if (items !== undefined) this.sendItems(id, call, items);
-    });
+    } catch (error) {
+      // Options that are not what their types say (a `signal` that is no AbortSignal): the call fails, not the caller.
+      this.finish(id, call);
+      this.cancelRemote(id, 'the call could not start');
+      call.reject(error as Error);
+    }
+    return answer;
   }
 
   private watch(id: number, call: OutgoingCall, options: DispatchOptions | undefined): void {
@@ -132,9 +151,10 @@ export class OutgoingCalls {
       }, timeoutMs);
     }
     if (signal !== undefined) {
+      const onAbort = (): void => this.abandon(id, forTheCaller(abortError(call.def, signal), call.site));
+      signal.addEventListener('abort', onAbort, { once: true });
       call.signal = signal;
-      call.onAbort = () => this.abandon(id, forTheCaller(abortError(call.def, signal), call.site));
-      signal.addEventListener('abort', call.onAbort, { once: true });
+      call.onAbort = onAbort;
     }
   }
 
