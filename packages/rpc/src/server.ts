@@ -6,6 +6,7 @@ import type { OneWayErrorHandler } from './connection/incoming.js';
 import { indexImplementations, type AnyImplementation } from './implementation.js';
 import { resolveRpcSettings, type ResolvedRpcSettings, type RpcSettings } from './settings.js';
 import { checkEncryptionSecret } from './transport/encryption.js';
+import { listenOnPath } from './transport/listen-path.js';
 import { acceptStream } from './transport/secure-server.js';
 
 export interface ListenOptions {
@@ -62,8 +63,9 @@ export class Server {
     });
     await new Promise<void>((resolve, reject) => {
       net.once('error', reject);
-      if ('path' in options.address) net.listen(options.address.path, resolve);
-      else net.listen(options.address.port, options.address.host, resolve);
+      net.once('listening', resolve);
+      if ('path' in options.address) listenOnPath(net, options.address.path);
+      else net.listen(options.address.port, options.address.host);
     });
     const bound = net.address();
     const address: Address =

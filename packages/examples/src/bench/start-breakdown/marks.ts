@@ -1,7 +1,7 @@
 // Preloaded (`--import`) into the master and, through the flags Cohort passes on, into every worker and baseline
 // child of a start-breakdown run: records when each step of a process's start happens, as epoch milliseconds, and
 // writes them to START_MARKS_DIR/<pid>.json when the process exits. It only watches Node's own APIs (it wraps the
-// worker-thread constructor and `net.Server#listen`), so Cohort runs unchanged.
+// worker-thread constructor and `net.Server#listen` with the step it ends in), so Cohort runs unchanged.
 import { writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
@@ -54,6 +54,18 @@ if (dir !== undefined && process.env['START_MARKS_ACTIVE'] !== '0') {
     this.once('connection', () => mark('server: first connection accepted'));
     return (listen as (...a: unknown[]) => net.Server).apply(this, args);
   } as typeof listen;
+  // `@cohort/rpc` listens on a Unix socket through the step `listen()` ends in, which it calls directly.
+  type ListenStep = (this: net.Server, ...args: unknown[]) => void;
+  const serverProto = net.Server.prototype as net.Server & { _listen2?: ListenStep };
+  const listenStep = serverProto._listen2;
+  if (listenStep !== undefined) {
+    serverProto._listen2 = function (this: net.Server, ...args: unknown[]) {
+      mark('server: listen called');
+      this.once('listening', () => mark('server: listening'));
+      this.once('connection', () => mark('server: first connection accepted'));
+      listenStep.apply(this, args);
+    };
+  }
 
   const connect = net.Socket.prototype.connect;
   net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
