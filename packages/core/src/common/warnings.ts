@@ -9,6 +9,8 @@ export const WARNING_CODES = {
   COHORT_ONE_WAY_FAILED: 'a one-way function threw in a worker',
   /** A scheduler message of an unknown type, or one that fails its schema, was dropped. */
   COHORT_BAD_MESSAGE: 'a scheduler message was dropped',
+  /** A worker's process was still there long after its `'exit'` event, and was SIGKILLed. */
+  COHORT_WORKER_EXIT_HUNG: 'a worker hung while exiting and was killed',
   /** A trace file could not be written at the end of a map-reduce that had already failed or been abandoned. */
   COHORT_TRACE_NOT_WRITTEN: 'a trace file could not be written',
 } as const;

@@ -7,7 +7,7 @@ import { warn } from '../common/warnings.js';
 import { reportSchema } from '../process/bootstrap.js';
 import type { ControlChannel } from '../process/control-channel.js';
 import { exitWithin, statusWithin } from '../process/exit-grace.js';
-import { showProcessStatus } from '../process/exit-status.js';
+import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';
 import type { LaunchedProcess } from '../host/host.js';
 import { launchWorker, type LaunchedWorker } from './launch.js';
 import { resolveSpawnOptions, type ResolvedSpawnOptions } from './spawn-options.js';
@@ -44,7 +44,8 @@ export async function spawnWorker(
   const launched = await launchWorker(app, type, id, name, options, extras.takeSpare);
   try {
     watchReports(launched.control, name, options.onFailure, extras.onExitNotice);
-    return await attach(app, type, id, name, launched, options, extras);
+    const exited = watchExit(launched.control, name, launched.process);
+    return await attach(app, type, id, name, launched, exited, options, extras);
   } catch (error) {
     throw await failedAttach(launched, name, error);
   }
@@ -111,6 +112,7 @@ async function attach(
   id: string,
   name: string,
   launched: LaunchedWorker,
+  exited: Promise<ExitStatus>,
   options: ResolvedSpawnOptions,
   extras: SpawnExtras,
 ): Promise<unknown> {
@@ -119,7 +121,7 @@ async function attach(
     app,
     type,
     address: launched.address,
-    peer: { name, pid: child.pid, exited: child.exited, reason: child.exitReason?.bind(child) },
+    peer: { name, pid: child.pid, exited, reason: child.exitReason?.bind(child) },
     rpc: options.rpc,
     implementations: extras.clientImplementations,
   });
@@ -128,14 +130,14 @@ async function attach(
     // Closing ends the worker; one whose event loop is blocked cannot notice, so it gets the same grace as shutdown().
     const afterClose = (): Promise<unknown> => {
       child.hold?.(true);
-      return exitWithin(child.exited, (signal) => child.kill(signal), DEFAULTS.shutdownGraceMs);
+      return exitWithin(exited, (signal) => child.kill(signal), DEFAULTS.shutdownGraceMs);
     };
     attached = await openWorkerConnection({ ...connect, afterClose }, options.connectionInit);
   } else {
     attached = await workerHandle({
       id,
       connect,
-      exited: child.exited,
+      exited,
       connectionInit: options.connectionInit,
       kill: (signal) => child.kill(signal),
       hold: () => child.hold?.(true),
@@ -144,6 +146,38 @@ async function attach(
   // Ready: from now on only its calls in flight, or someone awaiting its exit, keep this program alive for it.
   child.hold?.(false);
   return attached;
+}
+
+/**
+ * The worker's exit status, as its process reports it, with one exception. A worker's process normally ends within
+ * milliseconds of its `'exit'` event, whose handler tells this process the code. One still there after the shutdown
+ * grace is stuck (in Node's own shutdown, or in an `'exit'` handler that never returns) with its sockets open, so
+ * nothing else would tell this process it is gone: it is SIGKILLed with a warning, and its status is the code it was
+ * exiting with.
+ */
+function watchExit(control: ControlChannel, name: string, child: LaunchedProcess): Promise<ExitStatus> {
+  let announced: number | undefined;
+  let killed = false;
+  control.onMessage((raw) => {
+    const report = reportSchema().safeParse(raw, ONCE);
+    if (!report.success || report.data.t !== 'exit' || announced !== undefined) return;
+    const code = report.data.code;
+    announced = code;
+    const timer = setTimeout(() => {
+      killed = true;
+      warn(
+        'COHORT_WORKER_EXIT_HUNG',
+        `worker "${name}" (pid ${child.pid}) was exiting with code ${code} but had not ended ` +
+          `${DEFAULTS.shutdownGraceMs} ms later; it was SIGKILLed`,
+      );
+      child.kill('SIGKILL');
+    }, DEFAULTS.shutdownGraceMs);
+    timer.unref();
+    void child.exited.then(() => clearTimeout(timer));
+  });
+  return child.exited.then((status) =>
+    killed && announced !== undefined && status.signal === 'SIGKILL' ? { code: announced, signal: null } : status,
+  );
 }
 
 /** Reports a ready worker sends its spawner: a late failure (once), a one-way function's error, an exit on purpose. */

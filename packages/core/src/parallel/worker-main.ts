@@ -30,6 +30,10 @@ export async function runWorker(fallbackRpc: RpcSettings | undefined): Promise<n
   makeOutputBlocking();
   const control = new ControlChannel(new Socket({ fd: CONTROL_FD, readable: true, writable: true }));
   const bootstrap = await readBootstrap(control, CONTROL_FD);
+  // Node can hang in its own shutdown after 'exit' (a platform thread that never finishes, nodejs/node#64274), with
+  // every descriptor still open: the spawner would wait for an exit that never comes. Told here, it ends the process
+  // if it is still there long after.
+  process.once('exit', (code) => control.sendNow(CONTROL_FD, { t: 'exit', code }));
   const entry = process.argv[1] ?? '(unknown entry script)';
   const rpc = (bootstrap.rpc as RpcSettings | undefined) ?? fallbackRpc;
   const app = setApp({

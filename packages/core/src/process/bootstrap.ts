@@ -115,6 +115,8 @@ export const reportSchema = lazily(() =>
     z.object({ t: z.literal('one-way-error'), rpc: z.string(), message: z.string() }),
     /** The worker is about to exit on purpose (e.g. `'idle'`): sent before it exits, read before its exit is reported. */
     z.object({ t: z.literal('exiting'), reason: z.string() }),
+    /** Written from the worker's `'exit'` event: its process is ending with `code`, whoever asked. */
+    z.object({ t: z.literal('exit'), code: z.number() }),
   ]),
 );
 export type Report = z.infer<ReturnType<typeof reportSchema>>;

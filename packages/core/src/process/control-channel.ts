@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { decodePayload, encodeFrame, FrameDecoder } from '@cohort/rpc/internal';
 
-const { readSync } = process.getBuiltinModule('node:fs');
+const { readSync, writeSync } = process.getBuiltinModule('node:fs');
 
 /** A bootstrap carries the worker's `init`; anything bigger than this is a bug or an attack. */
 const MAX_CONTROL_MESSAGE = 64 * 1024 * 1024;
@@ -40,6 +40,22 @@ export class ControlChannel {
       }
       this.stream.write(frame, (error) => (error ? reject(error) : resolve()));
     });
+  }
+
+  /**
+   * Writes `message` to `fd`, this channel's own descriptor, before returning: for the last moments of a process, when
+   * the event loop will not turn again. Nothing is written while the stream still has bytes of its own to write (they
+   * would be overtaken); false then, or if the descriptor would block.
+   */
+  sendNow(fd: number, message: unknown): boolean {
+    if (this.closedWhy !== undefined || this.stream.destroyed || this.stream.writableLength > 0) return false;
+    try {
+      const frame = encodeFrame(message, MAX_CONTROL_MESSAGE, 'the control channel');
+      for (let offset = 0; offset < frame.length; ) offset += writeSync(fd, frame, offset);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**

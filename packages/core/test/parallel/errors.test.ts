@@ -71,6 +71,23 @@ describe('errors in workers', () => {
     },
   );
 
+  it('a worker that hangs after its exit event (sockets still open) is SIGKILLed after the grace: its code, a warning', async () => {
+    const { result } = await runFixture<{
+      call: ErrorReport | null;
+      status: { code: number | null; signal: string | null };
+      warnings: { code: string | undefined; message: string }[];
+      pid: number;
+    }>('parallel/errors.ts', { args: ['exit-hangs'], timeoutMs: 60_000 });
+    // The status is the code it was exiting with, not the SIGKILL that ended it.
+    expect(result.status).toEqual({ code: 5, signal: null });
+    expect(result.call).toMatchObject({ name: 'RpcError', code: 'CONNECTION_CLOSED' });
+    expect(result.call?.message).toContain(`worker "stuck" (pid ${result.pid}) exited with code 5`);
+    expect(result.warnings).toContainEqual({
+      code: 'COHORT_WORKER_EXIT_HUNG',
+      message: expect.stringContaining(`worker "stuck" (pid ${result.pid}) was exiting with code 5`),
+    });
+  }, 70_000);
+
   it('initWorkerState throws: spawn rejects with its message and no process remains', async () => {
     const { result, workerPids } = await runFixture<{ error: ErrorReport | null }>('parallel/errors.ts', {
       args: ['init-throws'],
