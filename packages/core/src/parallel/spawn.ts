@@ -43,9 +43,9 @@ export async function spawnWorker(
   const name = options.name ?? `${type.name}-${id}`;
   const launched = await launchWorker(app, type, id, name, options, extras.takeSpare);
   try {
-    watchReports(launched.control, name, options.onFailure, extras.onExitNotice);
-    const exited = watchExit(launched.control, name, launched.process);
-    return await attach(app, type, id, name, launched, exited, options, extras);
+    const exit = watchExit(name, launched.process);
+    watchReports(launched.control, name, options.onFailure, extras.onExitNotice, exit.announced);
+    return await attach(app, type, id, name, launched, exit.exited, options, extras);
   } catch (error) {
     throw await failedAttach(launched, name, error);
   }
@@ -155,13 +155,14 @@ async function attach(
  * nothing else would tell this process it is gone: it is SIGKILLed with a warning, and its status is the code it was
  * exiting with.
  */
-function watchExit(control: ControlChannel, name: string, child: LaunchedProcess): Promise<ExitStatus> {
+function watchExit(
+  name: string,
+  child: LaunchedProcess,
+): { exited: Promise<ExitStatus>; announced: (code: number) => void } {
   let announced: number | undefined;
   let killed = false;
-  control.onMessage((raw) => {
-    const report = reportSchema().safeParse(raw, ONCE);
-    if (!report.success || report.data.t !== 'exit' || announced !== undefined) return;
-    const code = report.data.code;
+  const announce = (code: number): void => {
+    if (announced !== undefined) return;
     announced = code;
     const timer = setTimeout(() => {
       killed = true;
@@ -174,24 +175,30 @@ function watchExit(control: ControlChannel, name: string, child: LaunchedProcess
     }, DEFAULTS.shutdownGraceMs);
     timer.unref();
     void child.exited.then(() => clearTimeout(timer));
-  });
-  return child.exited.then((status) =>
+  };
+  const exited = child.exited.then((status) =>
     killed && announced !== undefined && status.signal === 'SIGKILL' ? { code: announced, signal: null } : status,
   );
+  return { exited, announced: announce };
 }
 
-/** Reports a ready worker sends its spawner: a late failure (once), a one-way function's error, an exit on purpose. */
+/**
+ * Reports a ready worker sends its spawner: a late failure (once), a one-way function's error, an exit on purpose, the
+ * code its process is exiting with.
+ */
 function watchReports(
   control: ControlChannel,
   name: string,
   onFailure: ResolvedSpawnOptions['onFailure'],
   onExitNotice: SpawnExtras['onExitNotice'],
+  onExit: (code: number) => void,
 ): void {
   let reported = false;
   control.onMessage((raw) => {
     const report = reportSchema().safeParse(raw, ONCE);
     if (!report.success) return;
     if (report.data.t === 'exiting') onExitNotice?.(report.data.reason);
+    if (report.data.t === 'exit') onExit(report.data.code);
     if (report.data.t === 'one-way-error')
       warn('COHORT_ONE_WAY_FAILED', `worker "${name}": one-way ${report.data.rpc} threw: ${report.data.message}`);
     if (report.data.t !== 'failure' || reported) return;
