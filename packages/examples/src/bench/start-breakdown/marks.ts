@@ -10,6 +10,8 @@ import workerThreads from 'node:worker_threads';
 const marks: Record<string, number> = {};
 /** CPU milliseconds of this process's main thread at each mark (where Node has `process.threadCpuUsage`, ≥ 23.9). */
 const cpu: Record<string, number> = {};
+/** This process's resident set at each mark, MiB: where in the start its memory grows. */
+const rss: Record<string, number> = {};
 const epoch = (): number => performance.timeOrigin + performance.now();
 const threadCpu = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
 
@@ -17,6 +19,7 @@ const threadCpu = (process as { threadCpuUsage?: () => { user: number; system: n
 export function mark(name: string): void {
   if (marks[name] !== undefined) return;
   marks[name] = epoch();
+  rss[name] = process.memoryUsage.rss() / 2 ** 20;
   if (threadCpu !== undefined) {
     const usage = threadCpu();
     cpu[name] = (usage.user + usage.system) / 1000;
@@ -79,7 +82,7 @@ if (dir !== undefined && process.env['START_MARKS_ACTIVE'] !== '0') {
   process.once('exit', () =>
     writeFileSync(
       `${dir}/${process.pid}.json`,
-      JSON.stringify({ pid: process.pid, argv: process.argv.slice(2), marks, cpu }),
+      JSON.stringify({ pid: process.pid, argv: process.argv.slice(2), marks, cpu, rss }),
     ),
   );
 }

@@ -16,10 +16,12 @@ const dir = process.env['START_MARKS_DIR']!;
 const samples = Number(process.env['START_SAMPLES'] ?? 20);
 const zodChild = fileURLToPath(benchScript('./zod-child', import.meta.url));
 
-/** A process's marks, and under `cpu: …` its main thread's CPU milliseconds at each. */
+/** A process's marks, under `cpu: …` its main thread's CPU milliseconds at each, and under `rss: …` its RSS. */
 function marksOf(pid: number): Marks {
-  const file = JSON.parse(readFileSync(join(dir, `${pid}.json`), 'utf8')) as { marks: Marks; cpu: Marks };
-  return { ...file.marks, ...Object.fromEntries(Object.entries(file.cpu).map(([name, ms]) => [`cpu: ${name}`, ms])) };
+  const file = JSON.parse(readFileSync(join(dir, `${pid}.json`), 'utf8')) as { marks: Marks; cpu: Marks; rss: Marks };
+  const prefixed = (prefix: string, values: Marks): Marks =>
+    Object.fromEntries(Object.entries(values).map(([name, value]) => [`${prefix}${name}`, value]));
+  return { ...file.marks, ...prefixed('cpu: ', file.cpu), ...prefixed('rss: ', file.rss) };
 }
 
 /** Reads a file that appears when the process exits: it may lag the exit event by a moment. */
@@ -93,7 +95,7 @@ async function startCohort(
 
 function relative(marks: Marks, origin: number): Marks {
   return Object.fromEntries(
-    Object.entries(marks).map(([name, at]) => [name, name.startsWith('cpu: ') ? at : at - origin]),
+    Object.entries(marks).map(([name, at]) => [name, /^(cpu|rss): /.test(name) ? at : at - origin]),
   );
 }
 
@@ -153,16 +155,23 @@ export async function measureStarts(type: SpawnAndCall): Promise<void> {
     const cpuAt = new Map(
       all.filter(([name]) => name.startsWith('cpu: ')).map(([name, ms]) => [name.slice('cpu: '.length), ms]),
     );
+    const rssAt = new Map(
+      all.filter(([name]) => name.startsWith('rss: ')).map(([name, mib]) => [name.slice('rss: '.length), mib]),
+    );
     let previousCpu = 0;
-    console.log('   wall ms (step)         worker main-thread CPU ms (step)');
-    for (const [name, at] of all.filter(([n]) => !n.startsWith('cpu: '))) {
+    console.log('   wall ms (step)         worker main-thread CPU ms (step)   RSS MiB');
+    for (const [name, at] of all.filter(([n]) => !/^(cpu|rss): /.test(n))) {
       const cpuMs = cpuAt.get(name);
       const cpuText =
         cpuMs === undefined
           ? ''.padEnd(16)
           : `${cpuMs.toFixed(1).padStart(6)} (+${(cpuMs - previousCpu).toFixed(1).padStart(5)})`;
       if (cpuMs !== undefined) previousCpu = cpuMs;
-      console.log(`  ${at.toFixed(1).padStart(7)} (+${(at - previous).toFixed(1).padStart(5)})  ${cpuText}  ${name}`);
+      const mib = rssAt.get(name);
+      const rssText = mib === undefined ? ''.padEnd(7) : mib.toFixed(1).padStart(7);
+      console.log(
+        `  ${at.toFixed(1).padStart(7)} (+${(at - previous).toFixed(1).padStart(5)})  ${cpuText}  ${rssText}  ${name}`,
+      );
       previous = at;
     }
   };
