@@ -5,7 +5,11 @@
  * call sites (so that a worker's `run`, a pool's or a map-reduce's failure points at its caller), stream views
  * (a worker's explained stream errors, a pool's hold on a streaming worker), and error payloads
  * (a scheduler task's failure travels in its result). Not public API: no compatibility promise across versions; import `@cohort/rpc` instead.
+ *
+ * It is also the whole public API: the build makes this module the package's one bundle, and `@cohort/rpc` a list of
+ * re-exports from it, so a process loads one module for the package whichever entry it imports.
  */
+export * from './index.js';
 export { decodePayload, encodeFrame, FRAME_HEADER_BYTES } from './wire/codec.js';
 export { FrameDecoder } from './wire/frame-decoder.js';
 export { approximateSize } from './wire/approximate-size.js';

@@ -5,7 +5,7 @@ import type { AnyFunction } from '../parallel/functions.js';
 import { workerRefSchema } from '../parallel/ref.js';
 import { workerTypes } from '../parallel/type-registry.js';
 import { checkTypeName, defineWorkerType, type WorkerTypeSpec } from '../parallel/worker-type.js';
-import { Pool } from '../pool/pool.js';
+import type { Pool } from '../pool/pool.js';
 import type { WorkerType } from './worker-type.js';
 
 /**
@@ -26,7 +26,10 @@ function make<
   // A pool that cannot start fails with Cohort's own error, made for this call: it points at the line that called pool.
   const pool = (options?: unknown): Promise<Pool<N>> => {
     const site = captureCallSite(pool);
-    return Pool.create<N>(erased, options).catch((error: unknown) => Promise.reject(withCallSite(error, site)));
+    // The pool's code loads with the first pool: a worker, which re-runs this line's module, never loads it.
+    return import('../pool/pool.js')
+      .then(({ Pool }) => Pool.create<N>(erased, options))
+      .catch((error: unknown) => Promise.reject(withCallSite(error, site)));
   };
   return Object.freeze({ ...base, pool }) as WorkerType<N, WI, CI, F>;
 }

@@ -1,4 +1,4 @@
-import type { RpcSettings } from '@cohort/rpc';
+import type { RpcSettings } from '@cohort/rpc/internal';
 import { crypto } from '../common/builtins.js';
 import { CohortError } from '../common/errors.js';
 import type { LaunchedProcess } from '../host/host.js';

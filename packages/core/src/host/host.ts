@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { Address } from '@cohort/rpc';
+import type { Address } from '@cohort/rpc/internal';
 import type { ExitStatus } from '../process/exit-status.js';
 import type { OutputOption } from '../process/output.js';
 

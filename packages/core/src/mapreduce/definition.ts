@@ -1,4 +1,4 @@
-import type { MaybePromise } from '@cohort/rpc';
+import type { MaybePromise } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { Registry } from '../common/registry.js';
 

@@ -1,4 +1,4 @@
-import { ValidationError } from '@cohort/rpc';
+import { ValidationError } from '@cohort/rpc/internal';
 import { approximateSize, describeThrown } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { lazily } from '../common/options.js';

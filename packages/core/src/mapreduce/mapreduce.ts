@@ -8,7 +8,10 @@ import {
   type MapReduceDef,
   type MapReduceFunctions,
 } from './definition.js';
-import { runBatches } from './engine.js';
+import type { runBatches as RunBatches } from './engine.js';
+// Every process reserves the map-reduce worker type's name (a worker finds its type by name); the engine that
+// spawns and feeds those workers loads only with the first run.
+import './mapreduce-worker.js';
 import type { MapReduceOptions } from './options.js';
 
 /** What map-reduce operations accept as inputs: consumed lazily. */
@@ -36,6 +39,12 @@ const erase = <P>(options: MapReduceOptions<P> | undefined): MapReduceOptions<un
 
 // Every operation captures its caller's call site where it is called (a generator's body runs only at the first
 // `next()`, hence the plain functions in front of them): the operation's failures point there.
+
+/** The engine's `runBatches`, loaded at the first run. */
+async function* runBatches(...args: Parameters<typeof RunBatches>): ReturnType<typeof RunBatches> {
+  const engine = await import('./engine.js');
+  yield* engine.runBatches(...args);
+}
 
 /** Maps every input, yielding `[output, inputIndex]` as results arrive (any order). */
 function mapUnordered<P extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(

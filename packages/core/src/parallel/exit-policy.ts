@@ -1,4 +1,4 @@
-import type { Connection } from '@cohort/rpc';
+import type { Connection } from '@cohort/rpc/internal';
 import { removeIfEmpty, type SocketSpace } from '../app/socket-space.js';
 import type { Bootstrap } from '../process/bootstrap.js';
 import { processGone } from '../process/process-gone.js';

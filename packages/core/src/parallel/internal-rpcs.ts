@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Rpc } from '@cohort/rpc';
+import { Rpc } from '@cohort/rpc/internal';
 
 // Served by every worker besides its type's functions. The `__cohort/` prefix cannot collide with user
 // functions, whose RPC names are `<type>/<function>` and whose type names may not start with `__`.

@@ -1,5 +1,5 @@
 import { connect as netConnect } from 'node:net';
-import { resolveRpcSettings, type Address } from '@cohort/rpc';
+import { resolveRpcSettings, type Address } from '@cohort/rpc/internal';
 import type { App } from '../app/app.js';
 import { CohortError } from '../common/errors.js';
 import { ONCE } from '../common/options.js';

@@ -1,4 +1,4 @@
-import { resolveRpcSettings, type RpcSettings } from '@cohort/rpc';
+import { resolveRpcSettings, type RpcSettings } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { DEFAULTS } from '../common/defaults.js';
 import { CohortError } from '../common/errors.js';

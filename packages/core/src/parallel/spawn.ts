@@ -1,4 +1,4 @@
-import { ValidationError, type AnyImplementation } from '@cohort/rpc';
+import { ValidationError, type AnyImplementation } from '@cohort/rpc/internal';
 import { requireApp, type App } from '../app/app.js';
 import { DEFAULTS } from '../common/defaults.js';
 import { CohortError } from '../common/errors.js';

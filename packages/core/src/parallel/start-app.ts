@@ -1,13 +1,11 @@
-import type { RpcSettings } from '@cohort/rpc';
+import type { RpcSettings } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { currentApp, newSecret, setApp } from '../app/app.js';
 import { DEFAULTS } from '../common/defaults.js';
 import { CohortError } from '../common/errors.js';
 import { checkOptions, lazily } from '../common/options.js';
-import { localHost } from '../host/local.js';
 import { launchDir, WORKER_MARKER } from '../process/worker-launch.js';
-import { launchRequest } from './launch.js';
-import { SparePool } from './spares.js';
+import type { SparePool } from './spares.js';
 import { checkRpcSettings, rpcSettingsOption } from './spawn-options.js';
 import { runWorker } from './worker-main.js';
 
@@ -63,7 +61,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<void> {
       take: () => spares?.take(),
     },
   });
-  if (spareCount > 0) spares = new SparePool(spareCount, () => localHost().launch(launchRequest(app, 'spare')));
+  if (spareCount > 0) spares = (await import('./app-spares.js')).startSpares(app, spareCount);
 }
 
 const startAppOptionsSchema = lazily(() =>

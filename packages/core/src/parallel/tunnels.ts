@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
-import type { Address } from '@cohort/rpc';
+import type { Address } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { CohortError } from '../common/errors.js';
 import { lazily } from '../common/options.js';

@@ -9,7 +9,7 @@ import {
   type RpcSettings,
   type RpcStream,
   type Source,
-} from '@cohort/rpc';
+} from '@cohort/rpc/internal';
 import { dispatchFrom, forTheCaller, placedCall, watchStream, type CallSite } from '@cohort/rpc/internal';
 import { CohortError } from '../common/errors.js';
 import { statusWithin } from '../process/exit-grace.js';

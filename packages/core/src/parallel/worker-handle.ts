@@ -1,4 +1,4 @@
-import type { AnyImplementation, RpcSettings } from '@cohort/rpc';
+import type { AnyImplementation, RpcSettings } from '@cohort/rpc/internal';
 import type { App } from '../app/app.js';
 import type { ExitStatus } from '../process/exit-status.js';
 import type { AnyWorkerType } from './type-registry.js';

@@ -8,7 +8,7 @@ import {
   type Connection,
   type RpcContext,
   type RpcSettings,
-} from '@cohort/rpc';
+} from '@cohort/rpc/internal';
 import { CohortError } from '../common/errors.js';
 import type { AnyFunction, FunctionContext, FunctionRunner } from './functions.js';
 import * as internal from './internal-rpcs.js';

@@ -1,5 +1,5 @@
-import type { MaybePromise } from '@cohort/rpc';
-import { Rpc } from '@cohort/rpc';
+import type { MaybePromise } from '@cohort/rpc/internal';
+import { Rpc } from '@cohort/rpc/internal';
 import { captureCallSite, withCallSite } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { CohortError } from '../common/errors.js';
@@ -8,7 +8,6 @@ import { connectToRef } from './connect.js';
 import type { AnyFunction, FunctionBuilder, PendingFunction } from './functions.js';
 import type { WorkerRef } from './ref.js';
 import { serveInProcess, type ServeOptions } from './serve.js';
-import { spawnWorker } from './spawn.js';
 import type { ConnectionClosedOptions, SpawnOptions } from './spawn-options.js';
 import { setRunner, workerTypes, type AnyWorkerType } from './type-registry.js';
 import type { Worker } from './worker.js';
@@ -165,7 +164,11 @@ export function defineWorkerType<
     // Every spawn failure is Cohort's own and made for this spawn: it points at the line that called spawn.
     spawn: function spawn(options?: unknown): Promise<unknown> {
       const site = captureCallSite(spawn);
-      return spawnWorker(erased, options ?? {}).catch((error: unknown) => Promise.reject(withCallSite(error, site)));
+      // Spawning's code (launch, local processes, hosts) loads with the first spawn: a worker that spawns none
+      // never loads it.
+      return import('./spawn.js')
+        .then(({ spawnWorker }) => spawnWorker(erased, options ?? {}))
+        .catch((error: unknown) => Promise.reject(withCallSite(error, site)));
     },
     serve: (init?: unknown, options?: ServeOptions<unknown>) => serveInProcess(erased, init, options ?? {}),
     connect: (ref: WorkerRef, init?: unknown) => connectToRef(erased, ref, init),

@@ -1,4 +1,4 @@
-import type { RpcStream } from '@cohort/rpc';
+import type { RpcStream } from '@cohort/rpc/internal';
 import { watchStream } from '@cohort/rpc/internal';
 
 /**

@@ -1,4 +1,4 @@
-import type { Address } from '@cohort/rpc';
+import type { Address } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { lazily } from '../common/options.js';
 

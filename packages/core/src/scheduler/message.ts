@@ -1,4 +1,4 @@
-import { ValidationError } from '@cohort/rpc';
+import { ValidationError } from '@cohort/rpc/internal';
 import { formatIssues } from '@cohort/rpc/internal';
 import type { z } from 'zod';
 import { Registry } from '../common/registry.js';

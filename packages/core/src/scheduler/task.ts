@@ -1,4 +1,4 @@
-import type { MaybePromise } from '@cohort/rpc';
+import type { MaybePromise } from '@cohort/rpc/internal';
 import type { z } from 'zod';
 import { Registry } from '../common/registry.js';
 import type { TaskContext } from './task-context.js';

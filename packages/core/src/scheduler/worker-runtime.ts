@@ -1,5 +1,5 @@
-import { Rpc, type Connection } from '@cohort/rpc';
-import { ValidationError } from '@cohort/rpc';
+import { Rpc, type Connection } from '@cohort/rpc/internal';
+import { ValidationError } from '@cohort/rpc/internal';
 import { formatIssues, isPromiseLike, messageOf, toWireError } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { CohortError } from '../common/errors.js';

@@ -24,3 +24,36 @@ describe('the bundles in dist/', () => {
     }
   });
 });
+
+/** The module specifiers a bundle imports or re-exports from (static and dynamic). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specifiers = [...text.matchAll(/^(?:import|export)\s[^;]*?\sfrom\s+"([^"]+)"|^import\s+"([^"]+)"/gm)].map(
+    (match) => match[1] ?? match[2]!,
+  );
+  const dynamic = [...text.matchAll(/\bimport\(\s*"([^"]+)"\s*\)/g)].map((match) => match[1]!);
+  return [...new Set([...specifiers, ...dynamic])];
+}
+
+describe('what a worker loads of Cohort', () => {
+  // Each ESM module costs a worker memory and time to resolve, link and hold, beyond its code: a worker loads one
+  // module of @cohort/core and one of @cohort/rpc, with msgpackr and p-defer inside them.
+  const outside = (specifier: string): boolean => !specifier.startsWith('node:') && specifier !== 'zod';
+
+  it('is one module of @cohort/core, which takes @cohort/rpc through one module', () => {
+    const bundles = readdirSync(dists['@cohort/core']).filter((name) => name.endsWith('.js'));
+    expect(bundles).toEqual(['index.js']);
+    expect(importsOf(join(dists['@cohort/core'], 'index.js')).filter(outside)).toEqual(['@cohort/rpc/internal']);
+  });
+
+  it("is one module of @cohort/rpc, whose public entry only re-exports that module's classes", () => {
+    const dist = dists['@cohort/rpc'];
+    expect(
+      readdirSync(dist)
+        .filter((name) => name.endsWith('.js'))
+        .sort(),
+    ).toEqual(['index.js', 'internal.js']);
+    expect(importsOf(join(dist, 'internal.js')).filter(outside)).toEqual([]);
+    expect(importsOf(join(dist, 'index.js'))).toEqual(['./internal.js']);
+  });
+});

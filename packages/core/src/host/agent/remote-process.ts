@@ -2,7 +2,7 @@ import { Duplex, PassThrough, type Writable } from 'node:stream';
 import pDefer from 'p-defer';
 import type { ExitStatus } from '../../process/exit-status.js';
 import { forwardLines, keepTail, type OutputOption } from '../../process/output.js';
-import type { Address } from '@cohort/rpc';
+import type { Address } from '@cohort/rpc/internal';
 import type { LaunchedProcess } from '../host.js';
 import { Kind } from './agent-protocol.js';
 

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { checkOptions } from '../../common/options.js';
-import { AgentHost } from '../agent/agent-host.js';
+import { DeferredHost } from '../deferred-host.js';
 import type { Host } from '../host.js';
 import { commandHostOptionsSchema, type CommandHostOptions } from './command-options.js';
 
@@ -18,23 +18,6 @@ import { commandHostOptionsSchema, type CommandHostOptions } from './command-opt
 export function commandHost(options: CommandHostOptions): Host {
   const checked = checkOptions(commandHostOptionsSchema(), options, 'Hosts.command');
   const [file, ...args] = checked.argv as [string, ...string[]];
-  const nodePath = checked.nodePath ?? 'node';
   const name = checked.name ?? `command:${[basename(file), ...args].join(' ')}`;
-  const tryIt = [...checked.argv, nodePath, '--version'].join(' ');
-  return new AgentHost({
-    name,
-    launcherName: basename(file),
-    transport: checked.transport ?? 'tunnel',
-    placement: checked,
-    command: (agentArgv) => ({ file, args: [...args, ...agentArgv] }),
-    reach: (hello) =>
-      Promise.resolve({
-        connectHost: checked.connectHost ?? hello.addresses[0],
-        listenHost: checked.listenHost ?? '0.0.0.0',
-      }),
-    startHint: (detail) =>
-      `${detail}. Check that \`${tryIt}\` prints the version of a Node.js >= 20.19 there (or set Hosts.command({ nodePath })), ` +
-      'and that the launcher relays stdin and gives no terminal (kubectl exec -i, docker exec -i; no -t)',
-    notFound: `${file} was not found: install it, or give its full path in Hosts.command({ argv })`,
-  });
+  return new DeferredHost(name, async () => (await import('./command-agent.js')).commandAgentHost(name, checked));
 }
