@@ -59,8 +59,11 @@ describe('MapReduce memory stays bounded in the master', () => {
     expect(result.wrong).toBe(0);
     // 200 MiB go through; a few batches in flight per worker may be held at once (measured 20-65 MiB after warm-up,
     // 60-95 MiB from the start, spawns included), never most of them (before batches were bounded by their bytes,
-    // `objects` and `outputs` held 300-550 MiB).
-    expect(result.rss.growthMiB).toBeLessThan(90);
+    // `objects` and `outputs` held 300-550 MiB). The growth counts from the RSS at the fourth item, which lands
+    // anywhere between two collections: under a loaded machine, `outputs` measured a baseline of 78 to 126 MiB and a
+    // growth of 32 to 102 MiB, while the maximum from the start stayed at 91 to 132 MiB. The bound from the start is
+    // the steadier one; the growth's still fails a master that holds most of the items.
+    expect(result.rss.growthMiB).toBeLessThan(120);
     expect(result.rss.maxMiB - result.rss.startMiB).toBeLessThan(140);
     expect(result.aliveAfter).toEqual([]);
   });
