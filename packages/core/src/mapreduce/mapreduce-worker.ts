@@ -1,5 +1,4 @@
-import { ValidationError } from '@cohort/rpc/internal';
-import { approximateSize, describeThrown } from '@cohort/rpc/internal';
+import { ValidationError, approximateSize, describeThrown } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { lazily } from '../common/options.js';
 import { deferWorkerType, defineWorkerType } from '../parallel/worker-type.js';

@@ -1,6 +1,14 @@
-import type { MaybePromise } from '@cohort/rpc/internal';
+import type {
+  MaybePromise,
+  Connection,
+  OneWayDef,
+  PipeDef,
+  ReversePipeDef,
+  RpcDef,
+  Source,
+  StateDef,
+} from '@cohort/rpc/internal';
 import type { z } from 'zod';
-import type { Connection, OneWayDef, PipeDef, ReversePipeDef, RpcDef, Source, StateDef } from '@cohort/rpc/internal';
 
 /** What every worker function receives besides its input. */
 export interface FunctionContext<WorkerState, ConnectionState> {

@@ -9,8 +9,12 @@ import {
   type RpcSettings,
   type RpcStream,
   type Source,
+  dispatchFrom,
+  forTheCaller,
+  placedCall,
+  watchStream,
+  type CallSite,
 } from '@cohort/rpc/internal';
-import { dispatchFrom, forTheCaller, placedCall, watchStream, type CallSite } from '@cohort/rpc/internal';
 import { CohortError } from '../common/errors.js';
 import { statusWithin } from '../process/exit-grace.js';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';

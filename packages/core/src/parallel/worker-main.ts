@@ -1,6 +1,5 @@
 import { Socket } from 'node:net';
-import type { RpcSettings } from '@cohort/rpc/internal';
-import { describeThrown } from '@cohort/rpc/internal';
+import { type RpcSettings, describeThrown } from '@cohort/rpc/internal';
 import { setApp } from '../app/app.js';
 import { checkBootstrap, type Bootstrap, type Report } from '../process/bootstrap.js';
 import { forgetCompileCacheEnv } from '../process/compile-cache.js';

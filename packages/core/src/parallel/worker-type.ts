@@ -1,6 +1,4 @@
-import type { MaybePromise } from '@cohort/rpc/internal';
-import { Rpc } from '@cohort/rpc/internal';
-import { captureCallSite, withCallSite } from '@cohort/rpc/internal';
+import { type MaybePromise, Rpc, captureCallSite, withCallSite } from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { CohortError } from '../common/errors.js';
 import { lazily } from '../common/options.js';

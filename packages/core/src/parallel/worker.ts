@@ -1,5 +1,4 @@
-import { RpcError } from '@cohort/rpc/internal';
-import { dispatchFrom, placedCall, type CallSite } from '@cohort/rpc/internal';
+import { RpcError, dispatchFrom, placedCall, type CallSite } from '@cohort/rpc/internal';
 import { DEFAULTS } from '../common/defaults.js';
 import { exitWithin } from '../process/exit-grace.js';
 import { showProcessStatus, type ExitStatus } from '../process/exit-status.js';

@@ -1,5 +1,4 @@
-import { RpcError, type RpcStream } from '@cohort/rpc/internal';
-import { describeThrown, placedCall, type CallSite } from '@cohort/rpc/internal';
+import { RpcError, type RpcStream, describeThrown, placedCall, type CallSite } from '@cohort/rpc/internal';
 import { CohortError } from '../common/errors.js';
 import type { AnyFunction } from '../parallel/functions.js';
 import { requireApp } from '../app/app.js';

@@ -1,5 +1,4 @@
-import type { RpcStream } from '@cohort/rpc/internal';
-import { watchStream } from '@cohort/rpc/internal';
+import { type RpcStream, watchStream } from '@cohort/rpc/internal';
 
 /**
  * Wraps a call's stream so that `onEnd` runs once when the stream ends: drained (`error` undefined), failed, broken

@@ -1,5 +1,4 @@
-import { ValidationError } from '@cohort/rpc/internal';
-import { formatIssues } from '@cohort/rpc/internal';
+import { ValidationError, formatIssues } from '@cohort/rpc/internal';
 import type { z } from 'zod';
 import { Registry } from '../common/registry.js';
 

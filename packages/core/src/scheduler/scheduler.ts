@@ -1,5 +1,14 @@
-import { RemoteError, Rpc, RpcError, ValidationError } from '@cohort/rpc/internal';
-import { captureCallSite, errorFromWire, isPromiseLike, withCallSite, type CallSite } from '@cohort/rpc/internal';
+import {
+  RemoteError,
+  Rpc,
+  RpcError,
+  ValidationError,
+  captureCallSite,
+  errorFromWire,
+  isPromiseLike,
+  withCallSite,
+  type CallSite,
+} from '@cohort/rpc/internal';
 import type { z } from 'zod';
 import { CohortError } from '../common/errors.js';
 import { Fifo } from '../common/fifo.js';

@@ -1,6 +1,12 @@
-import { Rpc, type Connection } from '@cohort/rpc/internal';
-import { ValidationError } from '@cohort/rpc/internal';
-import { formatIssues, isPromiseLike, messageOf, toWireError } from '@cohort/rpc/internal';
+import {
+  Rpc,
+  type Connection,
+  ValidationError,
+  formatIssues,
+  isPromiseLike,
+  messageOf,
+  toWireError,
+} from '@cohort/rpc/internal';
 import { z } from 'zod';
 import { CohortError } from '../common/errors.js';
 import { lazily } from '../common/options.js';
