@@ -6,9 +6,12 @@
 // esbuild's code splitting puts code that several entry points share (a dynamic import target is one) into chunks
 // by the set of entries that reach it, so the entry's own code would be cut into as many chunks as there are
 // combinations, and a program would load them all at once: each ESM module costs a process memory beyond its code.
-// Here each dynamic import target also imports the entry (it only runs after the entry has), so every module the
-// entry reaches is reached by every entry point, and lands in one chunk: the entry's output re-exports that chunk,
-// and the dynamically imported code is in chunks of its own.
+// Here each dynamic import target also imports a hub: every module the entry imports, but those that themselves
+// import dynamically (it runs after the entry anyway). Everything the hub reaches is then reached by every entry
+// point and lands in one chunk; the modules with dynamic imports stay in the entry's own file with the re-exports,
+// and the dynamically imported code is in chunks of its own. The main chunk then holds no `import()`: a loader such
+// as tsx rewrites each module that does (its source, with a fine-grained source map), at a cost of some MiB for a
+// large one.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -33,6 +36,19 @@ function dynamicTargets(dir) {
   return targets;
 }
 const targets = dynamicTargets(dirname(entryPath));
+const hasDynamicImport = (file) => /(?<!typeof )\bimport\(/.test(readFileSync(file, 'utf8'));
+
+/** The hub's source: a side-effect import of each module the entry imports, but those with dynamic imports. */
+function hubSource() {
+  const entrySource = readFileSync(entryPath, 'utf8');
+  // Type-only re-exports load nothing.
+  const valueImports =
+    /^(?:export|import)\s+(?!type\b)[^;]*?\bfrom\s+'(\.{1,2}\/[^']+)\.js'|^import\s+'(\.{1,2}\/[^']+)\.js'/gm;
+  const imported = [...entrySource.matchAll(valueImports)]
+    .map((match) => resolve(dirname(entryPath), `${match[1] ?? match[2]}.ts`))
+    .filter((file) => !hasDynamicImport(file));
+  return [...new Set(imported)].map((file) => `import ${JSON.stringify(file)};`).join('\n');
+}
 
 await build({
   entryPoints: [entryPath],
@@ -49,12 +65,18 @@ await build({
   outdir,
   plugins: [
     {
-      name: 'lazy-chunks-import-the-entry',
+      name: 'lazy-chunks-import-the-hub',
       setup(context) {
+        context.onResolve({ filter: /^lazy-chunks:hub$/ }, () => ({ path: 'hub', namespace: 'lazy-chunks' }));
+        context.onLoad({ filter: /^hub$/, namespace: 'lazy-chunks' }, () => ({
+          contents: hubSource(),
+          loader: 'js',
+          resolveDir: dirname(entryPath),
+        }));
         context.onLoad({ filter: /\.ts$/ }, (args) => {
           if (!targets.has(args.path)) return undefined;
           const source = readFileSync(args.path, 'utf8');
-          return { contents: `${source}\nimport ${JSON.stringify(entryPath)};\n`, loader: 'ts' };
+          return { contents: `${source}\nimport 'lazy-chunks:hub';\n`, loader: 'ts' };
         });
       },
     },

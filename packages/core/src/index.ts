@@ -1,3 +1,5 @@
+// First: hands the loaders of the master-side parts over (see common/lazy-parts.ts).
+import './lazy-imports.js';
 export { Parallel } from './api/parallel.js';
 export type { PoolArgs, WorkerType } from './api/worker-type.js';
 export { startApp } from './parallel/start-app.js';

@@ -7,6 +7,7 @@ import { workerTypes } from '../parallel/type-registry.js';
 import { checkTypeName, defineWorkerType, type WorkerTypeSpec } from '../parallel/worker-type.js';
 import type { Pool } from '../pool/pool.js';
 import type { WorkerType } from './worker-type.js';
+import { loadPart } from '../common/lazy-parts.js';
 
 /**
  * Declares a worker type. Call at the top level of a module, before `startApp()`: a spawned worker re-runs the
@@ -27,7 +28,7 @@ function make<
   const pool = (options?: unknown): Promise<Pool<N>> => {
     const site = captureCallSite(pool);
     // The pool's code loads with the first pool: a worker, which re-runs this line's module, never loads it.
-    return import('../pool/pool.js')
+    return (loadPart('pool') as Promise<typeof import('../pool/pool.js')>)
       .then(({ Pool }) => Pool.create<N>(erased, options))
       .catch((error: unknown) => Promise.reject(withCallSite(error, site)));
   };

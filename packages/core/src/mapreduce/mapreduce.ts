@@ -13,6 +13,7 @@ import type { runBatches as RunBatches } from './engine.js';
 // spawns and feeds those workers loads only with the first run.
 import './mapreduce-worker.js';
 import type { MapReduceOptions } from './options.js';
+import { loadPart } from '../common/lazy-parts.js';
 
 /** What map-reduce operations accept as inputs: consumed lazily. */
 export type MapReduceInputs<T> = Iterable<T> | AsyncIterable<T>;
@@ -42,7 +43,7 @@ const erase = <P>(options: MapReduceOptions<P> | undefined): MapReduceOptions<un
 
 /** The engine's `runBatches`, loaded at the first run. */
 async function* runBatches(...args: Parameters<typeof RunBatches>): ReturnType<typeof RunBatches> {
-  const engine = await import('./engine.js');
+  const engine = (await loadPart('mapReduceEngine')) as typeof import('./engine.js');
   yield* engine.runBatches(...args);
 }
 

@@ -8,6 +8,7 @@ import { launchDir, WORKER_MARKER } from '../process/worker-launch.js';
 import type { SparePool } from './spares.js';
 import { checkRpcSettings, rpcSettingsOption } from './spawn-options.js';
 import { runWorker } from './worker-main.js';
+import { loadPart } from '../common/lazy-parts.js';
 
 export interface StartAppOptions {
   /** RPC settings for every worker connection of the app (COHORT_RPC_SETTINGS still overrides them). */
@@ -61,7 +62,8 @@ export async function startApp(options: StartAppOptions = {}): Promise<void> {
       take: () => spares?.take(),
     },
   });
-  if (spareCount > 0) spares = (await import('./app-spares.js')).startSpares(app, spareCount);
+  if (spareCount > 0)
+    spares = ((await loadPart('appSpares')) as typeof import('./app-spares.js')).startSpares(app, spareCount);
 }
 
 const startAppOptionsSchema = lazily(() =>

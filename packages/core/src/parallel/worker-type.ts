@@ -6,6 +6,7 @@ import { connectToRef } from './connect.js';
 import type { AnyFunction, FunctionBuilder, PendingFunction } from './functions.js';
 import type { WorkerRef } from './ref.js';
 import { serveInProcess, type ServeOptions } from './serve.js';
+import { spawnWorker } from './spawn.js';
 import type { ConnectionClosedOptions, SpawnOptions } from './spawn-options.js';
 import { setRunner, workerTypes, type AnyWorkerType } from './type-registry.js';
 import type { Worker } from './worker.js';
@@ -162,11 +163,7 @@ export function defineWorkerType<
     // Every spawn failure is Cohort's own and made for this spawn: it points at the line that called spawn.
     spawn: function spawn(options?: unknown): Promise<unknown> {
       const site = captureCallSite(spawn);
-      // Spawning's code (launch, local processes, hosts) loads with the first spawn: a worker that spawns none
-      // never loads it.
-      return import('./spawn.js')
-        .then(({ spawnWorker }) => spawnWorker(erased, options ?? {}))
-        .catch((error: unknown) => Promise.reject(withCallSite(error, site)));
+      return spawnWorker(erased, options ?? {}).catch((error: unknown) => Promise.reject(withCallSite(error, site)));
     },
     serve: (init?: unknown, options?: ServeOptions<unknown>) => serveInProcess(erased, init, options ?? {}),
     connect: (ref: WorkerRef, init?: unknown) => connectToRef(erased, ref, init),

@@ -14,6 +14,7 @@ import { CohortError } from '../common/errors.js';
 import { Fifo } from '../common/fifo.js';
 import { TraceRecorder } from '../common/trace.js';
 import { warn } from '../common/warnings.js';
+import { spawnWorker } from '../parallel/spawn.js';
 import { reachability, runOn, type Worker } from '../parallel/worker.js';
 import type { ExitStatus } from '../process/exit-status.js';
 import { ActiveTask, type QueuedTask } from './active-task.js';
@@ -215,40 +216,37 @@ export class Scheduler {
     const onExitNotice = (reason: string): void => {
       if (reason === 'idle') this.onQuitIdle(slot);
     };
-    // Loaded at the first spawn, as `Type.spawn()` does.
-    import('../parallel/spawn.js')
-      .then(({ spawnWorker }) =>
-        spawnWorker(
-          schedulerWorkerType(),
-          { ...run.options.spawn, init, name: `scheduler-worker-${slot.index}` },
-          { clientImplementations, onExitNotice },
-        ),
-      )
-      .then(
-        (spawned) => {
-          const handle = spawned as Worker<'__cohort.scheduler'>;
-          slot.handle = handle;
-          slot.info = { id: handle.id, name: handle.name, pid: handle.pid, index: slot.index };
-          void handle.exited.then((status) => this.onExit(slot, status));
-          if (run.failure !== undefined) {
-            slot.signal('SIGKILL');
-            return;
-          }
-          // It may have quit on its idle timeout already (a very short one): then it is stopping, not idle.
-          if (slot.quitIdle) return;
-          slot.state = 'idle';
-          this.callHandler(() => run.options.onWorkerSpawn?.(slot.info!));
-          this.workerAvailable(slot);
-        },
-        (error: unknown) => {
-          slot.state = 'exited';
-          this.slots.delete(slot);
-          this.fail(withCallSite(error, run.site));
-          // When the run had already failed (another spawn failed first), fail() did nothing: this may have been the
-          // last worker the run was waiting for.
-          this.checkDone();
-        },
-      );
+    // Spawned in this turn, not after a load of the spawn code as `Type.spawn()` does: the scheduler's races
+    // (maxWorkers, stop, clearQueue) are tested with the spawn starting here.
+    spawnWorker(
+      schedulerWorkerType(),
+      { ...run.options.spawn, init, name: `scheduler-worker-${slot.index}` },
+      { clientImplementations, onExitNotice },
+    ).then(
+      (spawned) => {
+        const handle = spawned as Worker<'__cohort.scheduler'>;
+        slot.handle = handle;
+        slot.info = { id: handle.id, name: handle.name, pid: handle.pid, index: slot.index };
+        void handle.exited.then((status) => this.onExit(slot, status));
+        if (run.failure !== undefined) {
+          slot.signal('SIGKILL');
+          return;
+        }
+        // It may have quit on its idle timeout already (a very short one): then it is stopping, not idle.
+        if (slot.quitIdle) return;
+        slot.state = 'idle';
+        this.callHandler(() => run.options.onWorkerSpawn?.(slot.info!));
+        this.workerAvailable(slot);
+      },
+      (error: unknown) => {
+        slot.state = 'exited';
+        this.slots.delete(slot);
+        this.fail(withCallSite(error, run.site));
+        // When the run had already failed (another spawn failed first), fail() did nothing: this may have been the
+        // last worker the run was waiting for.
+        this.checkDone();
+      },
+    );
   }
 
   /** A message from a worker: to its running task's `onMessage`, or (outside a task, or stale) to the run's. */

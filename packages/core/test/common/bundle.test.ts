@@ -60,6 +60,10 @@ describe('what a worker loads of Cohort', () => {
     const { files, outside } = staticClosure(dist, 'index.js');
     expect(files).toHaveLength(2);
     expect(outside).toEqual(['@cohort/rpc/internal']);
+    // Only the entry's own small file loads the other chunks: a loader such as tsx rewrites each module that has a
+    // dynamic import (its whole source, with a fine-grained source map), which for the main chunk cost ~10 MiB.
+    const [, main] = files;
+    expect(readFileSync(join(dist, main!), 'utf8')).not.toMatch(/\bimport\s*\(/);
     const lazy = readdirSync(dist).filter((name) => name.endsWith('.js') && !files.includes(name));
     expect(lazy.some((name) => name.startsWith('pool-'))).toBe(true);
     expect(lazy.some((name) => name.startsWith('ssh-agent-'))).toBe(true);

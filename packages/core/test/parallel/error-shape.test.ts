@@ -198,12 +198,13 @@ describe('the remote stack of compiled JS', () => {
     expect(mapped.result).toMatchObject({ isRemote: true, remoteCode: 'INVALID_ARGUMENT' });
     expect(mapped.result.remoteStack).toMatch(/^CohortError: not a WorkerRef/);
     expect(mapped.result.remoteStack).toMatch(/\(.*\/src\/parallel\/connect\.ts:\d+:\d+\)/);
-    expect(mapped.result.remoteStack).not.toContain('dist/index.js');
+    // The bundle's code is in dist/index.js's main chunk (dist/chunk-*.js).
+    expect(mapped.result.remoteStack).not.toMatch(/\/dist\/[\w-]+\.js/);
     // The caller's side: the line of the compiled fixture that awaited the call.
     expect(mapped.result.stack.split('\n')[1]).toMatch(/compiled-errors\.mjs:\d+:\d+/);
 
     const plain = await runFixture<Compiled>('parallel/compiled-errors.mjs');
-    expect(plain.result.remoteStack).toMatch(/\(.*\/dist\/index\.js:\d+:\d+\)/);
+    expect(plain.result.remoteStack).toMatch(/\(.*\/dist\/chunk-\w+\.js:\d+:\d+\)/);
     expect(plain.result.remoteStack).not.toContain('connect.ts');
   });
 });

@@ -3,6 +3,7 @@ import { checkOptions } from '../../common/options.js';
 import { DeferredHost } from '../deferred-host.js';
 import type { Host } from '../host.js';
 import { commandHostOptionsSchema, type CommandHostOptions } from './command-options.js';
+import { loadPart } from '../../common/lazy-parts.js';
 
 /**
  * Runs workers wherever a launcher runs a command with its stdin and stdout relayed: `kubectl exec -i POD --`,
@@ -19,5 +20,7 @@ export function commandHost(options: CommandHostOptions): Host {
   const checked = checkOptions(commandHostOptionsSchema(), options, 'Hosts.command');
   const [file, ...args] = checked.argv as [string, ...string[]];
   const name = checked.name ?? `command:${[basename(file), ...args].join(' ')}`;
-  return new DeferredHost(name, async () => (await import('./command-agent.js')).commandAgentHost(name, checked));
+  return new DeferredHost(name, async () =>
+    ((await loadPart('commandAgent')) as typeof import('./command-agent.js')).commandAgentHost(name, checked),
+  );
 }

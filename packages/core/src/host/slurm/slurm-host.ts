@@ -3,6 +3,7 @@ import { checkOptions } from '../../common/options.js';
 import { DeferredHost } from '../deferred-host.js';
 import type { Host } from '../host.js';
 import { ALLOCATION_OPTIONS, slurmHostOptionsSchema, type SlurmHostOptions } from './slurm-options.js';
+import { loadPart } from '../../common/lazy-parts.js';
 
 /** A Slurm host: a `Host`, plus its allocation. */
 export interface SlurmHost extends Host {
@@ -40,7 +41,9 @@ export function slurmHost(options: SlurmHostOptions = {}): SlurmHost {
     }
   }
   const name = `slurm:${checked.partition ?? 'default partition'}`;
-  const deferred = new DeferredHost(name, async () => (await import('./slurm-agent.js')).slurmAgentHost(name, checked));
+  const deferred = new DeferredHost(name, async () =>
+    ((await loadPart('slurmAgent')) as typeof import('./slurm-agent.js')).slurmAgentHost(name, checked),
+  );
   return {
     name,
     get jobId() {

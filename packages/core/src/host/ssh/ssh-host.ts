@@ -2,6 +2,7 @@ import { checkOptions } from '../../common/options.js';
 import { DeferredHost } from '../deferred-host.js';
 import type { Host } from '../host.js';
 import { sshHostOptionsSchema, type SshHostOptions } from './ssh-options.js';
+import { loadPart } from '../../common/lazy-parts.js';
 
 /**
  * Runs workers on another machine through OpenSSH: one ssh connection per host (opened on the first spawn,
@@ -17,5 +18,7 @@ import { sshHostOptionsSchema, type SshHostOptions } from './ssh-options.js';
 export function sshHost(options: SshHostOptions): Host {
   const checked = checkOptions(sshHostOptionsSchema(), options, 'Hosts.ssh');
   const name = `ssh:${checked.destination}`;
-  return new DeferredHost(name, async () => (await import('./ssh-agent.js')).sshAgentHost(name, checked));
+  return new DeferredHost(name, async () =>
+    ((await loadPart('sshAgent')) as typeof import('./ssh-agent.js')).sshAgentHost(name, checked),
+  );
 }
