@@ -7,7 +7,7 @@
  * (a scheduler task's failure travels in its result). Not public API: no compatibility promise across versions; import `@cohort/rpc` instead.
  *
  * It is also the whole public API: the build makes this module the package's one bundle, and `@cohort/rpc` a list of
- * re-exports from it, so a process loads one module for the package whichever entry it imports.
+ * re-exports from it: all of the package's code is in one module, and both entries hand out the same classes.
  */
 export * from './index.js';
 export { decodePayload, encodeFrame, FRAME_HEADER_BYTES } from './wire/codec.js';
